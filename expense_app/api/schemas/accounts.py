@@ -1,0 +1,62 @@
+"""Schemas of the Authentication and Users endpoints."""
+
+from marshmallow import fields, validate
+
+from expense_app.api.schemas import StrictSchema
+
+EMAIL_EXAMPLE = "alex@example.com"
+PASSWORD_EXAMPLE = "correct horse battery staple"  # noqa: S105 (documentation example)
+
+
+class RegisterSchema(StrictSchema):
+    email = fields.Email(required=True, metadata={"example": EMAIL_EXAMPLE})
+    password = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=8, max=128),
+        metadata={"description": "8 to 128 characters.", "example": PASSWORD_EXAMPLE},
+    )
+    full_name = fields.String(load_default="", validate=validate.Length(max=100), metadata={"example": "Alex Doe"})
+    currency = fields.String(
+        load_default="USD",
+        validate=validate.Length(equal=3),
+        metadata={"description": "ISO 4217 code, the default for new expenses.", "example": "USD"},
+    )
+
+
+class LoginSchema(StrictSchema):
+    email = fields.String(required=True, validate=validate.Length(max=254), metadata={"example": EMAIL_EXAMPLE})
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(max=128), metadata={"example": PASSWORD_EXAMPLE}
+    )
+
+
+class TokenPairSchema(StrictSchema):
+    access_token = fields.String(
+        required=True, metadata={"description": "JWT for the Authorization header; lives 30 minutes by default."}
+    )
+    refresh_token = fields.String(
+        required=True, metadata={"description": "JWT for POST /auth/refresh only; single use, lives 7 days by default."}
+    )
+    token_type = fields.String(required=True, metadata={"example": "bearer"})
+    expires_in = fields.Integer(
+        required=True, metadata={"description": "Access token lifetime in seconds.", "example": 1800}
+    )
+
+
+class UserSchema(StrictSchema):
+    id = fields.Integer(dump_only=True, metadata={"example": 1})
+    email = fields.Email(dump_only=True, metadata={"example": EMAIL_EXAMPLE})
+    full_name = fields.String(metadata={"example": "Alex Doe"})
+    currency = fields.String(metadata={"example": "USD"})
+    created_at = fields.AwareDateTime(dump_only=True, metadata={"example": "2026-11-26T09:30:00+00:00"})
+
+
+class ProfileUpdateSchema(StrictSchema):
+    full_name = fields.String(validate=validate.Length(max=100), metadata={"example": "Alex Doe"})
+    currency = fields.String(validate=validate.Length(equal=3), metadata={"example": "EUR"})
+
+
+class PasswordChangeSchema(StrictSchema):
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(max=128))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=128))

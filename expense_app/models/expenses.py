@@ -1,0 +1,51 @@
+"""The `Expense` aggregate: one amount spent, on a date, in a category, with optional tags."""
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from expense_app.models.base import Base, TimestampMixin
+from expense_app.models.categories import Category
+from expense_app.models.tags import Tag, expense_tags
+
+PAYMENT_METHODS = ("cash", "credit_card", "debit_card", "bank_transfer", "mobile_payment", "other")
+
+
+class Expense(TimestampMixin, Base):
+    __tablename__ = "expenses"
+    __table_args__ = (
+        # The category must belong to the expense's owner, enforced by the database too.
+        sa.ForeignKeyConstraint(
+            ["category_id", "user_id"],
+            ["categories.id", "categories.user_id"],
+            name="fk_expenses_category_id_user_id_categories",
+        ),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.CheckConstraint(
+            "payment_method IN (" + ", ".join(f"'{m}'" for m in PAYMENT_METHODS) + ")",
+            name="payment_method_known",
+        ),
+        # Lists sort by date then id within one user; category filters and amount sorts too.
+        sa.Index("ix_expenses_user_id_date_id", "user_id", "date", "id"),
+        sa.Index("ix_expenses_user_id_category_id_date", "user_id", "category_id", "date"),
+        sa.Index("ix_expenses_user_id_amount_id", "user_id", "amount", "id"),
+        sa.Index("ix_expenses_user_id_created_at_id", "user_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    category_id: Mapped[int] = mapped_column()
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    date: Mapped[dt.date] = mapped_column(sa.Date)
+    description: Mapped[str] = mapped_column(sa.String(255), default="")
+    payment_method: Mapped[str] = mapped_column(sa.String(20), default="other")
+    notes: Mapped[str] = mapped_column(sa.String(2000), default="")
+
+    category: Mapped[Category] = relationship(lazy="raise")
+    tags: Mapped[list[Tag]] = relationship(secondary=expense_tags, lazy="raise", order_by=Tag.name)
+
+    def __repr__(self) -> str:
+        return f"<Expense {self.id} {self.amount} on {self.date}>"

@@ -1,0 +1,28 @@
+"""The `User` aggregate: an account that owns categories, expenses, tags and token families."""
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column
+
+from expense_app.models.base import Base, TimestampMixin
+
+
+class User(UserMixin, TimestampMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored normalised (trimmed, lower-cased) so the unique constraint is case-insensitive.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    full_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on password change: it is part of the session id, so other sessions end.
+    session_version: Mapped[int] = mapped_column(default=1)
+
+    def get_id(self) -> str:
+        """The flask-login session id: `"<id>.<session_version>"`."""
+        return f"{self.id}.{self.session_version}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"

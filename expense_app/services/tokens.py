@@ -1,0 +1,119 @@
+"""API tokens: login, refresh-token rotation with replay detection, and revocation.
+
+See `expense_app.models.tokens` for the family model. Rotation is a compare-and-swap on the
+family's `current_jti`, so two concurrent refreshes with one token cannot both succeed.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+
+from expense_app.errors import AuthError
+from expense_app.extensions import db
+from expense_app.models import TokenFamily, User
+from expense_app.models.base import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+def _new_pair(user: User, family_id: str) -> tuple[dict, str]:
+    """Return the response body for a new token pair and the refresh token's jti."""
+    claims = {"fam": family_id}
+    access = create_access_token(identity=user, additional_claims=claims)
+    refresh = create_refresh_token(identity=user, additional_claims=claims)
+    refresh_jti = decode_token(refresh)["jti"]
+    body = {
+        "access_token": access,
+        "refresh_token": refresh,
+        "token_type": "bearer",
+        "expires_in": int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
+    }
+    return body, refresh_jti
+
+
+def issue_token_pair(*, user: User) -> dict:
+    """Start a new token family for `user` and return its first access/refresh pair."""
+    family_id = str(uuid.uuid4())
+    body, refresh_jti = _new_pair(user, family_id)
+    expires_at = utcnow() + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
+    db.session.add(TokenFamily(id=family_id, user_id=user.id, current_jti=refresh_jti, expires_at=expires_at))
+    db.session.commit()
+    return body
+
+
+def login(*, email: str, password: str) -> dict:
+    """Check the credentials and return a new token pair; AuthError when they are wrong."""
+    from expense_app.services.accounts import authenticate
+
+    return issue_token_pair(user=authenticate(email=email, password=password))
+
+
+def rotate(*, user: User, refresh_payload: dict) -> dict:
+    """Exchange a live refresh token for a new pair; the presented one dies.
+
+    A refresh token that is no longer its family's current one is a replay (it was stolen or
+    leaked): the whole family is revoked, the new pair included, and AuthError is raised.
+    """
+    family_id = refresh_payload.get("fam")
+    old_jti = refresh_payload["jti"]
+    body, new_jti = _new_pair(user, family_id)
+    swapped = db.session.execute(
+        sa.update(TokenFamily)
+        .where(
+            TokenFamily.id == family_id,
+            TokenFamily.user_id == user.id,
+            TokenFamily.current_jti == old_jti,
+            TokenFamily.revoked_at.is_(None),
+        )
+        .values(current_jti=new_jti)
+    ).rowcount
+    if swapped != 1:
+        db.session.rollback()
+        revoke_family(family_id=family_id)
+        logger.warning("refresh token replayed; family revoked", extra={"user_id": user.id})
+        raise AuthError("The refresh token has already been used; please log in again.")
+    db.session.commit()
+    return body
+
+
+def revoke_family(*, family_id: str | None) -> None:
+    """Revoke every token of a family (logout, or a detected replay)."""
+    if family_id:
+        db.session.execute(
+            sa.update(TokenFamily)
+            .where(TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+        db.session.commit()
+        logger.info("token family revoked", extra={"family": family_id})
+
+
+def revoke_all_for_user(*, user: User) -> None:
+    """Mark every family of `user` revoked; the caller commits (it is part of a larger change)."""
+    db.session.execute(
+        sa.update(TokenFamily)
+        .where(TokenFamily.user_id == user.id, TokenFamily.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def family_is_active(family_id: str | None) -> bool:
+    """True when the family exists, is not revoked and has not expired."""
+    if not isinstance(family_id, str):
+        return False
+    family = db.session.get(TokenFamily, family_id)
+    return family is not None and family.revoked_at is None and family.expires_at > utcnow()
+
+
+def purge_expired(*, now: datetime | None = None) -> int:
+    """Delete families whose refresh tokens have expired; return how many were deleted."""
+    now = now or utcnow()
+    deleted = db.session.execute(sa.delete(TokenFamily).where(TokenFamily.expires_at <= now)).rowcount
+    db.session.commit()
+    return deleted

@@ -1,0 +1,13 @@
+"""The server-rendered HTML face: flask-login sessions, Flask-WTF forms, Jinja templates."""
+
+from flask import Flask
+
+
+def register_web(app: Flask) -> None:
+    """Register the page blueprints and the template helpers they share."""
+    from expense_app.web import auth, dashboard, settings
+    from expense_app.web.filters import register_template_helpers
+
+    for module in (auth, dashboard, settings):
+        app.register_blueprint(module.bp)
+    register_template_helpers(app)

@@ -1,0 +1,75 @@
+"""Register, log in and log out pages."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from expense_app.errors import AuthError, Conflict, ValidationFailed
+from expense_app.services import accounts
+from expense_app.web.forms import apply_service_errors
+from expense_app.web.forms.accounts import LoginForm, RegisterForm
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next_url(target: str | None) -> str:
+    """Return `target` only when it is a path on this site; the dashboard otherwise.
+
+    Refuses absolute URLs, scheme-relative `//host` and backslash tricks (open redirects).
+    """
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith(("//", "/\\")):
+            return target
+    return url_for("dashboard.index")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_user(
+                email=form.email.data, password=form.password.data, full_name=form.full_name.data or ""
+            )
+        except (ValidationFailed, Conflict) as error:
+            apply_service_errors(form, ValidationFailed(error.errors or {"email": [error.message]}))
+        else:
+            login_user(user)
+            flash("Welcome! Your account is ready, with a starter set of categories.", "success")
+            return redirect(url_for("dashboard.index"))
+    status = 422 if form.errors else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next_url(request.args.get("next")))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(email=form.email.data, password=form.password.data)
+        except AuthError as error:
+            form.form_errors.append(error.message)
+            status = 401
+        else:
+            login_user(user, remember=form.remember.data)
+            flash("You are logged in.", "success")
+            return redirect(safe_next_url(request.args.get("next")))
+    elif form.errors:
+        status = 422
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    # CSRFProtect has already refused a POST without a valid token.
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))

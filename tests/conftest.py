@@ -1,0 +1,168 @@
+"""Shared fixtures: a migrated database per run, a fresh app per test, users and logins.
+
+The suite runs on SQLite by default and on PostgreSQL when `TEST_DATABASE_URL` is set. The schema
+is built once per run by the real migrations (so they are tested too); after each test every table
+is emptied, which keeps tests independent without tying them to one connection, so the same
+fixtures serve tests that run a real server or several connections at once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from config import TestingConfig, normalize_database_url
+from expense_app import create_app
+from expense_app.extensions import db
+from expense_app.services import accounts
+
+PASSWORD = "correct horse battery"
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return normalize_database_url(url)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def make_app(database_url: str, **overrides):
+    """A testing app on `database_url` with `overrides` applied to its config."""
+    config = TestingConfig()
+    config.SQLALCHEMY_DATABASE_URI = database_url
+    config.SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
+    config.WTF_CSRF_ENABLED = False
+    app = create_app(config)
+    app.config.update(overrides)
+    return app
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """The test database, reset and migrated to head once per run."""
+    url = _database_url(tmp_path_factory)
+    app = make_app(url)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _empty_all_tables(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_factory(database_url):
+    """Build extra apps on the test database (e.g. with CSRF or rate limits on)."""
+    apps = []
+
+    def build(**overrides):
+        app = make_app(database_url, **overrides)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        _empty_all_tables(app)
+
+
+@pytest.fixture
+def app(app_factory):
+    return app_factory()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for tests that call services directly (no HTTP)."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user through the service and return it (detached, with its id loaded)."""
+    counter = iter(range(1, 10_000))
+
+    def create(email: str | None = None, password: str = PASSWORD, **fields):
+        email = email or f"user{next(counter)}@example.com"
+        with app.app_context():
+            user = accounts.register_user(email=email, password=password, **fields)
+            db.session.refresh(user)
+            db.session.expunge(user)
+        return user
+
+    return create
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user(email="alex@example.com", full_name="Alex")
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in through the login page: `login(user)`."""
+
+    def do_login(user, password: str = PASSWORD, remember: bool = False):
+        response = client.post(
+            "/login", data={"email": user.email, "password": password, "remember": "y" if remember else ""}
+        )
+        assert response.status_code == 302, response.text
+        return response
+
+    return do_login
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def api_login(client):
+    """Log in through the API and return the token pair."""
+
+    def do_login(user, password: str = PASSWORD) -> dict:
+        response = client.post("/api/v1/auth/login", json={"email": user.email, "password": password})
+        assert response.status_code == 200, response.json
+        return response.json
+
+    return do_login
+
+
+@pytest.fixture
+def api_headers(api_login, user) -> dict:
+    """Authorization headers with an access token of `user`."""
+    return bearer(api_login(user)["access_token"])
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token in a rendered form."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def count_rows(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
