@@ -117,7 +117,10 @@ class Config:
 
         self.ACCESS_TOKEN_EXPIRE_MINUTES = env.int("ACCESS_TOKEN_EXPIRE_MINUTES", 30, minimum=1)
         self.REFRESH_TOKEN_EXPIRE_DAYS = env.int("REFRESH_TOKEN_EXPIRE_DAYS", 7, minimum=1)
-        self.JWT_ALGORITHM = "HS256"
+        algorithm = env.str("ALGORITHM", "HS256")
+        if algorithm != "HS256":
+            raise ConfigError(f"ALGORITHM must be HS256 (the only algorithm this app signs or accepts), got {algorithm!r}")
+        self.JWT_ALGORITHM = algorithm
         self.JWT_DECODE_ALGORITHMS = ["HS256"]
         self.JWT_TOKEN_LOCATION = ["headers"]
         self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=self.ACCESS_TOKEN_EXPIRE_MINUTES)
