@@ -1,5 +1,7 @@
 """The Authentication API: register, login, refresh rotation with replay detection, logout."""
 
+import threading
+
 import sqlalchemy as sa
 
 from expense_app.extensions import db
@@ -123,3 +125,21 @@ def test_token_in_query_string_or_cookie_is_ignored(client, user, api_login):
     assert client.get(f"/api/v1/users/me?jwt={token}").status_code == 401
     client.set_cookie("access_token_cookie", token)
     assert client.get("/api/v1/users/me").status_code == 401
+
+
+def test_concurrent_refreshes_with_one_token_let_exactly_one_through(app, user, api_login):
+    refresh_token = api_login(user)["refresh_token"]
+    barrier = threading.Barrier(4)
+    statuses = []
+
+    def refresh():
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(client.post("/api/v1/auth/refresh", headers=bearer(refresh_token)).status_code)
+
+    threads = [threading.Thread(target=refresh) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 401, 401, 401]
