@@ -119,7 +119,9 @@ class Config:
         self.REFRESH_TOKEN_EXPIRE_DAYS = env.int("REFRESH_TOKEN_EXPIRE_DAYS", 7, minimum=1)
         algorithm = env.str("ALGORITHM", "HS256")
         if algorithm != "HS256":
-            raise ConfigError(f"ALGORITHM must be HS256 (the only algorithm this app signs or accepts), got {algorithm!r}")
+            raise ConfigError(
+                f"ALGORITHM must be HS256 (the only algorithm this app signs or accepts), got {algorithm!r}"
+            )
         self.JWT_ALGORITHM = algorithm
         self.JWT_DECODE_ALGORITHMS = ["HS256"]
         self.JWT_TOKEN_LOCATION = ["headers"]
