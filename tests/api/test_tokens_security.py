@@ -5,6 +5,7 @@ import json
 from datetime import timedelta
 
 import jwt as pyjwt
+import pytest
 from flask_jwt_extended import create_access_token
 
 from expense_app.extensions import db
@@ -46,6 +47,7 @@ def test_alg_none_is_rejected(client, user, api_login):
     _assert_401_json(client.get("/api/v1/users/me", headers=bearer(unsigned)))
 
 
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 def test_other_algorithm_with_the_same_secret_is_rejected(client, app, user, api_login):
     token = api_login(user)["access_token"]
     claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
