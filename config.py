@@ -22,6 +22,9 @@ BASE_DIR = Path(__file__).resolve().parent
 PLACEHOLDER_SECRET_KEY = "replace-me-with-64-random-characters-from-secrets-token-urlsafe"  # noqa: S105 (a known-bad value we refuse)
 MIN_SECRET_KEY_LENGTH = 32
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+
 # argon2id parameters. The default is RFC 9106's low-memory profile (t=3, m=64 MiB, p=4), above
 # OWASP's minimum (m=19 MiB, t=2, p=1); tests use a cheap profile so the suite stays fast.
 ARGON2_DEFAULT = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
@@ -62,6 +65,33 @@ def parse_list(name: str, value: str | None) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
+def parse_origins(name: str, value: str | None) -> list[str]:
+    """Parse browser origins (`https://app.example.com`), refusing `*`, paths and missing schemes."""
+    origins = parse_list(name, value)
+    for origin in origins:
+        if origin == "*":
+            raise ConfigError(f"{name} must list origins explicitly; '*' is not accepted")
+        scheme, sep, rest = origin.partition("://")
+        if scheme not in ("http", "https") or not sep or not rest or "/" in rest:
+            raise ConfigError(
+                f"{name} entry {origin!r} is not an origin; use scheme://host[:port] such as https://app.example.com"
+            )
+    return [origin.rstrip("/") for origin in origins]
+
+
+def parse_rate_limit(name: str, value: str) -> str:
+    """Return `value` when it is a valid flask-limiter rate string (`5/minute;50/hour`)."""
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(
+            f"{name} is not a rate limit such as '5/minute' or '300/minute;5000/hour', got {value!r}"
+        ) from None
+    return value
+
+
 class _Env:
     """Typed access to an environment mapping; every error names the variable."""
 
@@ -95,6 +125,25 @@ class _Env:
             return False
         raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
+    def float(self, name: str, default: float, minimum: float, maximum: float) -> float:
+        raw = self.str(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+        if not minimum <= value <= maximum:
+            raise ConfigError(f"{name} must be between {minimum} and {maximum}, got {value}")
+        return value
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...], upper: bool = False) -> str:
+        raw = self.str(name, default) or default
+        value = raw.strip().upper() if upper else raw.strip().lower()
+        if value not in choices:
+            raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+        return value
+
 
 class Config:
     """Settings shared by every environment."""
@@ -107,9 +156,10 @@ class Config:
         self.ENV = self.ENV_NAME
         self.DEBUG = env.bool("DEBUG", self.DEFAULT_DEBUG)
         self.SECRET_KEY = env.str("SECRET_KEY", self.default_secret_key())
-        self.LOG_LEVEL = (env.str("LOG_LEVEL", "INFO") or "INFO").upper()
-        self.LOG_FORMAT = env.str("LOG_FORMAT", "text")
+        self.LOG_LEVEL = env.choice("LOG_LEVEL", "INFO", LOG_LEVELS, upper=True)
+        self.LOG_FORMAT = env.choice("LOG_FORMAT", "text", LOG_FORMATS)
         self.SENTRY_DSN = env.str("SENTRY_DSN")
+        self.SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0.0, maximum=1.0)
 
         self.SQLALCHEMY_DATABASE_URI = normalize_database_url(self.database_url(env))
         self.SQLALCHEMY_ENGINE_OPTIONS = self.engine_options(env)
@@ -135,14 +185,32 @@ class Config:
         self.OPENAPI_VERSION = "3.0.3"
         self.OPENAPI_URL_PREFIX = "/api"
         self.OPENAPI_JSON_PATH = "openapi.json"
-        self.ALLOWED_ORIGINS = parse_list("ALLOWED_ORIGINS", env.str("ALLOWED_ORIGINS"))
+        # Docs UIs are served from installed packages (no CDN): Swagger UI from the
+        # flask-swagger-ui wheel (see expense_app.ops.api_docs), ReDoc from static/vendor (npm).
+        self.OPENAPI_SWAGGER_UI_PATH = "docs"
+        self.OPENAPI_SWAGGER_UI_URL = "/api/docs/assets/"
+        self.OPENAPI_SWAGGER_UI_CONFIG = {"persistAuthorization": True}
+        self.OPENAPI_REDOC_PATH = "redoc"
+        self.OPENAPI_REDOC_URL = "/static/vendor/redoc/redoc.standalone.js"
+        self.ALLOWED_ORIGINS = parse_origins("ALLOWED_ORIGINS", env.str("ALLOWED_ORIGINS"))
         self.ALLOWED_HOSTS = parse_list("ALLOWED_HOSTS", env.str("ALLOWED_HOSTS"))
         self.TRUSTED_HOSTS = self.ALLOWED_HOSTS or None
+        # Proxies in front of the app that append to X-Forwarded-For/-Proto (Heroku's router,
+        # Render, nginx: 1). 0 when gunicorn faces clients directly, so they cannot spoof their IP.
+        self.PROXY_HOPS = env.int("PROXY_HOPS", 1, minimum=0)
 
         self.RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", True)
-        self.RATELIMIT_STORAGE_URI = env.str("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_STORAGE_URI = self.ratelimit_storage_uri(env)
+        self.RATELIMIT_DEFAULT = parse_rate_limit("RATELIMIT_DEFAULT", env.str("RATELIMIT_DEFAULT", "300/minute"))
+        self.RATELIMIT_AUTH = parse_rate_limit("RATELIMIT_AUTH", env.str("RATELIMIT_AUTH", "5/minute"))
         self.RATELIMIT_HEADERS_ENABLED = True
+        # If Redis is unreachable, keep limiting per process instead of failing every request.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.MAX_CONTENT_LENGTH = env.int("MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024)
+
+        self.METRICS_TOKEN = env.str("METRICS_TOKEN")
+        # Set (by gunicorn.conf.py) when several worker processes share one metrics directory.
+        self.PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR")
 
         self.WTF_CSRF_ENABLED = True
         self.SESSION_COOKIE_HTTPONLY = True
@@ -152,6 +220,19 @@ class Config:
         self.REMEMBER_COOKIE_DURATION = timedelta(days=30)
         self.FORCE_HTTPS = False
         self.PASSWORD_HASHER = dict(ARGON2_DEFAULT)
+
+    def ratelimit_storage_uri(self, env: _Env) -> str:
+        """Where rate-limit counters live: RATELIMIT_STORAGE_URI, else REDIS_URL, else `memory://`.
+
+        `REDIS_URL` is what Heroku's and Render's Redis add-ons set. Memory counters are per worker
+        process and reset on restart; the app logs a warning when production runs with them.
+        """
+        uri = env.str("RATELIMIT_STORAGE_URI") or env.str("REDIS_URL") or "memory://"
+        if "://" not in uri:
+            raise ConfigError(
+                f"RATELIMIT_STORAGE_URI must be a URI such as redis://host:6379/0 or memory://, got {uri!r}"
+            )
+        return uri
 
     def default_secret_key(self) -> str | None:
         """A development-only key; production overrides this to require one."""
@@ -220,6 +301,8 @@ class ProductionConfig(Config):
 
     def validate(self) -> None:
         """Raise ConfigError naming the first missing or weak setting."""
+        if self.DEBUG:
+            raise ConfigError("DEBUG must be false in production (the debugger runs code from the browser)")
         key = self.SECRET_KEY
         if not key:
             raise ConfigError(
@@ -229,6 +312,20 @@ class ProductionConfig(Config):
             raise ConfigError("SECRET_KEY is still the .env.example placeholder; generate a new one")
         if len(key) < MIN_SECRET_KEY_LENGTH:
             raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters (got {len(key)})")
+
+
+def server_settings(environ: Mapping[str, str] | None = None) -> dict:
+    """gunicorn's settings from the environment (read by gunicorn.conf.py): bind, workers, timeouts."""
+    env = _Env(os.environ if environ is None else environ)
+    port = env.int("PORT", 8000, minimum=1)
+    if port > 65535:
+        raise ConfigError(f"PORT must be at most 65535, got {port}")
+    return {
+        "bind": f"0.0.0.0:{port}",
+        "workers": env.int("WEB_CONCURRENCY", 2, minimum=1),
+        "timeout": env.int("GUNICORN_TIMEOUT", 30, minimum=1),
+        "forwarded_allow_ips": env.str("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+    }
 
 
 CONFIGS = {cls.ENV_NAME: cls for cls in (DevelopmentConfig, TestingConfig, ProductionConfig)}

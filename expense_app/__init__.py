@@ -23,6 +23,7 @@ def create_app(config: Config | Mapping | None = None) -> Flask:
     register_config(app, config)
     register_logging(app)
     register_extensions(app)
+    register_security_headers(app)
     register_error_handlers(app)
     register_ops(app)
     register_api(app)
@@ -69,6 +70,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to see this page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+
+
+def register_security_headers(app: Flask) -> None:
+    from expense_app.ops.security_headers import register_security_headers as install
+
+    install(app)
 
 
 def register_error_handlers(app: Flask) -> None:

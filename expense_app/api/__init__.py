@@ -20,3 +20,7 @@ def register_api(app: Flask) -> None:
     for module in (auth, users):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.URL_PREFIX}")
         csrf.exempt(module.blp)
+    # Docs pages, asset routes, tags of every area and the /docs-style redirects (expense_app.ops.api_docs).
+    from expense_app.ops.api_docs import register_api_docs
+
+    register_api_docs(app, api)

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 
 from expense_app.api.docs import errors, protected
 from expense_app.api.schemas.accounts import LoginSchema, RegisterSchema, TokenPairSchema, UserSchema
+from expense_app.ops.rate_limits import auth_limit
 from expense_app.services import accounts, tokens
 
 URL_PREFIX = "/auth"
@@ -17,6 +18,7 @@ blp = Blueprint(
 
 
 @blp.post("/register")
+@auth_limit
 @errors(blp, 409, 422, 429)
 @blp.arguments(
     RegisterSchema,
@@ -38,6 +40,7 @@ def register(data):
 
 
 @blp.post("/login")
+@auth_limit
 @errors(blp, 401, 422, 429)
 @blp.arguments(LoginSchema, example={"email": "alex@example.com", "password": "correct horse battery staple"})
 @blp.response(200, TokenPairSchema)
@@ -51,6 +54,7 @@ def login(data):
 
 
 @blp.post("/refresh")
+@auth_limit
 @protected(blp, 429)
 @blp.response(200, TokenPairSchema)
 @jwt_required(refresh=True)

@@ -1,28 +1,146 @@
-"""Logging set-up: one stdout handler at `LOG_LEVEL`, text or JSON lines by `LOG_FORMAT`."""
+"""Logging set-up: one stdout handler at `LOG_LEVEL`, text or JSON lines by `LOG_FORMAT`.
+
+Every line carries the request id of the request it belongs to (`-`/null outside a request), and
+the `extra={...}` fields a caller passes (`user_id`, `expense_id`, ...) are rendered in both
+formats: as `key=value` pairs after the text message, as JSON keys.
+
+Redaction is the last step of formatting, so it covers every logger that reaches the handler
+(the app's, werkzeug's, SQLAlchemy's, a library's): extra fields whose name looks secret are
+masked, and bearer tokens, JWTs, `password=`/`token=` pairs and cookie headers are masked in the
+final line. The app itself never logs headers or bodies; this is the safety net.
+"""
+
+from __future__ import annotations
 
 import logging
+import re
 import sys
 
-from flask import Flask
+from flask import Flask, g, has_request_context
 from pythonjsonlogger.json import JsonFormatter
 
-TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-JSON_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+HANDLER_NAME = "expense_app"
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s"
+REDACTED = "[REDACTED]"
+
+# Attributes every LogRecord has; anything else on a record came from `extra=`.
+_STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+    "request_id",
+    "taskName",
+}
+
+SENSITIVE_KEY = re.compile(r"pass(word|wd)?|token|secret|authori[sz]ation|cookie|csrf|api[_-]?key|jwt", re.I)
+_SECRET_PATTERNS = (
+    # A JWT anywhere (three base64url segments, the first one a JSON header).
+    (re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), REDACTED),
+    # Credentials after an auth scheme, e.g. a logged Authorization header.
+    (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{16,}"), rf"\1 {REDACTED}"),
+    # key=value pairs from query strings, form bodies or logfmt.
+    (
+        re.compile(r"(?i)\b([\w-]*(?:password|passwd|token|secret|api_key|apikey|session|csrf)[\w-]*)=([^&\s\"',;]+)"),
+        rf"\1={REDACTED}",
+    ),
+    # "password": "..." in JSON-ish text.
+    (
+        re.compile(r"(?i)([\"']?[\w-]*(?:password|token|secret|cookie)[\w-]*[\"']?\s*:\s*)[\"'][^\"']*[\"']"),
+        rf'\1"{REDACTED}"',
+    ),
+    # A Cookie / Set-Cookie header line.
+    (re.compile(r"(?i)\b((?:set-)?cookie:\s*)[^\n]+"), rf"\1{REDACTED}"),
+)
+
+
+def redact_text(text: str) -> str:
+    """Return `text` with tokens, credentials and cookie values replaced by `[REDACTED]`."""
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def extra_fields(record: logging.LogRecord) -> dict:
+    """The `extra=` fields of `record`, with secret-looking names masked."""
+    return {
+        key: (REDACTED if SENSITIVE_KEY.search(key) else value)
+        for key, value in record.__dict__.items()
+        if key not in _STANDARD_ATTRS and not key.startswith("_")
+    }
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamp each record with the current request's id (`g.request_id`), `-` outside a request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request_id = g.get("request_id") if has_request_context() else None
+        record.request_id = request_id or "-"
+        return True
+
+
+class TextFormatter(logging.Formatter):
+    """`time LEVEL logger [request-id] message key=value ...`, redacted."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        extras = extra_fields(record)
+        if extras:
+            line += " " + " ".join(f"{key}={value}" for key, value in extras.items())
+        return redact_text(line)
+
+
+class RedactingJsonFormatter(JsonFormatter):
+    """One JSON object per line (python-json-logger), secret-looking fields masked, redacted."""
+
+    def add_fields(self, log_data: dict, record: logging.LogRecord, message_dict: dict) -> None:
+        super().add_fields(log_data, record, message_dict)
+        for key in list(log_data):
+            if SENSITIVE_KEY.search(key):
+                log_data[key] = REDACTED
+        if log_data.get("request_id") == "-":
+            log_data["request_id"] = None
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_text(super().format(record))
+
+
+def build_handler(log_format: str, stream=None) -> logging.Handler:
+    """A stream handler (stdout by default) with the formatter for `log_format` and the id filter."""
+    handler = logging.StreamHandler(stream or sys.stdout)
+    if log_format == "json":
+        formatter: logging.Formatter = RedactingJsonFormatter(
+            JSON_FIELDS, rename_fields={"asctime": "time", "levelname": "level", "name": "logger"}
+        )
+    else:
+        formatter = TextFormatter(TEXT_FORMAT)
+    handler.setFormatter(formatter)
+    handler.addFilter(RequestIdFilter())
+    handler.set_name(HANDLER_NAME)
+    return handler
 
 
 def setup_logging(app: Flask) -> None:
-    """Configure the root logger once per app; SQLAlchemy's engine stays at WARNING."""
-    level = getattr(logging, app.config.get("LOG_LEVEL", "INFO"), logging.INFO)
-    handler = logging.StreamHandler(sys.stdout)
-    if app.config.get("LOG_FORMAT") == "json":
-        handler.setFormatter(JsonFormatter(JSON_FORMAT, rename_fields={"asctime": "time", "levelname": "level"}))
-    else:
-        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
-    handler.set_name("expense_app")
+    """Configure the root logger for `app` and install the request id and access-log hooks.
+
+    Replaces a handler installed by an earlier call (tests build many apps), keeps SQLAlchemy's
+    engine at WARNING (it would log SQL) and silences alembic's per-plugin INFO lines.
+    """
+    from expense_app.ops.request_log import register_request_logging
+
     root = logging.getLogger()
     for existing in list(root.handlers):
-        if existing.get_name() == "expense_app":
+        if existing.get_name() == HANDLER_NAME:
             root.removeHandler(existing)
-    root.addHandler(handler)
-    root.setLevel(level)
+    root.addHandler(build_handler(app.config.get("LOG_FORMAT", "text")))
+    root.setLevel(getattr(logging, app.config.get("LOG_LEVEL", "INFO"), logging.INFO))
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # MigrationContext (used by /health/db) announces its dialect at INFO on every check; `flask db`
+    # still logs its steps, because alembic's env.py resets this level when it configures logging.
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
+    # Alembic's env.py calls logging.config.fileConfig, which disables every logger that existed
+    # before it; an app built after an in-process `upgrade()` would otherwise log nothing.
+    for logger in logging.root.manager.loggerDict.values():
+        if isinstance(logger, logging.Logger):
+            logger.disabled = False
+    register_request_logging(app)

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from expense_app.errors import AuthError, Conflict, ValidationFailed
+from expense_app.ops.rate_limits import auth_limit
 from expense_app.services import accounts
 from expense_app.web.forms import apply_service_errors
 from expense_app.web.forms.accounts import LoginForm, RegisterForm
@@ -26,6 +27,7 @@ def safe_next_url(target: str | None) -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@auth_limit
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
@@ -46,6 +48,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@auth_limit
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next_url(request.args.get("next")))

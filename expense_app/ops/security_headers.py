@@ -1,0 +1,95 @@
+"""Security headers, HTTPS, proxies and CORS: everything a browser or proxy is told about trust.
+
+- flask-talisman sets a strict Content-Security-Policy (no inline script anywhere: the docs pages
+  load their start-up code from static files), `X-Content-Type-Options: nosniff`,
+  `X-Frame-Options: DENY`, and `Referrer-Policy: strict-origin-when-cross-origin` (not
+  `no-referrer`: Flask-WTF's HTTPS CSRF check needs a same-origin Referer).
+- With `FORCE_HTTPS` (production) plain-HTTP requests are redirected to HTTPS and responses carry
+  HSTS; `/health`, `/health/db` and `/metrics` answer over HTTP too, because load balancers,
+  Docker and Prometheus probe them on the private network.
+- ProxyFix trusts `PROXY_HOPS` proxies' `X-Forwarded-For`/`-Proto`, so `request.remote_addr` (the
+  rate-limit key) and `request.is_secure` are the client's, not the router's.
+- CORS only for `/api/*`, only for the `ALLOWED_ORIGINS`, never with credentials (the API takes
+  bearer tokens, not cookies).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_talisman import Talisman
+from werkzeug.exceptions import SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from expense_app.errors import error_response, wants_json
+from expense_app.extensions import cors
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    # Bootstrap, Swagger UI and ReDoc set inline styles; a nonce here would disable 'unsafe-inline'.
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    # ReDoc runs its search index in a Worker built from a blob: URL.
+    "worker-src": ["'self'", "blob:"],
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
+PERMISSIONS_POLICY = {"camera": "()", "microphone": "()", "geolocation": "()", "browsing-topics": "()"}
+HTTPS_EXEMPT_ENDPOINTS = frozenset({"health.health", "health.health_db", "prometheus_metrics"})
+HSTS_MAX_AGE = 365 * 24 * 3600
+CORS_EXPOSED_HEADERS = ["X-Request-ID", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining"]
+
+
+class AppTalisman(Talisman):
+    """Talisman whose HTTPS redirect skips the infrastructure probes (health and metrics)."""
+
+    def _force_https(self):
+        if request.endpoint in HTTPS_EXEMPT_ENDPOINTS:
+            return None
+        return super()._force_https()
+
+
+def untrusted_host(error: SecurityError):
+    """400 for a Host outside ALLOWED_HOSTS, without the HTML layout (it needs URLs of that host)."""
+    if wants_json():
+        return error_response(400, "The Host header is not one this server answers to.")
+    return "Bad Request: unknown host\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def register_security_headers(app: Flask) -> None:
+    """Install ProxyFix, Talisman (one instance per app), CORS for /api/* and the bad-host page."""
+    app.register_error_handler(SecurityError, untrusted_host)
+    hops = app.config.get("PROXY_HOPS", 1)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+    force_https = bool(app.config.get("FORCE_HTTPS", False))
+    app.extensions["talisman"] = AppTalisman(
+        app,
+        force_https=force_https,
+        force_https_permanent=True,
+        strict_transport_security=force_https,
+        strict_transport_security_max_age=HSTS_MAX_AGE,
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        permissions_policy=PERMISSIONS_POLICY,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        session_cookie_secure=bool(app.config.get("SESSION_COOKIE_SECURE", False)),
+        session_cookie_http_only=True,
+        session_cookie_samesite="Lax",
+    )
+
+    origins = app.config.get("ALLOWED_ORIGINS") or []
+    if origins:
+        cors.init_app(
+            app,
+            resources={r"/api/*": {"origins": origins}},
+            supports_credentials=False,
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=CORS_EXPOSED_HEADERS,
+            max_age=600,
+        )
