@@ -1,0 +1,149 @@
+"""Expenses: create, read, update, delete, list with filters/sort/pagination, and export as CSV."""
+
+from flask import Response, stream_with_context, url_for
+from flask.views import MethodView
+from flask_jwt_extended import current_user as token_user
+from flask_jwt_extended import jwt_required
+from flask_smorest import Blueprint
+
+from expense_app.api.docs import protected
+from expense_app.api.schemas.expenses import (
+    ExpenseCreateSchema,
+    ExpenseFilterArgsSchema,
+    ExpenseListArgsSchema,
+    ExpensePageSchema,
+    ExpenseSchema,
+    ExpenseUpdateSchema,
+)
+from expense_app.models.base import utcnow
+from expense_app.services import expenses, exports
+
+URL_PREFIX = "/expenses"
+blp = Blueprint(
+    "Expenses",
+    __name__,
+    description="Your expenses: amounts are decimal strings, dates ISO 8601, tags lower-case strings.",
+)
+
+EXPENSE_EXAMPLE = {
+    "amount": "42.50",
+    "date": "2026-11-26",
+    "category_id": 3,
+    "description": "Weekly groceries",
+    "payment_method": "debit_card",
+    "currency": "USD",
+    "tags": ["family", "weekly"],
+    "notes": "",
+}
+EXPENSE_RESPONSE_EXAMPLE = {
+    "id": 42,
+    **EXPENSE_EXAMPLE,
+    "category": {"id": 3, "name": "Food", "color": "#198754"},
+    "created_at": "2026-11-26T09:30:00+00:00",
+    "updated_at": "2026-11-26T09:30:00+00:00",
+}
+CSV_EXAMPLE = (
+    "date,description,category,payment_method,amount,currency,tags,notes\r\n"
+    '2026-11-26,Weekly groceries,Food,debit_card,42.50,USD,"family, weekly",\r\n'
+)
+
+
+@blp.route("")
+class ExpenseCollection(MethodView):
+    decorators = [jwt_required()]
+
+    @protected(blp, 422)
+    @blp.arguments(ExpenseListArgsSchema, location="query")
+    @blp.response(
+        200,
+        ExpensePageSchema,
+        example={"items": [EXPENSE_RESPONSE_EXAMPLE], "total": 21, "page": 2, "per_page": 20, "total_pages": 2},
+    )
+    def get(self, args):
+        """List my expenses
+
+        Filters combine with AND; repeat `category_id`, `payment_method` or `tag` to match any of
+        several values. `q` searches description and notes, ignoring case. Sorted by `-date` unless
+        `sort` says otherwise, ties broken by id. `per_page` is 1-100 (default 20); a page past the
+        end has empty `items`. `total` counts the whole filtered set.
+        """
+        return expenses.list_expenses(user=token_user, **args)
+
+    @protected(blp, 422)
+    @blp.arguments(ExpenseCreateSchema, example=EXPENSE_EXAMPLE)
+    @blp.response(201, ExpenseSchema, headers={"Location": {"description": "URL of the new expense."}})
+    def post(self, data):
+        """Record an expense
+
+        `amount`, `date` and `category_id` are required. Breaking a rule (amount not above 0 or
+        with more than 2 decimal places, date before 1900 or more than a year ahead, a category
+        that is not yours, more than 20 tags, an unknown field...) is 422 with the field named,
+        and nothing is stored.
+        """
+        created = expenses.create_expense(user=token_user, **data)
+        return created, 201, {"Location": url_for("Expenses.ExpenseItem", expense_id=created.id)}
+
+
+@blp.route("/<int:expense_id>")
+class ExpenseItem(MethodView):
+    decorators = [jwt_required()]
+
+    @protected(blp, 404)
+    @blp.response(200, ExpenseSchema, example=EXPENSE_RESPONSE_EXAMPLE)
+    def get(self, expense_id):
+        """Get an expense
+
+        Returns the expense with its category and tags. Another user's expense is 404.
+        """
+        return expenses.get_expense(user=token_user, expense_id=expense_id)
+
+    @protected(blp, 404, 422)
+    @blp.arguments(ExpenseUpdateSchema, example={"amount": "39.90", "tags": ["family"]})
+    @blp.response(200, ExpenseSchema)
+    def patch(self, data, expense_id):
+        """Update an expense
+
+        Changes only the fields sent, under the same rules as creation; `tags` replaces the whole
+        list. Nothing changes when any field is refused.
+        """
+        return expenses.update_expense(user=token_user, expense_id=expense_id, **data)
+
+    @protected(blp, 404)
+    @blp.response(204)
+    def delete(self, expense_id):
+        """Delete an expense
+
+        Deletes it for good; its tags stay (with one use fewer).
+        """
+        expenses.delete_expense(user=token_user, expense_id=expense_id)
+
+
+@blp.route("/export.csv")
+class ExpenseExport(MethodView):
+    decorators = [jwt_required()]
+
+    @protected(blp, 422)
+    @blp.arguments(ExpenseFilterArgsSchema, location="query")
+    @blp.response(
+        200,
+        {"type": "string"},
+        content_type="text/csv",
+        description="RFC 4180 CSV in UTF-8, with a header row.",
+        example=CSV_EXAMPLE,
+        headers={"Content-Disposition": {"description": 'attachment; filename="expenses-YYYY-MM-DD.csv"'}},
+    )
+    def get(self, args):
+        """Export my expenses as CSV
+
+        Streams the expenses matching the same filters and `sort` as the list (no pagination),
+        with the columns date, description, category, payment_method, amount, currency, tags
+        (comma-separated in one cell) and notes. Text that a spreadsheet would run as a formula
+        (starting with `=`, `+`, `-`, `@`, tab or carriage return) is prefixed with `'`.
+        """
+        chunks = exports.export_expenses_csv(user=token_user, **args)
+        filename = f"expenses-{utcnow():%Y-%m-%d}.csv"
+        return Response(
+            stream_with_context(chunks),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )

@@ -1,0 +1,150 @@
+"""Schemas of the Expenses and Tags endpoints: shape and type only, the rules live in the services.
+
+Amounts are read without rounding (the service refuses more than 2 decimal places) and written as
+strings with 2 places.
+"""
+
+from marshmallow import fields, post_load, validate
+
+from expense_app.api.schemas import StrictSchema
+from expense_app.api.schemas.categories import money
+from expense_app.models import PAYMENT_METHODS
+from expense_app.services.expenses import DEFAULT_PER_PAGE, DEFAULT_SORT, MAX_PER_PAGE, SORTS
+
+
+def money_input(**kwargs) -> fields.Decimal:
+    """An amount in a request: a string (`"12.50"`) or a number; never quantized, so 10.005 reaches the rule."""
+    metadata = {
+        "type": "string",
+        "format": "decimal",
+        "description": 'A decimal string such as "12.50"; a JSON number is accepted too.',
+        "example": "12.50",
+        **kwargs.pop("metadata", {}),
+    }
+    return fields.Decimal(metadata=metadata, **kwargs)
+
+
+class CategoryRefSchema(StrictSchema):
+    id = fields.Integer(metadata={"example": 3})
+    name = fields.String(metadata={"example": "Groceries"})
+    color = fields.String(metadata={"example": "#198754"})
+
+
+class TagNameSchema(StrictSchema):
+    name = fields.String()
+
+
+class ExpenseSchema(StrictSchema):
+    id = fields.Integer(dump_only=True, metadata={"example": 42})
+    amount = money()
+    currency = fields.String(dump_only=True, metadata={"example": "USD"})
+    date = fields.Date(dump_only=True, metadata={"example": "2026-11-26"})
+    description = fields.String(dump_only=True, metadata={"example": "Weekly groceries"})
+    category_id = fields.Integer(dump_only=True, metadata={"example": 3})
+    category = fields.Nested(CategoryRefSchema, dump_only=True)
+    payment_method = fields.String(dump_only=True, metadata={"enum": list(PAYMENT_METHODS), "example": "debit_card"})
+    tags = fields.Pluck(TagNameSchema, "name", many=True, dump_only=True, metadata={"example": ["family", "weekly"]})
+    notes = fields.String(dump_only=True, metadata={"example": ""})
+    created_at = fields.AwareDateTime(dump_only=True, metadata={"example": "2026-11-26T09:30:00+00:00"})
+    updated_at = fields.AwareDateTime(dump_only=True, metadata={"example": "2026-11-26T09:30:00+00:00"})
+
+
+class ExpensePageSchema(StrictSchema):
+    items = fields.List(fields.Nested(ExpenseSchema), dump_only=True)
+    total = fields.Integer(dump_only=True, metadata={"description": "Size of the filtered set.", "example": 57})
+    page = fields.Integer(dump_only=True, metadata={"example": 1})
+    per_page = fields.Integer(dump_only=True, metadata={"example": 20})
+    total_pages = fields.Integer(dump_only=True, metadata={"description": "0 when nothing matches.", "example": 3})
+
+
+AMOUNT = {"description": 'Greater than 0, at most 99999999.99, at most 2 decimal places; e.g. "12.50".'}
+DATE = {"description": "ISO 8601 date between 1900-01-01 and one year from today.", "example": "2026-11-26"}
+CATEGORY_ID = {"description": "One of your categories.", "example": 3}
+DESCRIPTION = {"description": "At most 255 characters, trimmed.", "maxLength": 255, "example": "Weekly groceries"}
+PAYMENT_METHOD = {"enum": list(PAYMENT_METHODS), "description": "Defaults to `other`.", "example": "debit_card"}
+CURRENCY = {"description": "ISO 4217 code; defaults to your profile's currency.", "example": "USD"}
+TAGS = {
+    "description": "At most 20 tags of 1-50 characters; stored trimmed, lower-cased and de-duplicated, "
+    "created on first use.",
+    "maxItems": 20,
+    "example": ["family", "weekly"],
+}
+NOTES = {"description": "At most 2000 characters.", "maxLength": 2000, "example": ""}
+
+
+class ExpenseCreateSchema(StrictSchema):
+    amount = money_input(required=True, metadata=AMOUNT)
+    date = fields.Date(required=True, metadata=DATE)
+    category_id = fields.Integer(required=True, strict=True, metadata=CATEGORY_ID)
+    description = fields.String(metadata=DESCRIPTION)
+    payment_method = fields.String(metadata=PAYMENT_METHOD)
+    currency = fields.String(metadata=CURRENCY)
+    tags = fields.List(fields.String(), metadata=TAGS)
+    notes = fields.String(metadata=NOTES)
+
+
+class ExpenseUpdateSchema(StrictSchema):
+    amount = money_input(metadata=AMOUNT)
+    date = fields.Date(metadata=DATE)
+    category_id = fields.Integer(strict=True, metadata=CATEGORY_ID)
+    description = fields.String(metadata=DESCRIPTION)
+    payment_method = fields.String(metadata=PAYMENT_METHOD)
+    currency = fields.String(metadata=CURRENCY)
+    tags = fields.List(fields.String(), metadata={**TAGS, "description": "Replaces every tag; [] removes them all."})
+    notes = fields.String(metadata=NOTES)
+
+
+class ExpenseFilterArgsSchema(StrictSchema):
+    """Query arguments shared by the list and the CSV export; loads as `{"filters": {...}, "sort": ...}`."""
+
+    date_from = fields.Date(metadata={"description": "On or after this date.", "example": "2026-11-01"})
+    date_to = fields.Date(metadata={"description": "On or before this date.", "example": "2026-11-30"})
+    category_ids = fields.List(
+        fields.Integer(),
+        data_key="category_id",
+        metadata={"description": "Repeat for several categories (any of them)."},
+    )
+    payment_methods = fields.List(
+        fields.String(metadata={"enum": list(PAYMENT_METHODS)}),
+        data_key="payment_method",
+        metadata={"description": "Repeat for several payment methods (any of them)."},
+    )
+    tags = fields.List(
+        fields.String(),
+        data_key="tag",
+        metadata={"description": "Repeat for several tags (expenses with any of them)."},
+    )
+    min_amount = money_input(metadata={"description": "At least this amount.", "example": "10.00"})
+    max_amount = money_input(metadata={"description": "At most this amount.", "example": "100.00"})
+    q = fields.String(
+        metadata={"description": "Case-insensitive text search in description and notes.", "example": "coffee"}
+    )
+    sort = fields.String(
+        load_default=DEFAULT_SORT,
+        metadata={
+            "enum": list(SORTS),
+            "description": "Order; `-` means descending. Ties are broken by id in the same direction.",
+        },
+    )
+
+    @post_load
+    def split(self, data: dict, **kwargs) -> dict:
+        args = {key: data.pop(key) for key in ("sort", "page", "per_page") if key in data}
+        return {"filters": data, **args}
+
+
+class ExpenseListArgsSchema(ExpenseFilterArgsSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={"example": 1})
+    per_page = fields.Integer(
+        load_default=DEFAULT_PER_PAGE,
+        validate=validate.Range(min=1, max=MAX_PER_PAGE),
+        metadata={"description": f"1 to {MAX_PER_PAGE}.", "example": DEFAULT_PER_PAGE},
+    )
+
+
+class TagSchema(StrictSchema):
+    id = fields.Integer(dump_only=True, metadata={"example": 5})
+    name = fields.String(dump_only=True, metadata={"example": "weekly"})
+    expense_count = fields.Integer(
+        dump_only=True, metadata={"description": "How many of your expenses carry it.", "example": 9}
+    )

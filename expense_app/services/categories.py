@@ -1,0 +1,222 @@
+"""Categories: a user's named, coloured buckets for expenses, listed with their counts and totals.
+
+Names are unique per user regardless of case (the `name_key` column holds `name.casefold()`).
+A category that still has expenses is only deleted together with moving them elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from expense_app.errors import Conflict, NotFound
+from expense_app.extensions import db
+from expense_app.models import Category, Expense, User
+from expense_app.services.expenses import cents_to_amount, sum_amount_cents
+from expense_app.services.rules import Errors, add_error, clean_text, raise_if
+
+NAME_MAX_LENGTH = 50
+ICON_MAX_LENGTH = 32
+DEFAULT_COLOR = "#6c757d"
+COLOR_PATTERN = re.compile(r"#[0-9a-f]{6}")
+
+CATEGORY_NOT_FOUND = "Category not found."
+DUPLICATE_NAME = "You already have a category with this name."
+
+
+@dataclass(frozen=True)
+class CategorySummary:
+    """A category with the number and money total of its expenses.
+
+    `category` is the ORM object; `id`, `name`, `color`, `icon` and `created_at` read through to it,
+    so a summary can be handed to a form (`obj=`) or a schema as if it were the category.
+    """
+
+    category: Category
+    expense_count: int
+    total_amount: Decimal
+
+    @property
+    def id(self) -> int:
+        return self.category.id
+
+    @property
+    def name(self) -> str:
+        return self.category.name
+
+    @property
+    def color(self) -> str:
+        return self.category.color
+
+    @property
+    def icon(self) -> str | None:
+        return self.category.icon
+
+    @property
+    def created_at(self) -> datetime:
+        return self.category.created_at
+
+
+def _summaries(user: User, *conditions) -> list[CategorySummary]:
+    # One query: every category of the user, outer-joined to its expenses and grouped.
+    rows = db.session.execute(
+        sa.select(Category, sa.func.count(Expense.id), sum_amount_cents())
+        .outerjoin(Expense, sa.and_(Expense.category_id == Category.id, Expense.user_id == Category.user_id))
+        .where(Category.user_id == user.id, *conditions)
+        .group_by(Category.id)
+        .order_by(Category.name_key, Category.id)
+    )
+    return [
+        CategorySummary(category=category, expense_count=count, total_amount=cents_to_amount(cents))
+        for category, count, cents in rows
+    ]
+
+
+def list_categories(*, user: User) -> list[CategorySummary]:
+    """Return every category of `user`, by name, each with its expense count and total amount."""
+    return _summaries(user)
+
+
+def get_category(*, user: User, category_id: int) -> CategorySummary:
+    """Return one category of `user` with its count and total; NotFound when missing or foreign."""
+    found = _summaries(user, Category.id == category_id)
+    if not found:
+        raise NotFound(CATEGORY_NOT_FOUND)
+    return found[0]
+
+
+def _owned(user: User, category_id: int) -> Category:
+    category = db.session.scalar(sa.select(Category).where(Category.id == category_id, Category.user_id == user.id))
+    if category is None:
+        raise NotFound(CATEGORY_NOT_FOUND)
+    return category
+
+
+def _clean_color(errors: Errors, value: str | None) -> str:
+    color = (value or "").strip().lower()
+    if not COLOR_PATTERN.fullmatch(color):
+        add_error(errors, "color", "Must be a colour like #1a2b3c.")
+    return color
+
+
+def _clean_icon(errors: Errors, value: str | None) -> str | None:
+    return clean_text(errors, "icon", value, max_length=ICON_MAX_LENGTH) or None
+
+
+def _check_name_free(user: User, name_key: str, *, except_id: int | None = None) -> None:
+    query = sa.select(Category.id).where(Category.user_id == user.id, Category.name_key == name_key)
+    if except_id is not None:
+        query = query.where(Category.id != except_id)
+    if db.session.scalar(query) is not None:
+        raise Conflict(DUPLICATE_NAME, {"name": [DUPLICATE_NAME]})
+
+
+def _commit_or_conflict() -> None:
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another request took the name between our check and this commit.
+        db.session.rollback()
+        raise Conflict(DUPLICATE_NAME, {"name": [DUPLICATE_NAME]}) from None
+
+
+def create_category(*, user: User, name: str, color: str | None = None, icon: str | None = None) -> CategorySummary:
+    """Create a category and return it (count 0, total 0.00).
+
+    Raises ValidationFailed for a blank or long name, a bad colour or a long icon, and Conflict
+    when the user already has a category of that name (ignoring case).
+    """
+    errors: Errors = {}
+    name = clean_text(errors, "name", name, max_length=NAME_MAX_LENGTH, required=True)
+    color = _clean_color(errors, DEFAULT_COLOR if color is None else color)
+    icon = _clean_icon(errors, icon)
+    raise_if(errors)
+    _check_name_free(user, name.casefold())
+    category = Category(user_id=user.id, name=name, name_key=name.casefold(), color=color, icon=icon)
+    db.session.add(category)
+    _commit_or_conflict()
+    return CategorySummary(category=category, expense_count=0, total_amount=Decimal("0.00"))
+
+
+def update_category(
+    *,
+    user: User,
+    category_id: int,
+    name: str | None = None,
+    color: str | None = None,
+    icon: str | None = None,
+) -> CategorySummary:
+    """Rename, recolour or change the icon (None leaves a field as it is; `icon=""` removes it).
+
+    Returns the category with its count and total. Raises NotFound, ValidationFailed, or Conflict
+    for a name the user already has on another category.
+    """
+    category = _owned(user, category_id)
+    errors: Errors = {}
+    if name is not None:
+        name = clean_text(errors, "name", name, max_length=NAME_MAX_LENGTH, required=True)
+    if color is not None:
+        color = _clean_color(errors, color)
+    clear_icon = icon is not None and not icon.strip()
+    if icon is not None:
+        icon = _clean_icon(errors, icon)
+    raise_if(errors)
+    if name is not None:
+        _check_name_free(user, name.casefold(), except_id=category.id)
+        category.name, category.name_key = name, name.casefold()
+    if color is not None:
+        category.color = color
+    if icon is not None or clear_icon:
+        category.icon = icon
+    _commit_or_conflict()
+    return get_category(user=user, category_id=category_id)
+
+
+def delete_category(*, user: User, category_id: int, reassign_to: int | None = None) -> int:
+    """Delete a category of `user`; return how many expenses were moved.
+
+    Without `reassign_to`, a category that still has expenses is refused with Conflict. With it,
+    the expenses move to that category and the category is deleted in one transaction: either
+    both happen or neither. Raises NotFound when either category is missing or not `user`'s, and
+    ValidationFailed when `reassign_to` is the category being deleted.
+    """
+    category = _owned(user, category_id)
+    name = category.name
+    if reassign_to is not None:
+        if reassign_to == category_id:
+            raise_if({"reassign_to": ["Choose a different category to move the expenses to."]})
+        try:
+            _owned(user, reassign_to)
+        except NotFound:
+            raise NotFound("The category to move the expenses to was not found.") from None
+    owned_expenses = (Expense.user_id == user.id, Expense.category_id == category_id)
+    if reassign_to is None:
+        count = db.session.scalar(sa.select(sa.func.count(Expense.id)).where(*owned_expenses))
+        if count:
+            noun = "expense" if count == 1 else "expenses"
+            raise Conflict(
+                f"Cannot delete the category {name}: it still has {count} {noun}. "
+                "Move them to another category (reassign_to) or delete them first.",
+                {"reassign_to": ["Choose a category to move the expenses to."]},
+            )
+    try:
+        moved = 0
+        if reassign_to is not None:
+            moved = db.session.execute(
+                sa.update(Expense).where(*owned_expenses).values(category_id=reassign_to)
+            ).rowcount
+        db.session.delete(category)
+        db.session.commit()
+    except IntegrityError:
+        # An expense was added to the category after the check above.
+        db.session.rollback()
+        raise Conflict(f"Cannot delete the category {name}: it gained expenses meanwhile; try again.") from None
+    except Exception:
+        db.session.rollback()
+        raise
+    return moved

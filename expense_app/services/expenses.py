@@ -1,0 +1,478 @@
+"""Expenses: record, read, change, delete and list a user's expenses, with all their rules.
+
+Rules (both faces rely on these, neither re-implements them):
+- `amount` > 0 and <= 99,999,999.99 with at most 2 decimal places; more places is an error, never
+  rounded. Accepted as Decimal, str or int, never float.
+- `date` between 1900-01-01 and one year from today (UTC).
+- `category_id` names one of the user's categories.
+- `description` <= 255 characters and `notes` <= 2000, both trimmed.
+- `payment_method` from `models.PAYMENT_METHODS`; `currency` ISO 4217, the user's by default.
+- at most 20 tags, each 1-50 characters, trimmed, lower-cased, de-duplicated, created on first use.
+
+Money stays exact on both databases: sums are taken in SQL as integer cents (SQLite has no decimal
+type and would otherwise add binary floats).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from expense_app.errors import NotFound
+from expense_app.extensions import db
+from expense_app.models import PAYMENT_METHODS, Category, Expense, Tag, User, expense_tags
+from expense_app.models.base import utcnow
+from expense_app.services.rules import Errors, add_error, clean_currency, clean_text, raise_if
+from expense_app.services.tags import clean_tag_names, normalize_tag, resolve_tags
+
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("99999999.99")
+MIN_DATE = dt.date(1900, 1, 1)
+DESCRIPTION_MAX_LENGTH = 255
+NOTES_MAX_LENGTH = 2000
+SEARCH_MAX_LENGTH = 100
+DEFAULT_PAYMENT_METHOD = "other"
+
+SORTS = ("-date", "date", "-amount", "amount", "-created_at", "created_at")
+DEFAULT_SORT = "-date"
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+
+EXPENSE_NOT_FOUND = "Expense not found."
+CATEGORY_NOT_YOURS = "Choose one of your categories."
+
+
+@dataclass(frozen=True)
+class ExpenseFilters:
+    """What a list or an export is narrowed to; every field is optional and they combine with AND.
+
+    Several values in one field combine with OR (any of these categories). A category id that is
+    not the user's simply matches nothing.
+    """
+
+    date_from: dt.date | str | None = None
+    date_to: dt.date | str | None = None
+    category_ids: Sequence[int] = ()
+    payment_methods: Sequence[str] = ()
+    tags: Sequence[str] = ()
+    min_amount: Decimal | str | int | None = None
+    max_amount: Decimal | str | int | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class ExpensePage:
+    """One page of a filtered, sorted list, with the size and money total of the whole filtered set."""
+
+    items: list[Expense]
+    total: int
+    page: int
+    per_page: int
+    total_pages: int
+    total_amount: Decimal
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.total_pages
+
+
+# --- money -----------------------------------------------------------------------------------------
+
+
+def sum_amount_cents(column=Expense.amount):
+    """SQL for the exact sum of a money column in integer cents; 0 when there are no rows."""
+    return sa.func.coalesce(sa.func.sum(sa.cast(sa.func.round(column * 100), sa.BigInteger)), 0)
+
+
+def cents_to_amount(cents: int | Decimal) -> Decimal:
+    """Integer cents (as SQLite or PostgreSQL return them) to a Decimal with 2 places."""
+    return Decimal(int(cents)).scaleb(-2)
+
+
+def to_decimal(value) -> Decimal | None:
+    """`value` (Decimal, str or int) as a finite Decimal; None when it is not one (floats included)."""
+    if isinstance(value, bool | float):
+        return None
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            return None
+    else:
+        return None
+    return number if number.is_finite() else None
+
+
+def clean_amount(errors: Errors, field: str, value) -> Decimal | None:
+    """Return the amount with 2 places; record an error (and return None) when it breaks a rule."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        add_error(errors, field, "This field is required.")
+        return None
+    number = to_decimal(value)
+    if number is None:
+        add_error(errors, field, "Must be a number such as 12.50.")
+    elif number <= 0:
+        add_error(errors, field, "Must be greater than 0.")
+    elif number > MAX_AMOUNT:
+        add_error(errors, field, "Must be at most 99,999,999.99.")
+    elif number != number.quantize(CENT):
+        add_error(errors, field, "Must have at most 2 decimal places.")
+    else:
+        return number.quantize(CENT)
+    return None
+
+
+# --- other fields ----------------------------------------------------------------------------------
+
+
+def latest_date(today: dt.date | None = None) -> dt.date:
+    """The latest allowed expense date: one year from today (UTC); 29 February maps to 28 February."""
+    today = today or utcnow().date()
+    try:
+        return today.replace(year=today.year + 1)
+    except ValueError:
+        return today.replace(year=today.year + 1, day=28)
+
+
+def _parse_date(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def clean_date(errors: Errors, field: str, value) -> dt.date | None:
+    """Return the expense date; record an error when it is missing, malformed or out of range."""
+    if value is None or value == "":
+        add_error(errors, field, "This field is required.")
+        return None
+    day = _parse_date(value)
+    if day is None:
+        add_error(errors, field, "Must be a date such as 2026-11-26.")
+        return None
+    latest = latest_date()
+    if not MIN_DATE <= day <= latest:
+        add_error(errors, field, f"Must be between {MIN_DATE.isoformat()} and {latest.isoformat()}.")
+        return None
+    return day
+
+
+def _parse_id(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def clean_category_id(errors: Errors, field: str, user: User, value) -> int | None:
+    """Return the id when it names one of `user`'s categories; record an error otherwise."""
+    if value is None or value == "":
+        add_error(errors, field, "This field is required.")
+        return None
+    category_id = _parse_id(value)
+    owned = category_id is not None and db.session.scalar(
+        sa.select(Category.id).where(Category.id == category_id, Category.user_id == user.id)
+    )
+    if not owned:
+        add_error(errors, field, CATEGORY_NOT_YOURS)
+        return None
+    return category_id
+
+
+def clean_payment_method(errors: Errors, field: str, value) -> str:
+    if value not in PAYMENT_METHODS:
+        add_error(errors, field, "Must be one of: " + ", ".join(PAYMENT_METHODS) + ".")
+    return value
+
+
+# --- use cases -------------------------------------------------------------------------------------
+
+
+def _load_expense(*, user: User, expense_id: int) -> Expense:
+    expense = db.session.scalar(
+        sa.select(Expense)
+        .where(Expense.id == expense_id, Expense.user_id == user.id)
+        .options(joinedload(Expense.category, innerjoin=True), selectinload(Expense.tags))
+        .execution_options(populate_existing=True)
+    )
+    if expense is None:
+        raise NotFound(EXPENSE_NOT_FOUND)
+    return expense
+
+
+def get_expense(*, user: User, expense_id: int) -> Expense:
+    """Return the expense with its category and tags loaded; NotFound when it is missing or not `user`'s."""
+    return _load_expense(user=user, expense_id=expense_id)
+
+
+def create_expense(
+    *,
+    user: User,
+    amount: Decimal | str | int,
+    date: dt.date | str,
+    category_id: int,
+    description: str = "",
+    payment_method: str = DEFAULT_PAYMENT_METHOD,
+    currency: str | None = None,
+    tags: Sequence[str] | None = None,
+    notes: str = "",
+) -> Expense:
+    """Record an expense and return it with its category and tags loaded.
+
+    Raises ValidationFailed with an entry per failing field; nothing is stored then.
+    """
+    errors: Errors = {}
+    values = {
+        "amount": clean_amount(errors, "amount", amount),
+        "date": clean_date(errors, "date", date),
+        "category_id": clean_category_id(errors, "category_id", user, category_id),
+        "description": clean_text(errors, "description", description, max_length=DESCRIPTION_MAX_LENGTH),
+        "payment_method": clean_payment_method(errors, "payment_method", payment_method),
+        "currency": clean_currency(errors, "currency", user.currency if currency is None else currency),
+        "notes": clean_text(errors, "notes", notes, max_length=NOTES_MAX_LENGTH),
+    }
+    tag_names = clean_tag_names(errors, "tags", tags)
+    raise_if(errors)
+
+    try:
+        expense = Expense(user_id=user.id, **values)
+        expense.tags = resolve_tags(user=user, names=tag_names)
+        db.session.add(expense)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return _load_expense(user=user, expense_id=expense.id)
+
+
+def update_expense(
+    *,
+    user: User,
+    expense_id: int,
+    amount: Decimal | str | int | None = None,
+    date: dt.date | str | None = None,
+    category_id: int | None = None,
+    description: str | None = None,
+    payment_method: str | None = None,
+    currency: str | None = None,
+    tags: Sequence[str] | None = None,
+    notes: str | None = None,
+) -> Expense:
+    """Change the given fields (None leaves a field as it is; `tags=[]` removes every tag).
+
+    Returns the expense with category and tags loaded. Raises NotFound for a missing or foreign
+    expense, ValidationFailed for a broken rule (nothing is changed then).
+    """
+    expense = _load_expense(user=user, expense_id=expense_id)
+    errors: Errors = {}
+    changes: dict = {}
+    if amount is not None:
+        changes["amount"] = clean_amount(errors, "amount", amount)
+    if date is not None:
+        changes["date"] = clean_date(errors, "date", date)
+    if category_id is not None:
+        changes["category_id"] = clean_category_id(errors, "category_id", user, category_id)
+    if description is not None:
+        changes["description"] = clean_text(errors, "description", description, max_length=DESCRIPTION_MAX_LENGTH)
+    if payment_method is not None:
+        changes["payment_method"] = clean_payment_method(errors, "payment_method", payment_method)
+    if currency is not None:
+        changes["currency"] = clean_currency(errors, "currency", currency)
+    if notes is not None:
+        changes["notes"] = clean_text(errors, "notes", notes, max_length=NOTES_MAX_LENGTH)
+    tag_names = clean_tag_names(errors, "tags", tags) if tags is not None else None
+    raise_if(errors)
+
+    try:
+        for field, value in changes.items():
+            setattr(expense, field, value)
+        if tag_names is not None:
+            expense.tags = resolve_tags(user=user, names=tag_names)
+        if changes or tag_names is not None:
+            # A tag-only change writes no expenses row, so onupdate would not fire.
+            expense.updated_at = utcnow()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return _load_expense(user=user, expense_id=expense.id)
+
+
+def delete_expense(*, user: User, expense_id: int) -> None:
+    """Delete the expense (its tags stay); NotFound when it is missing or not `user`'s."""
+    expense = _load_expense(user=user, expense_id=expense_id)
+    db.session.delete(expense)
+    db.session.commit()
+
+
+# --- listing ---------------------------------------------------------------------------------------
+
+_SORT_COLUMNS = {"date": Expense.date, "amount": Expense.amount, "created_at": Expense.created_at}
+
+
+def sort_order(sort: str | None) -> tuple:
+    """ORDER BY clauses for a sort key (`-` prefix = descending), id breaking ties the same way.
+
+    Raises ValidationFailed on `sort` for an unknown key; None means the default `-date`.
+    """
+    sort = sort or DEFAULT_SORT
+    if sort not in SORTS:
+        raise_if({"sort": ["Must be one of: " + ", ".join(SORTS) + "."]})
+    column = _SORT_COLUMNS[sort.lstrip("-")]
+    if sort.startswith("-"):
+        return column.desc(), Expense.id.desc()
+    return column.asc(), Expense.id.asc()
+
+
+def _as_filters(filters: ExpenseFilters | Mapping | None) -> ExpenseFilters:
+    if filters is None:
+        return ExpenseFilters()
+    if isinstance(filters, ExpenseFilters):
+        return filters
+    return ExpenseFilters(**{key: value for key, value in filters.items() if value is not None})
+
+
+def _filter_date(errors: Errors, field: str, value) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    day = _parse_date(value)
+    if day is None:
+        add_error(errors, field, "Must be a date such as 2026-11-26.")
+    return day
+
+
+def _filter_amount(errors: Errors, field: str, value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    number = to_decimal(value)
+    if number is None:
+        add_error(errors, field, "Must be a number such as 12.50.")
+    return number
+
+
+def filter_conditions(*, user: User, filters: ExpenseFilters | Mapping | None) -> list:
+    """WHERE clauses for `user`'s expenses narrowed by `filters`.
+
+    Raises ValidationFailed for a malformed filter value (a date, an amount, a payment method).
+    The text search `q` is case-insensitive over description and notes; `%` and `_` are literal.
+    """
+    filters = _as_filters(filters)
+    errors: Errors = {}
+    conditions: list = [Expense.user_id == user.id]
+
+    date_from = _filter_date(errors, "date_from", filters.date_from)
+    date_to = _filter_date(errors, "date_to", filters.date_to)
+    min_amount = _filter_amount(errors, "min_amount", filters.min_amount)
+    max_amount = _filter_amount(errors, "max_amount", filters.max_amount)
+    category_ids = [_parse_id(value) for value in filters.category_ids]
+    if None in category_ids:
+        add_error(errors, "category_id", "Must be category ids.")
+    for method in filters.payment_methods:
+        if method not in PAYMENT_METHODS:
+            add_error(errors, "payment_method", "Must be one of: " + ", ".join(PAYMENT_METHODS) + ".")
+            break
+    query = (filters.q or "").strip()
+    if len(query) > SEARCH_MAX_LENGTH:
+        add_error(errors, "q", f"Must be at most {SEARCH_MAX_LENGTH} characters.")
+    raise_if(errors)
+
+    if date_from is not None:
+        conditions.append(Expense.date >= date_from)
+    if date_to is not None:
+        conditions.append(Expense.date <= date_to)
+    if min_amount is not None:
+        conditions.append(Expense.amount >= min_amount)
+    if max_amount is not None:
+        conditions.append(Expense.amount <= max_amount)
+    if category_ids:
+        conditions.append(Expense.category_id.in_(category_ids))
+    if filters.payment_methods:
+        conditions.append(Expense.payment_method.in_(list(filters.payment_methods)))
+    tag_names = {normalize_tag(name) for name in filters.tags if isinstance(name, str)} - {""}
+    if tag_names:
+        tagged = (
+            sa.select(expense_tags.c.expense_id)
+            .join(Tag, Tag.id == expense_tags.c.tag_id)
+            .where(Tag.user_id == user.id, Tag.name.in_(tag_names))
+        )
+        conditions.append(Expense.id.in_(tagged))
+    if query:
+        # lower() on both sides rather than ILIKE: the same SQL and result on SQLite and PostgreSQL.
+        needle = query.lower()
+        conditions.append(
+            sa.or_(
+                sa.func.lower(Expense.description).contains(needle, autoescape=True),
+                sa.func.lower(Expense.notes).contains(needle, autoescape=True),
+            )
+        )
+    return conditions
+
+
+def list_expenses(
+    *,
+    user: User,
+    filters: ExpenseFilters | Mapping | None = None,
+    sort: str | None = DEFAULT_SORT,
+    page: int = 1,
+    per_page: int = DEFAULT_PER_PAGE,
+) -> ExpensePage:
+    """Return one page of `user`'s expenses matching `filters`, in `sort` order.
+
+    Three queries at most, whatever the page size: the count and money total of the filtered set,
+    the page (with its categories joined), and the page's tags. A page past the end has no items.
+    Raises ValidationFailed for a bad filter, sort, page (< 1) or per_page (not 1-100).
+    """
+    errors: Errors = {}
+    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+        add_error(errors, "page", "Must be 1 or more.")
+    if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
+        add_error(errors, "per_page", f"Must be between 1 and {MAX_PER_PAGE}.")
+    raise_if(errors)
+    conditions = filter_conditions(user=user, filters=filters)
+    order = sort_order(sort)
+
+    total, cents = db.session.execute(sa.select(sa.func.count(Expense.id), sum_amount_cents()).where(*conditions)).one()
+    offset = (page - 1) * per_page
+    items: list[Expense] = []
+    if offset < total:
+        items = list(
+            db.session.scalars(
+                sa.select(Expense)
+                .where(*conditions)
+                .order_by(*order)
+                .limit(per_page)
+                .offset(offset)
+                .options(joinedload(Expense.category, innerjoin=True), selectinload(Expense.tags))
+            )
+        )
+    return ExpensePage(
+        items=items,
+        total=total,
+        page=page,
+        per_page=per_page,
+        total_pages=math.ceil(total / per_page),
+        total_amount=cents_to_amount(cents),
+    )

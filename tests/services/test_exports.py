@@ -1,0 +1,120 @@
+"""CSV export without HTTP: format, filters, formula neutralisation and batched streaming."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from expense_app.errors import ValidationFailed
+from expense_app.extensions import db
+from expense_app.models import Expense
+from expense_app.services import exports
+from tests.services.conftest import category_id_of
+
+HEADER = "date,description,category,payment_method,amount,currency,tags,notes"
+
+
+def export_rows(user, **kwargs) -> list[list[str]]:
+    return list(csv.reader(io.StringIO("".join(exports.export_expenses_csv(user=user, **kwargs)), newline="")))
+
+
+def test_header_and_rfc4180_rows(ctx, user, add_expense):
+    add_expense(
+        amount="1234.5",
+        date=dt.date(2026, 3, 1),
+        description='Say "cheese", please',
+        tags=["b", "a"],
+        notes="line one\nline two",
+        payment_method="credit_card",
+    )
+    text = "".join(exports.export_expenses_csv(user=user))
+    assert text.startswith(HEADER + "\r\n")
+    assert text.endswith("\r\n")
+    assert '"Say ""cheese"", please"' in text
+    rows = export_rows(user)
+    assert rows[0] == HEADER.split(",")
+    assert rows[1] == [
+        "2026-03-01",
+        'Say "cheese", please',
+        "Food",
+        "credit_card",
+        "1234.50",
+        "USD",
+        "a, b",
+        "line one\nline two",
+    ]
+
+
+def test_unicode_survives(ctx, user, add_expense):
+    add_expense(description="Café crème ☕", tags=["été"])
+    row = export_rows(user)[1]
+    assert (row[1], row[6]) == ("Café crème ☕", "été")
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_formula_cells_are_neutralised(ctx, user, add_expense, start):
+    expense_id = add_expense(tags=[f"{start}tag"], description="x")
+    # Services trim text, so write the raw cells directly: the export must not rely on trimming.
+    db.session.execute(
+        sa.update(Expense).where(Expense.id == expense_id).values(description=f"{start}1+1", notes=f"{start}cmd")
+    )
+    db.session.commit()
+    row = export_rows(user)[1]
+    assert row[1] == f"'{start}1+1"
+    assert row[7] == f"'{start}cmd"
+    # A tag is trimmed when stored, so only the visible prefixes survive into it.
+    expected_tag = f"'{start}tag" if start.strip() else "tag"
+    assert row[6] == expected_tag
+
+
+def test_hyperlink_opens_as_text(ctx, user, add_expense):
+    add_expense(description='=HYPERLINK("http://x")', amount="5")
+    rows = export_rows(user)
+    assert rows[1][1] == '\'=HYPERLINK("http://x")'
+    assert rows[1][4] == "5.00"
+
+
+def test_neutralise_leaves_ordinary_text_alone():
+    assert exports.neutralise("Lunch - team") == "Lunch - team"
+    assert exports.neutralise("") == ""
+    assert exports.neutralise("-5 off") == "'-5 off"
+
+
+def test_same_filters_and_order_as_the_list(ctx, user, other_user, add_expense):
+    add_expense(amount="1.00", date=dt.date(2026, 1, 1), description="old")
+    add_expense(amount="2.00", date=dt.date(2026, 2, 1), description="new", tags=["x"])
+    add_expense(
+        amount="3.00", date=dt.date(2026, 2, 1), description="newer", category_id=category_id_of(user, "Health")
+    )
+    add_expense(owner=other_user, amount="9.00", description="not mine")
+    assert [row[1] for row in export_rows(user)[1:]] == ["newer", "new", "old"]
+    assert [row[1] for row in export_rows(user, sort="amount")[1:]] == ["old", "new", "newer"]
+    assert [row[1] for row in export_rows(user, filters={"tags": ["x"]})[1:]] == ["new"]
+    assert export_rows(user, filters={"category_ids": [category_id_of(other_user)]}) == [HEADER.split(",")]
+
+
+def test_bad_filter_raises_before_any_output(ctx, user):
+    with pytest.raises(ValidationFailed) as excinfo:
+        exports.export_expenses_csv(user=user, filters={"min_amount": "lots"})
+    assert "min_amount" in excinfo.value.errors
+    with pytest.raises(ValidationFailed):
+        exports.export_expenses_csv(user=user, sort="random")
+
+
+def test_rows_are_streamed_in_batches_of_bounded_size(ctx, user, add_expense, monkeypatch):
+    monkeypatch.setattr(exports, "BATCH_SIZE", 10)
+    for i in range(45):
+        add_expense(amount=f"{i + 1}.00", tags=[f"t{i % 4}"])
+    db.session.expire_all()
+    db.session.expunge_all()
+
+    chunks, loaded = [], []
+    for chunk in exports.export_expenses_csv(user=user):
+        chunks.append(chunk)
+        loaded.append(sum(isinstance(obj, Expense) for obj in db.session.identity_map.values()))
+    # Header, then one chunk per batch of 10; never more than a batch of expenses held at once.
+    assert len(chunks) == 1 + 5
+    assert max(loaded) <= 10
+    assert sum(chunk.count("\r\n") for chunk in chunks) == 46
