@@ -48,7 +48,11 @@ class CategoryCollection(MethodView):
 
     @protected(blp, 409, 422)
     @blp.arguments(CategoryCreateSchema, example={"name": "Groceries", "color": "#198754", "icon": "cart"})
-    @blp.response(201, CategorySchema, headers={"Location": {"description": "URL of the new category."}})
+    @blp.response(
+        201,
+        CategorySchema,
+        headers={"Location": {"description": "URL of the new category.", "schema": {"type": "string"}}},
+    )
     def post(self, data):
         """Create a category
 

@@ -71,7 +71,11 @@ class ExpenseCollection(MethodView):
 
     @protected(blp, 422)
     @blp.arguments(ExpenseCreateSchema, example=EXPENSE_EXAMPLE)
-    @blp.response(201, ExpenseSchema, headers={"Location": {"description": "URL of the new expense."}})
+    @blp.response(
+        201,
+        ExpenseSchema,
+        headers={"Location": {"description": "URL of the new expense.", "schema": {"type": "string"}}},
+    )
     def post(self, data):
         """Record an expense
 
@@ -130,7 +134,12 @@ class ExpenseExport(MethodView):
         content_type="text/csv",
         description="RFC 4180 CSV in UTF-8, with a header row.",
         example=CSV_EXAMPLE,
-        headers={"Content-Disposition": {"description": 'attachment; filename="expenses-YYYY-MM-DD.csv"'}},
+        headers={
+            "Content-Disposition": {
+                "description": 'attachment; filename="expenses-YYYY-MM-DD.csv"',
+                "schema": {"type": "string"},
+            }
+        },
     )
     def get(self, args):
         """Export my expenses as CSV
