@@ -1,0 +1,171 @@
+"""Analytics: totals, breakdowns, trends and the largest expenses of a period, for API clients.
+
+The same service functions feed the dashboard, so a page and the matching API call always agree.
+"""
+
+from flask.views import MethodView
+from flask_jwt_extended import current_user as token_user
+from flask_jwt_extended import jwt_required
+from flask_smorest import Blueprint
+
+from expense_app.api.docs import protected
+from expense_app.api.schemas.analytics import (
+    AnalyticsArgsSchema,
+    ByCategorySchema,
+    ByPaymentMethodSchema,
+    SummarySchema,
+    TopExpensesArgsSchema,
+    TopExpensesSchema,
+    TrendArgsSchema,
+    TrendSchema,
+)
+from expense_app.services import analytics
+
+URL_PREFIX = "/analytics"
+blp = Blueprint(
+    "Analytics",
+    __name__,
+    description="Where the money goes: totals, breakdowns by category and payment method, trends and the "
+    "largest expenses of a period (the current month by default), computed exactly in the database. "
+    "Every operation takes `date_from`, `date_to`, and repeatable `category_id` and `payment_method` "
+    "filters; a period is at most 10 years long.",
+)
+
+SUMMARY_EXAMPLE = {
+    "date_from": "2026-11-01",
+    "date_to": "2026-11-30",
+    "total": "1234.50",
+    "count": 42,
+    "average": "29.39",
+    "daily_average": "41.15",
+    "previous_period": {"date_from": "2026-10-02", "date_to": "2026-10-31", "total": "1180.00"},
+    "change_pct": 4.6,
+}
+BY_CATEGORY_EXAMPLE = {
+    "date_from": "2026-11-01",
+    "date_to": "2026-11-30",
+    "total": "1234.50",
+    "items": [
+        {"category_id": 3, "name": "Housing", "color": "#6f42c1", "total": "900.00", "count": 1, "share_pct": 72.9},
+        {"category_id": 1, "name": "Food", "color": "#198754", "total": "334.50", "count": 41, "share_pct": 27.1},
+    ],
+}
+BY_PAYMENT_METHOD_EXAMPLE = {
+    "date_from": "2026-11-01",
+    "date_to": "2026-11-30",
+    "total": "1234.50",
+    "items": [
+        {"payment_method": "bank_transfer", "total": "900.00", "count": 1, "share_pct": 72.9},
+        {"payment_method": "debit_card", "total": "334.50", "count": 41, "share_pct": 27.1},
+    ],
+}
+TREND_EXAMPLE = {
+    "interval": "week",
+    "date_from": "2026-11-01",
+    "date_to": "2026-11-14",
+    "items": [
+        {"period": "2026-W44", "start": "2026-10-26", "total": "12.00", "count": 1},
+        {"period": "2026-W45", "start": "2026-11-02", "total": "0.00", "count": 0},
+        {"period": "2026-W46", "start": "2026-11-09", "total": "310.45", "count": 6},
+    ],
+}
+TOP_EXPENSES_EXAMPLE = {
+    "items": [
+        {
+            "id": 42,
+            "amount": "900.00",
+            "currency": "USD",
+            "date": "2026-11-01",
+            "description": "Rent",
+            "category_id": 3,
+            "category": {"id": 3, "name": "Housing", "color": "#6f42c1"},
+            "payment_method": "bank_transfer",
+            "tags": ["home"],
+            "notes": "",
+            "created_at": "2026-11-01T08:00:00+00:00",
+            "updated_at": "2026-11-01T08:00:00+00:00",
+        }
+    ]
+}
+
+
+@blp.route("/summary")
+class Summary(MethodView):
+    decorators = [jwt_required()]
+
+    @protected(blp, 422)
+    @blp.arguments(AnalyticsArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, SummarySchema, example=SUMMARY_EXAMPLE)
+    def get(self, **args):
+        """Summarize a period
+
+        Total, number of expenses, average per expense and per day, and the change in percent
+        against the previous period of the same length (null when that period's total is 0).
+        """
+        return analytics.summary(user=token_user, **args)
+
+
+@blp.route("/by-category")
+class ByCategory(MethodView):
+    decorators = [jwt_required()]
+
+    @protected(blp, 422)
+    @blp.arguments(AnalyticsArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, ByCategorySchema, example=BY_CATEGORY_EXAMPLE)
+    def get(self, **args):
+        """Spending by category
+
+        The period's total per category with the number of expenses and the share of the total
+        (one decimal), largest first. Categories with no spending in the period are left out.
+        """
+        return analytics.by_category(user=token_user, **args)
+
+
+@blp.route("/by-payment-method")
+class ByPaymentMethod(MethodView):
+    decorators = [jwt_required()]
+
+    @protected(blp, 422)
+    @blp.arguments(AnalyticsArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, ByPaymentMethodSchema, example=BY_PAYMENT_METHOD_EXAMPLE)
+    def get(self, **args):
+        """Spending by payment method
+
+        The period's total per payment method with the number of expenses and the share of the
+        total (one decimal), largest first. Methods with no spending in the period are left out.
+        """
+        return analytics.by_payment_method(user=token_user, **args)
+
+
+@blp.route("/trend")
+class Trend(MethodView):
+    decorators = [jwt_required()]
+
+    @protected(blp, 422)
+    @blp.arguments(TrendArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, TrendSchema, example=TREND_EXAMPLE)
+    def get(self, **args):
+        """Spending over time
+
+        Totals per day, ISO week (Monday start) or calendar month, oldest first, with every
+        bucket present (empty ones at 0). The first and last bucket may start before or end
+        after the period but count only the period's expenses. A daily trend covers at most
+        366 days.
+        """
+        return analytics.trend(user=token_user, **args)
+
+
+@blp.route("/top-expenses")
+class TopExpenses(MethodView):
+    decorators = [jwt_required()]
+
+    @protected(blp, 422)
+    @blp.arguments(TopExpensesArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, TopExpensesSchema, example=TOP_EXPENSES_EXAMPLE)
+    def get(self, **args):
+        """Largest expenses
+
+        The `limit` (default 5, at most 50) largest expenses of the period, in the same shape as
+        the Expenses endpoints; equal amounts by latest date, then latest id.
+        """
+        return analytics.top_expenses(user=token_user, **args)

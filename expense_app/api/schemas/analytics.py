@@ -1,0 +1,170 @@
+"""Schemas of the Analytics endpoints: query arguments and the figures' shapes.
+
+Money is a string with 2 places (`"12.50"`); percentages are numbers with one decimal.
+"""
+
+from marshmallow import fields, validate
+
+from expense_app.api.schemas import StrictSchema
+from expense_app.api.schemas.expenses import ExpenseSchema
+from expense_app.models import PAYMENT_METHODS
+from expense_app.services.analytics import DEFAULT_INTERVAL, DEFAULT_TOP_LIMIT, INTERVALS, MAX_TOP_LIMIT
+
+
+def amount(**metadata) -> fields.Decimal:
+    """Money in a response: a decimal string with 2 places, never a float."""
+    return fields.Decimal(
+        as_string=True,
+        places=2,
+        dump_only=True,
+        metadata={"type": "string", "format": "decimal", "example": "12.50", **metadata},
+    )
+
+
+def percent(**metadata) -> fields.Float:
+    return fields.Float(dump_only=True, metadata={"format": "float", **metadata})
+
+
+class AnalyticsArgsSchema(StrictSchema):
+    """The period and filters every analytics operation accepts."""
+
+    date_from = fields.Date(
+        metadata={
+            "description": "First day of the period (inclusive). Defaults to the first day of the current month, "
+            "or of `date_to`'s month when only `date_to` is given.",
+            "example": "2026-11-01",
+        }
+    )
+    date_to = fields.Date(
+        metadata={
+            "description": "Last day of the period (inclusive). Defaults to the last day of the current month. "
+            "At most 10 years after `date_from`.",
+            "example": "2026-11-30",
+        }
+    )
+    category_ids = fields.List(
+        fields.Integer(),
+        data_key="category_id",
+        metadata={"description": "Only these categories; repeat the parameter for several (any of them)."},
+    )
+    payment_methods = fields.List(
+        fields.String(metadata={"enum": list(PAYMENT_METHODS)}),
+        data_key="payment_method",
+        metadata={"description": "Only these payment methods; repeat the parameter for several (any of them)."},
+    )
+
+
+class TrendArgsSchema(AnalyticsArgsSchema):
+    interval = fields.String(
+        load_default=DEFAULT_INTERVAL,
+        validate=validate.OneOf(INTERVALS),
+        metadata={
+            "description": "Bucket size: `day` (periods of at most 366 days), `week` (ISO, Monday start) or `month`.",
+            "example": "month",
+        },
+    )
+
+
+class TopExpensesArgsSchema(AnalyticsArgsSchema):
+    limit = fields.Integer(
+        load_default=DEFAULT_TOP_LIMIT,
+        validate=validate.Range(min=1, max=MAX_TOP_LIMIT),
+        metadata={"description": f"How many expenses, 1 to {MAX_TOP_LIMIT}.", "example": DEFAULT_TOP_LIMIT},
+    )
+
+
+class PeriodTotalSchema(StrictSchema):
+    date_from = fields.Date(dump_only=True, metadata={"example": "2026-10-02"})
+    date_to = fields.Date(dump_only=True, metadata={"example": "2026-10-31"})
+    total = amount(example="1180.00")
+
+
+class SummarySchema(StrictSchema):
+    date_from = fields.Date(dump_only=True, metadata={"example": "2026-11-01"})
+    date_to = fields.Date(dump_only=True, metadata={"example": "2026-11-30"})
+    total = amount(description="Sum of the period's expenses.", example="1234.50")
+    count = fields.Integer(dump_only=True, metadata={"description": "Number of expenses.", "example": 42})
+    average = amount(description="Average per expense; 0.00 without expenses.", example="29.39")
+    daily_average = amount(
+        description="Total divided by the period's days (only the days up to today while the period is under way).",
+        example="41.15",
+    )
+    previous_period = fields.Nested(
+        PeriodTotalSchema,
+        dump_only=True,
+        metadata={"description": "The period of the same length that ends the day before `date_from`."},
+    )
+    change_pct = percent(
+        allow_none=True,
+        description="Change of `total` against the previous period's, in percent with one decimal; "
+        "null when the previous total is 0.",
+        example=4.6,
+    )
+
+
+class CategoryShareSchema(StrictSchema):
+    category_id = fields.Integer(dump_only=True, metadata={"example": 3})
+    name = fields.String(dump_only=True, metadata={"example": "Food"})
+    color = fields.String(dump_only=True, metadata={"example": "#198754"})
+    total = amount(example="410.25")
+    count = fields.Integer(dump_only=True, metadata={"example": 17})
+    share_pct = percent(description="Share of the period's total, one decimal.", example=33.2)
+
+
+class ByCategorySchema(StrictSchema):
+    date_from = fields.Date(dump_only=True, metadata={"example": "2026-11-01"})
+    date_to = fields.Date(dump_only=True, metadata={"example": "2026-11-30"})
+    total = amount(example="1234.50")
+    items = fields.List(fields.Nested(CategoryShareSchema), dump_only=True)
+
+
+class PaymentMethodShareSchema(StrictSchema):
+    payment_method = fields.String(dump_only=True, metadata={"enum": list(PAYMENT_METHODS), "example": "credit_card"})
+    total = amount(example="800.00")
+    count = fields.Integer(dump_only=True, metadata={"example": 20})
+    share_pct = percent(description="Share of the period's total, one decimal.", example=64.8)
+
+
+class ByPaymentMethodSchema(StrictSchema):
+    date_from = fields.Date(dump_only=True, metadata={"example": "2026-11-01"})
+    date_to = fields.Date(dump_only=True, metadata={"example": "2026-11-30"})
+    total = amount(example="1234.50")
+    items = fields.List(fields.Nested(PaymentMethodShareSchema), dump_only=True)
+
+
+class TrendPointSchema(StrictSchema):
+    period = fields.String(
+        dump_only=True,
+        metadata={
+            "description": "`2026-11-26` (day), `2026-W48` (ISO week) or `2026-11` (month).",
+            "example": "2026-11",
+        },
+    )
+    start = fields.Date(
+        dump_only=True,
+        metadata={
+            "description": "First day of the bucket: the day, the week's Monday or the 1st.",
+            "example": "2026-11-01",
+        },
+    )
+    total = amount(example="1234.50")
+    count = fields.Integer(dump_only=True, metadata={"example": 42})
+
+
+class TrendSchema(StrictSchema):
+    interval = fields.String(dump_only=True, metadata={"enum": list(INTERVALS), "example": "month"})
+    date_from = fields.Date(dump_only=True, metadata={"example": "2026-09-01"})
+    date_to = fields.Date(dump_only=True, metadata={"example": "2026-11-30"})
+    items = fields.List(
+        fields.Nested(TrendPointSchema),
+        dump_only=True,
+        metadata={"description": "One per bucket overlapping the period, oldest first; empty buckets have total 0."},
+    )
+
+
+class TopExpensesSchema(StrictSchema):
+    items = fields.List(
+        fields.Nested(ExpenseSchema),
+        dump_only=True,
+        metadata={"description": "Largest amount first; equal amounts by latest date, then latest id."},
+    )

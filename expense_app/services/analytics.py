@@ -1,0 +1,741 @@
+"""Analytics: where a user's money went in a period, computed in SQL, exact on both databases.
+
+Every figure is for one user and one period `[date_from, date_to]` (both inclusive; the current
+month by default), optionally narrowed to some categories and/or payment methods with the same
+rules as the expense list (`services.expenses.filter_conditions`), so a chart and the list it links
+to always agree.
+
+How the figures stay exact and portable:
+- Sums are taken in SQL as integer cents (`round(amount * 100)` cast to an integer, then summed).
+  PostgreSQL's numeric would be exact anyway, but SQLite stores the column as a binary float and
+  would add 0.10 + 0.20 as floats; integer cents add exactly on both.
+- Each figure is one aggregate query (count/sum ... group by), whatever the number of expenses.
+- Buckets: months are grouped in SQL by `cast(extract(year|month), Integer)`, which compiles to
+  `EXTRACT` on PostgreSQL and `CAST(STRFTIME(...) AS INTEGER)` on SQLite. There is no portable SQL
+  for ISO weeks (SQLite's `%W` is not ISO and `%V` only exists since 3.46), so days and weeks are
+  grouped in SQL by date, and the at most 366 * 10 per-date rows are folded into ISO weeks in
+  Python. That is still aggregation in the database: Python touches one row per day, never one
+  per expense.
+- Averages and percentages are Decimals rounded half up (cents for money, one decimal for percent).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from expense_app.errors import ValidationFailed
+from expense_app.extensions import db
+from expense_app.models import Category, Expense, User
+from expense_app.models.base import utcnow
+from expense_app.services.expenses import ExpenseFilters, filter_conditions
+from expense_app.services.rules import Errors, add_error, raise_if
+
+CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
+ZERO = Decimal("0.00")
+
+INTERVALS = ("day", "week", "month")
+DEFAULT_INTERVAL = "month"
+MAX_SPAN_YEARS = 10
+MAX_DAILY_DAYS = 366
+DEFAULT_TOP_LIMIT = 5
+MAX_TOP_LIMIT = 50
+# Analytics dates stay in this range so that every derived date (previous period, week ends) exists.
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2999, 12, 31)
+# The dashboard's "spending over time" chart has one bar per day up to this many days, else per month.
+DAILY_TREND_MAX_DAYS = 62
+
+PRESETS = {
+    "this_month": "This month",
+    "last_month": "Last month",
+    "last_3_months": "Last 3 months",
+    "last_12_months": "Last 12 months",
+    "year_to_date": "Year to date",
+    "custom": "Custom range",
+}
+DEFAULT_PRESET = "this_month"
+
+
+# --- results ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """An inclusive date range."""
+
+    date_from: dt.date
+    date_to: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.date_to - self.date_from).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length that ends the day before this one starts."""
+        date_to = self.date_from - dt.timedelta(days=1)
+        return Period(date_to - dt.timedelta(days=self.days - 1), date_to)
+
+
+@dataclass(frozen=True)
+class PeriodTotal:
+    date_from: dt.date
+    date_to: dt.date
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class Summary:
+    date_from: dt.date
+    date_to: dt.date
+    total: Decimal
+    count: int
+    average: Decimal
+    daily_average: Decimal
+    previous_period: PeriodTotal
+    change_pct: Decimal | None
+
+
+@dataclass(frozen=True)
+class CategoryShare:
+    category_id: int
+    name: str
+    color: str
+    total: Decimal
+    count: int
+    share_pct: Decimal
+
+
+@dataclass(frozen=True)
+class PaymentMethodShare:
+    payment_method: str
+    total: Decimal
+    count: int
+    share_pct: Decimal
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A period's total split by category or by payment method, largest first."""
+
+    date_from: dt.date
+    date_to: dt.date
+    total: Decimal
+    items: list
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One bucket: `start`..`end` are its calendar bounds (a Monday..Sunday week, a whole month)."""
+
+    period: str
+    start: dt.date
+    end: dt.date
+    total: Decimal
+    count: int
+
+
+@dataclass(frozen=True)
+class Trend:
+    interval: str
+    date_from: dt.date
+    date_to: dt.date
+    items: list[TrendPoint]
+
+
+@dataclass(frozen=True)
+class TopExpenses:
+    items: list[Expense]
+
+
+@dataclass(frozen=True)
+class RunningTotals:
+    """Cumulative spending per day of `month` and of the month before, for a line chart.
+
+    `current[i]` and `previous[i]` are the totals up to day i + 1 of each month; None past the
+    month's last day, and for `current` past `today` when `month` is the current month.
+    """
+
+    month: dt.date
+    previous_month: dt.date
+    days: list[int]
+    current: list[Decimal | None]
+    previous: list[Decimal | None]
+
+
+@dataclass(frozen=True)
+class CategoryOption:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the dashboard page shows, for one period and filter set."""
+
+    preset: str
+    period: Period
+    interval: str
+    category_ids: list[int]
+    payment_methods: list[str]
+    has_expenses: bool
+    summary: Summary
+    by_category: Breakdown
+    by_payment_method: Breakdown
+    trend: Trend
+    top_expenses: TopExpenses
+    running_totals: RunningTotals
+    categories: list[CategoryOption]
+
+
+# --- dates and periods -----------------------------------------------------------------------------
+
+
+def month_end(day: dt.date) -> dt.date:
+    """The last day of `day`'s month."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` after (or before, when negative) `day`'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a common year: the period runs to the end of the 28th
+        return dt.date(day.year + years, 3, 1)
+
+
+def _parse_date(errors: Errors, field: str, value: dt.date | str | None) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            add_error(errors, field, "Must be a date such as 2026-11-26.")
+            return None
+    if not isinstance(value, dt.date):
+        add_error(errors, field, "Must be a date such as 2026-11-26.")
+        return None
+    if not MIN_DATE <= value <= MAX_DATE:
+        add_error(errors, field, f"Must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}.")
+        return None
+    return value
+
+
+def today_utc() -> dt.date:
+    return utcnow().date()
+
+
+def resolve_period(
+    *, date_from: dt.date | str | None = None, date_to: dt.date | str | None = None, today: dt.date | None = None
+) -> Period:
+    """The period to report on.
+
+    Both missing: the current month. Only `date_to`: from the first day of its month. Only
+    `date_from`: to the end of the current month (or of `date_from`'s month when that is later).
+    Raises ValidationFailed when a date is malformed or out of range, `date_from` is after
+    `date_to`, or the period is longer than 10 years.
+    """
+    today = today or today_utc()
+    errors: Errors = {}
+    start = _parse_date(errors, "date_from", date_from)
+    end = _parse_date(errors, "date_to", date_to)
+    raise_if(errors)
+    if start is None and end is None:
+        start, end = today.replace(day=1), month_end(today)
+    elif start is None:
+        start = end.replace(day=1)
+    elif end is None:
+        end = max(month_end(today), month_end(start))
+    if start > end:
+        raise_if({"date_from": ["Must be on or before date_to."]})
+    if end >= _add_years(start, MAX_SPAN_YEARS):
+        raise_if({"date_to": [f"The period must be at most {MAX_SPAN_YEARS} years long."]})
+    return Period(start, end)
+
+
+def preset_period(*, preset: str, today: dt.date | None = None) -> Period:
+    """The dates of a named period relative to `today` (see PRESETS; not `custom`).
+
+    Months are whole calendar months, the current one included up to its end; `year_to_date`
+    ends today. Raises ValidationFailed on `period` for an unknown name (or `custom`, which has
+    no dates of its own).
+    """
+    if preset not in PRESETS or preset == "custom":
+        names = ", ".join(name for name in PRESETS if name != "custom")
+        raise ValidationFailed({"period": [f"Must be one of: {names}, custom."]})
+    today = today or today_utc()
+    first = today.replace(day=1)
+    if preset == "this_month":
+        return Period(first, month_end(today))
+    if preset == "last_month":
+        start = add_months(first, -1)
+        return Period(start, month_end(start))
+    if preset == "last_3_months":
+        return Period(add_months(first, -2), month_end(today))
+    if preset == "last_12_months":
+        return Period(add_months(first, -11), month_end(today))
+    return Period(dt.date(today.year, 1, 1), today)  # year_to_date
+
+
+# --- SQL building blocks ---------------------------------------------------------------------------
+
+# One expense's amount in integer cents: exact to add on SQLite (binary floats) and PostgreSQL.
+_CENTS = sa.cast(sa.func.round(Expense.amount * 100), sa.BigInteger)
+
+
+def _sum_cents(expression=_CENTS):
+    return sa.func.coalesce(sa.func.sum(expression), 0)
+
+
+def _money(cents: int | Decimal) -> Decimal:
+    return Decimal(int(cents)).scaleb(-2)
+
+
+def _share(part_cents: int, total_cents: int) -> Decimal:
+    if not total_cents:
+        return Decimal("0.0")
+    return (Decimal(part_cents) * 100 / Decimal(total_cents)).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def _divide_money(cents: int, by: int) -> Decimal:
+    if not by:
+        return ZERO
+    return (Decimal(cents) / 100 / by).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _scope(
+    *,
+    user: User,
+    date_from,
+    date_to,
+    category_ids: Sequence[int | str],
+    payment_methods: Sequence[str],
+    today: dt.date | None,
+) -> tuple[Period, list]:
+    """The period and the WHERE clauses for `user`'s filtered expenses (dates excluded)."""
+    period = resolve_period(date_from=date_from, date_to=date_to, today=today)
+    conditions = filter_conditions(
+        user=user,
+        filters=ExpenseFilters(category_ids=list(category_ids or ()), payment_methods=list(payment_methods or ())),
+    )
+    return period, conditions
+
+
+def _in(period: Period) -> list:
+    return [Expense.date >= period.date_from, Expense.date <= period.date_to]
+
+
+# --- figures ---------------------------------------------------------------------------------------
+
+
+def summary(
+    *,
+    user: User,
+    date_from: dt.date | str | None = None,
+    date_to: dt.date | str | None = None,
+    category_ids: Sequence[int | str] = (),
+    payment_methods: Sequence[str] = (),
+    today: dt.date | None = None,
+) -> Summary:
+    """Total, count and averages of the period, and its change against the previous period.
+
+    `average` is per expense; `daily_average` divides by the period's days up to `today` when the
+    period is under way (a month in progress is not averaged over days still to come), else by all
+    of its days. `change_pct` is None when the previous period's total is 0. One query.
+    Raises ValidationFailed for a bad period or filter.
+    """
+    today = today or today_utc()
+    period, conditions = _scope(
+        user=user,
+        date_from=date_from,
+        date_to=date_to,
+        category_ids=category_ids,
+        payment_methods=payment_methods,
+        today=today,
+    )
+    previous = period.previous()
+    in_period = Expense.date >= period.date_from
+    # Both periods in one pass over [previous start, period end], split by a CASE on the date.
+    count, cents, previous_cents = db.session.execute(
+        sa.select(
+            sa.func.count(sa.case((in_period, Expense.id))),
+            _sum_cents(sa.case((in_period, _CENTS), else_=0)),
+            _sum_cents(sa.case((in_period, 0), else_=_CENTS)),
+        ).where(*conditions, Expense.date >= previous.date_from, Expense.date <= period.date_to)
+    ).one()
+    cents, previous_cents = int(cents), int(previous_cents)
+
+    elapsed_days = (today - period.date_from).days + 1 if period.date_from <= today <= period.date_to else period.days
+    change = None
+    if previous_cents:
+        change = (Decimal(cents - previous_cents) * 100 / Decimal(previous_cents)).quantize(
+            TENTH, rounding=ROUND_HALF_UP
+        )
+    return Summary(
+        date_from=period.date_from,
+        date_to=period.date_to,
+        total=_money(cents),
+        count=count,
+        average=_divide_money(cents, count),
+        daily_average=_divide_money(cents, elapsed_days),
+        previous_period=PeriodTotal(previous.date_from, previous.date_to, _money(previous_cents)),
+        change_pct=change,
+    )
+
+
+def by_category(
+    *,
+    user: User,
+    date_from: dt.date | str | None = None,
+    date_to: dt.date | str | None = None,
+    category_ids: Sequence[int | str] = (),
+    payment_methods: Sequence[str] = (),
+    today: dt.date | None = None,
+) -> Breakdown:
+    """The period's spending per category (CategoryShare items), largest total first.
+
+    Categories without spending in the period are left out; ties go by name, then id.
+    `share_pct` is the share of the period's total, rounded half up to one decimal. One query.
+    """
+    period, conditions = _scope(
+        user=user,
+        date_from=date_from,
+        date_to=date_to,
+        category_ids=category_ids,
+        payment_methods=payment_methods,
+        today=today,
+    )
+    rows = db.session.execute(
+        sa.select(Category.id, Category.name, Category.color, sa.func.count(Expense.id), _sum_cents())
+        .join(Category, sa.and_(Category.id == Expense.category_id, Category.user_id == Expense.user_id))
+        .where(*conditions, *_in(period))
+        .group_by(Category.id, Category.name, Category.color)
+    ).all()
+    # Sorted here, not in SQL: ties by name must not depend on the database's collation.
+    rows.sort(key=lambda row: (-int(row[4]), row[1].casefold(), row[0]))
+    total = sum(int(row[4]) for row in rows)
+    items = [
+        CategoryShare(
+            category_id=category_id,
+            name=name,
+            color=color,
+            total=_money(cents),
+            count=count,
+            share_pct=_share(int(cents), total),
+        )
+        for category_id, name, color, count, cents in rows
+    ]
+    return Breakdown(period.date_from, period.date_to, _money(total), items)
+
+
+def by_payment_method(
+    *,
+    user: User,
+    date_from: dt.date | str | None = None,
+    date_to: dt.date | str | None = None,
+    category_ids: Sequence[int | str] = (),
+    payment_methods: Sequence[str] = (),
+    today: dt.date | None = None,
+) -> Breakdown:
+    """The period's spending per payment method (PaymentMethodShare items), largest total first.
+
+    Methods without spending are left out; ties go by method name. One query.
+    """
+    period, conditions = _scope(
+        user=user,
+        date_from=date_from,
+        date_to=date_to,
+        category_ids=category_ids,
+        payment_methods=payment_methods,
+        today=today,
+    )
+    rows = db.session.execute(
+        sa.select(Expense.payment_method, sa.func.count(Expense.id), _sum_cents())
+        .where(*conditions, *_in(period))
+        .group_by(Expense.payment_method)
+    ).all()
+    rows.sort(key=lambda row: (-int(row[2]), row[0]))
+    total = sum(int(row[2]) for row in rows)
+    items = [
+        PaymentMethodShare(payment_method=method, total=_money(cents), count=count, share_pct=_share(int(cents), total))
+        for method, count, cents in rows
+    ]
+    return Breakdown(period.date_from, period.date_to, _money(total), items)
+
+
+def _bucket_start(day: dt.date, interval: str) -> dt.date:
+    if interval == "day":
+        return day
+    if interval == "week":
+        return day - dt.timedelta(days=day.weekday())  # ISO weeks start on Monday
+    return day.replace(day=1)
+
+
+def _bucket_end(start: dt.date, interval: str) -> dt.date:
+    if interval == "day":
+        return start
+    if interval == "week":
+        return start + dt.timedelta(days=6)
+    return month_end(start)
+
+
+def _bucket_label(start: dt.date, interval: str) -> str:
+    if interval == "day":
+        return start.isoformat()
+    if interval == "week":
+        year, week, _ = start.isocalendar()  # the ISO year: 2027-01-01 is in 2026-W53
+        return f"{year}-W{week:02d}"
+    return f"{start.year}-{start.month:02d}"
+
+
+def check_interval(*, interval: str, period: Period) -> None:
+    """Raise ValidationFailed on `interval` when it is unknown, or daily over more than 366 days."""
+    if interval not in INTERVALS:
+        raise_if({"interval": ["Must be one of: " + ", ".join(INTERVALS) + "."]})
+    if interval == "day" and period.days > MAX_DAILY_DAYS:
+        raise_if(
+            {
+                "interval": [
+                    f"A daily trend covers at most {MAX_DAILY_DAYS} days; this period has {period.days}. "
+                    "Use week or month."
+                ]
+            }
+        )
+
+
+def trend(
+    *,
+    user: User,
+    interval: str = DEFAULT_INTERVAL,
+    date_from: dt.date | str | None = None,
+    date_to: dt.date | str | None = None,
+    category_ids: Sequence[int | str] = (),
+    payment_methods: Sequence[str] = (),
+    today: dt.date | None = None,
+) -> Trend:
+    """Totals per day, ISO week (Monday start) or calendar month, with no gaps.
+
+    Every bucket that overlaps the period is present, empty ones with 0; the first and last bucket
+    may extend past the period (`start` is the bucket's Monday or 1st) but only count the period's
+    expenses. Labels: `2026-11-26`, `2026-W48`, `2026-11`. One query.
+    Raises ValidationFailed for a bad period, filter or interval.
+    """
+    period, conditions = _scope(
+        user=user,
+        date_from=date_from,
+        date_to=date_to,
+        category_ids=category_ids,
+        payment_methods=payment_methods,
+        today=today,
+    )
+    check_interval(interval=interval, period=period)
+
+    totals: dict[dt.date, list[int]] = {}
+    if interval == "month":
+        year = sa.cast(sa.extract("year", Expense.date), sa.Integer)
+        month = sa.cast(sa.extract("month", Expense.date), sa.Integer)
+        rows = db.session.execute(
+            sa.select(year, month, sa.func.count(Expense.id), _sum_cents())
+            .where(*conditions, *_in(period))
+            .group_by(year, month)
+        ).all()
+        for row_year, row_month, count, cents in rows:
+            totals[dt.date(int(row_year), int(row_month), 1)] = [count, int(cents)]
+    else:
+        rows = db.session.execute(
+            sa.select(Expense.date, sa.func.count(Expense.id), _sum_cents())
+            .where(*conditions, *_in(period))
+            .group_by(Expense.date)
+        ).all()
+        for day, count, cents in rows:
+            bucket = totals.setdefault(_bucket_start(day, interval), [0, 0])
+            bucket[0] += count
+            bucket[1] += int(cents)
+
+    items = []
+    start = _bucket_start(period.date_from, interval)
+    while start <= period.date_to:
+        end = _bucket_end(start, interval)
+        count, cents = totals.get(start, (0, 0))
+        items.append(TrendPoint(_bucket_label(start, interval), start, end, _money(cents), count))
+        start = end + dt.timedelta(days=1)
+    return Trend(interval, period.date_from, period.date_to, items)
+
+
+def top_expenses(
+    *,
+    user: User,
+    limit: int = DEFAULT_TOP_LIMIT,
+    date_from: dt.date | str | None = None,
+    date_to: dt.date | str | None = None,
+    category_ids: Sequence[int | str] = (),
+    payment_methods: Sequence[str] = (),
+    today: dt.date | None = None,
+) -> TopExpenses:
+    """The `limit` (1-50) largest expenses of the period, with category and tags loaded.
+
+    Equal amounts go by the latest date, then the latest id. Raises ValidationFailed for a bad
+    period, filter or limit.
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_TOP_LIMIT:
+        raise_if({"limit": [f"Must be between 1 and {MAX_TOP_LIMIT}."]})
+    period, conditions = _scope(
+        user=user,
+        date_from=date_from,
+        date_to=date_to,
+        category_ids=category_ids,
+        payment_methods=payment_methods,
+        today=today,
+    )
+    items = db.session.scalars(
+        sa.select(Expense)
+        .where(*conditions, *_in(period))
+        .order_by(Expense.amount.desc(), Expense.date.desc(), Expense.id.desc())
+        .limit(limit)
+        .options(joinedload(Expense.category, innerjoin=True), selectinload(Expense.tags))
+    ).all()
+    return TopExpenses(list(items))
+
+
+def running_totals(
+    *,
+    user: User,
+    month: dt.date | None = None,
+    category_ids: Sequence[int | str] = (),
+    payment_methods: Sequence[str] = (),
+    today: dt.date | None = None,
+) -> RunningTotals:
+    """Cumulative totals per day of `month` (default: the current one) and of the month before.
+
+    One query (totals per date over the two months); the running sums are taken in Python over
+    at most 62 rows.
+    """
+    today = today or today_utc()
+    first = (month or today).replace(day=1)
+    previous_first = add_months(first, -1)
+    conditions = filter_conditions(
+        user=user,
+        filters=ExpenseFilters(category_ids=list(category_ids or ()), payment_methods=list(payment_methods or ())),
+    )
+    rows = db.session.execute(
+        sa.select(Expense.date, _sum_cents())
+        .where(*conditions, Expense.date >= previous_first, Expense.date <= month_end(first))
+        .group_by(Expense.date)
+    ).all()
+    per_day = {day: int(cents) for day, cents in rows}
+
+    def cumulative(start: dt.date, last_day: dt.date) -> list[Decimal | None]:
+        values: list[Decimal | None] = []
+        running = 0
+        for offset in range(31):
+            day = start + dt.timedelta(days=offset)
+            if day.month != start.month or day > last_day:
+                values.append(None)
+                continue
+            running += per_day.get(day, 0)
+            values.append(_money(running))
+        return values
+
+    # The current month's line stops at today: the days ahead have no spending yet.
+    current_last = min(month_end(first), today) if first <= today else month_end(first)
+    current = cumulative(first, current_last)
+    previous = cumulative(previous_first, month_end(previous_first))
+    length = max(month_end(first).day, month_end(previous_first).day)
+    return RunningTotals(
+        month=first,
+        previous_month=previous_first,
+        days=list(range(1, length + 1)),
+        current=current[:length],
+        previous=previous[:length],
+    )
+
+
+# --- the dashboard ---------------------------------------------------------------------------------
+
+
+def category_options(*, user: User) -> list[CategoryOption]:
+    """The user's categories (id and name) by name, for a filter control."""
+    rows = db.session.execute(sa.select(Category.id, Category.name).where(Category.user_id == user.id)).all()
+    return sorted((CategoryOption(id, name) for id, name in rows), key=lambda option: option.name.casefold())
+
+
+def dashboard_interval(period: Period) -> str:
+    """`day` for periods of up to 62 days, else `month`: enough bars to read, never too many."""
+    return "day" if period.days <= DAILY_TREND_MAX_DAYS else "month"
+
+
+def dashboard(
+    *,
+    user: User,
+    preset: str | None = None,
+    date_from: dt.date | str | None = None,
+    date_to: dt.date | str | None = None,
+    category_ids: Sequence[int | str] = (),
+    payment_methods: Sequence[str] = (),
+    top_limit: int = DEFAULT_TOP_LIMIT,
+    today: dt.date | None = None,
+) -> Dashboard:
+    """Every figure of the dashboard for one period, computed by the functions above.
+
+    `preset` names a period (PRESETS); `custom`, or no preset with a date given, uses
+    `date_from`/`date_to`; nothing at all means this month. The running totals compare the month
+    the period ends in with the month before it. Raises ValidationFailed for a bad preset,
+    period or filter.
+    """
+    today = today or today_utc()
+    if not preset:
+        preset = "custom" if (date_from or date_to) else DEFAULT_PRESET
+    if preset == "custom":
+        period = resolve_period(date_from=date_from, date_to=date_to, today=today)
+    else:
+        period = preset_period(preset=preset, today=today)
+    interval = dashboard_interval(period)
+    scope = {
+        "user": user,
+        "date_from": period.date_from,
+        "date_to": period.date_to,
+        "category_ids": list(category_ids),
+        "payment_methods": list(payment_methods),
+        "today": today,
+    }
+    result_summary = summary(**scope)  # validates the filters first
+    scope["category_ids"] = [int(value) for value in category_ids]
+    has_expenses = result_summary.count > 0 or (
+        db.session.scalar(sa.select(Expense.id).where(Expense.user_id == user.id).limit(1)) is not None
+    )
+    return Dashboard(
+        preset=preset,
+        period=period,
+        interval=interval,
+        category_ids=list(scope["category_ids"]),
+        payment_methods=scope["payment_methods"],
+        has_expenses=has_expenses,
+        summary=result_summary,
+        by_category=by_category(**scope),
+        by_payment_method=by_payment_method(**scope),
+        trend=trend(interval=interval, **scope),
+        top_expenses=top_expenses(limit=top_limit, **scope),
+        running_totals=running_totals(
+            user=user,
+            month=period.date_to,
+            category_ids=scope["category_ids"],
+            payment_methods=scope["payment_methods"],
+            today=today,
+        ),
+        categories=category_options(user=user),
+    )
