@@ -1,12 +1,161 @@
-"""The home page after login."""
+"""The dashboard: the home page after login, with a period picker, figures, charts and tables.
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+The view parses the GET form, asks `services.analytics.dashboard` for every figure, and renders.
+Chart data goes to `static/js/dashboard.js` through `data-` attributes (no inline script, so the
+page works under `script-src 'self'`); each chart also has a table that works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from expense_app.errors import ValidationFailed
+from expense_app.models import PAYMENT_METHODS
+from expense_app.services import analytics
 
 bp = Blueprint("dashboard", __name__)
+
+EXPENSES_ENDPOINT = "expenses.index"
+# The page for recording an expense, by the names the expense pages may use; the list otherwise.
+NEW_EXPENSE_ENDPOINTS = ("expenses.new", "expenses.create")
 
 
 @bp.get("/")
 @login_required
 def index():
-    return render_template("dashboard/index.html")
+    args = request.args
+    form = {
+        "period": args.get("period", ""),
+        "date_from": args.get("date_from", "").strip(),
+        "date_to": args.get("date_to", "").strip(),
+        # The form's "All" options send an empty value: no filter.
+        "category_ids": [value for value in args.getlist("category_id") if value.strip()],
+        "payment_methods": [value for value in args.getlist("payment_method") if value.strip()],
+    }
+    try:
+        data = analytics.dashboard(
+            user=current_user,
+            preset=form["period"] or None,
+            date_from=form["date_from"] or None,
+            date_to=form["date_to"] or None,
+            category_ids=form["category_ids"],
+            payment_methods=form["payment_methods"],
+        )
+    except ValidationFailed as error:
+        categories = analytics.category_options(user=current_user)
+        return render_template(
+            "dashboard/index.html", data=None, errors=error.errors, form=form, categories=categories, **_labels()
+        ), 422
+    return render_template(
+        "dashboard/index.html",
+        data=data,
+        errors={},
+        form=form,
+        categories=data.categories,
+        charts=_charts(data),
+        **_labels(),
+    )
+
+
+def _labels() -> dict:
+    return {
+        "presets": analytics.PRESETS,
+        "payment_methods": {method: payment_method_label(method) for method in PAYMENT_METHODS},
+        "add_expense_url": _add_expense_url(),
+    }
+
+
+def _add_expense_url() -> str:
+    for endpoint in NEW_EXPENSE_ENDPOINTS:
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return _expenses_url()
+
+
+def payment_method_label(method: str) -> str:
+    """`credit_card` -> `Credit card`."""
+    return method.replace("_", " ").capitalize()
+
+
+def _expenses_url(**params) -> str:
+    """The expense list filtered by `params` (lists repeat the parameter); None values are dropped."""
+    params = {key: value for key, value in params.items() if value not in (None, [], "")}
+    if EXPENSES_ENDPOINT in current_app.view_functions:
+        return url_for(EXPENSES_ENDPOINT, **params)
+    query = urlencode(params, doseq=True)
+    return "/expenses" + (f"?{query}" if query else "")
+
+
+def _filter_params(data: analytics.Dashboard, *, dates: tuple | None = None, **override) -> dict:
+    """Query parameters of the expense list matching the dashboard's filters (and `override`)."""
+    date_from, date_to = dates or (data.period.date_from, data.period.date_to)
+    params = {
+        "date_from": date_from.isoformat(),
+        "date_to": date_to.isoformat(),
+        "category_id": data.category_ids,
+        "payment_method": data.payment_methods,
+    }
+    params.update(override)
+    return params
+
+
+def _amount(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _charts(data: analytics.Dashboard) -> dict:
+    """The four charts' data for the `data-chart` attributes: labels, amounts as strings, links."""
+    period = data.period
+    categories = {
+        "type": "doughnut",
+        "labels": [item.name for item in data.by_category.items],
+        "values": [_amount(item.total) for item in data.by_category.items],
+        "colors": [item.color for item in data.by_category.items],
+        "links": [
+            _expenses_url(**_filter_params(data, category_id=[item.category_id])) for item in data.by_category.items
+        ],
+    }
+    trend_label = "%b %Y" if data.interval == "month" else "%b %-d"
+    # A bucket's link covers the part of the bucket inside the period.
+    trend_links = [
+        _expenses_url(**_filter_params(data, dates=(max(p.start, period.date_from), min(p.end, period.date_to))))
+        for p in data.trend.items
+    ]
+    trend = {
+        "type": "bar",
+        "labels": [p.start.strftime(trend_label) for p in data.trend.items],
+        "values": [_amount(p.total) for p in data.trend.items],
+        "links": trend_links,
+        "series": "Spent",
+    }
+    methods = {
+        "type": "bar",
+        "horizontal": True,
+        "labels": [payment_method_label(item.payment_method) for item in data.by_payment_method.items],
+        "values": [_amount(item.total) for item in data.by_payment_method.items],
+        "links": [
+            _expenses_url(**_filter_params(data, payment_method=[item.payment_method]))
+            for item in data.by_payment_method.items
+        ],
+        "series": "Spent",
+    }
+    running = data.running_totals
+    running_chart = {
+        "type": "line",
+        "labels": [str(day) for day in running.days],
+        "datasets": [
+            {"label": running.month.strftime("%B %Y"), "values": [_amount(v) for v in running.current]},
+            {"label": running.previous_month.strftime("%B %Y"), "values": [_amount(v) for v in running.previous]},
+        ],
+    }
+    return {
+        "categories": categories,
+        "trend": trend,
+        "methods": methods,
+        "running": running_chart,
+        "running_has_data": any(running.current) or any(running.previous),
+    }

@@ -1,0 +1,160 @@
+// Draws the dashboard's charts (Chart.js, served from static/vendor) from each canvas's
+// `data-chart` attribute, which the server fills from the analytics services. No inline script:
+// the page works under `script-src 'self'`. Colours come from Bootstrap's CSS variables, so the
+// charts follow the light/dark theme, and are re-read when the theme changes.
+(function () {
+  "use strict";
+
+  const root = document.getElementById("dashboard");
+  if (!root) return;
+
+  // A date typed into From/To means a custom range.
+  const period = document.getElementById("period");
+  for (const id of ["date_from", "date_to"]) {
+    const input = document.getElementById(id);
+    if (input && period) input.addEventListener("change", () => { period.value = "custom"; });
+  }
+
+  const canvases = root.querySelectorAll("canvas[data-chart]");
+  if (!canvases.length || typeof Chart === "undefined") return;
+
+  const money = new Intl.NumberFormat("en-US", { style: "currency", currency: root.dataset.currency || "USD" });
+  const compactMoney = new Intl.NumberFormat("en-US", {
+    style: "currency", currency: root.dataset.currency || "USD", notation: "compact", maximumFractionDigits: 1,
+  });
+  const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  const toNumber = (value) => (value === null ? null : Number.parseFloat(value));
+
+  function theme() {
+    const style = getComputedStyle(document.documentElement);
+    const css = (name) => style.getPropertyValue(name).trim();
+    return {
+      text: css("--bs-secondary-color"),
+      grid: css("--bs-border-color-translucent"),
+      background: css("--bs-body-bg"),
+      primary: css("--bs-primary"),
+      muted: css("--bs-secondary-color"),
+      font: getComputedStyle(document.body).fontFamily,
+    };
+  }
+
+  function navigateTo(links) {
+    return (event, elements) => {
+      if (elements.length && links && links[elements[0].index]) window.location.assign(links[elements[0].index]);
+    };
+  }
+
+  function pointer(links) {
+    return (event, elements) => {
+      event.native.target.style.cursor = elements.length && links ? "pointer" : "default";
+    };
+  }
+
+  const tooltipMoney = { callbacks: { label: (ctx) => `${ctx.dataset.label || ctx.label}: ${money.format(ctx.raw)}` } };
+
+  function config(data, colors) {
+    const common = {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: reducedMotion ? false : undefined,
+      onClick: navigateTo(data.links),
+      onHover: pointer(data.links),
+    };
+    if (data.type === "doughnut") {
+      return {
+        type: "doughnut",
+        data: {
+          labels: data.labels,
+          datasets: [{ data: data.values.map(toNumber), backgroundColor: data.colors, borderColor: colors.background }],
+        },
+        options: {
+          ...common,
+          plugins: {
+            legend: { position: "right", labels: { boxWidth: 12 } },
+            tooltip: { callbacks: { label: (ctx) => `${ctx.label}: ${money.format(ctx.raw)}` } },
+          },
+        },
+      };
+    }
+    if (data.type === "bar") {
+      const valueAxis = { beginAtZero: true, ticks: { callback: (value) => compactMoney.format(value) } };
+      return {
+        type: "bar",
+        data: {
+          labels: data.labels,
+          datasets: [{
+            label: data.series,
+            data: data.values.map(toNumber),
+            backgroundColor: colors.primary,
+            borderRadius: 3,
+          }],
+        },
+        options: {
+          ...common,
+          indexAxis: data.horizontal ? "y" : "x",
+          scales: data.horizontal ? { x: valueAxis } : { y: valueAxis, x: { ticks: { maxRotation: 0, autoSkip: true } } },
+          plugins: { legend: { display: false }, tooltip: { callbacks: { label: (ctx) => money.format(ctx.raw) } } },
+        },
+      };
+    }
+    return {
+      type: "line",
+      data: {
+        labels: data.labels,
+        datasets: data.datasets.map((series, index) => ({
+          label: series.label,
+          data: series.values.map(toNumber),
+          borderColor: index === 0 ? colors.primary : colors.muted,
+          backgroundColor: index === 0 ? colors.primary : colors.muted,
+          borderDash: index === 0 ? [] : [6, 4],
+          pointRadius: 0,
+          pointHitRadius: 8,
+        })),
+      },
+      options: {
+        ...common,
+        interaction: { mode: "index", intersect: false },
+        scales: {
+          y: { beginAtZero: true, ticks: { callback: (value) => compactMoney.format(value) } },
+          x: { title: { display: true, text: "Day of the month" }, ticks: { maxRotation: 0, autoSkip: true } },
+        },
+        plugins: {
+          legend: { position: "bottom", labels: { usePointStyle: true, pointStyle: "line" } },
+          tooltip: tooltipMoney,
+        },
+      },
+    };
+  }
+
+  function applyDefaults(colors) {
+    Chart.defaults.color = colors.text;
+    Chart.defaults.borderColor = colors.grid;
+    Chart.defaults.font.family = colors.font;
+  }
+
+  let colors = theme();
+  applyDefaults(colors);
+  const charts = [];
+  for (const canvas of canvases) {
+    const data = JSON.parse(canvas.dataset.chart);
+    charts.push({ chart: new Chart(canvas, config(data, colors)), data });
+  }
+  // The charts are drawn: show them and fold the tables away (they stay one click away).
+  root.classList.add("charts-ready");
+  for (const details of root.querySelectorAll("details.chart-table")) details.open = false;
+
+  // Follow theme switches (theme.js flips data-bs-theme when the system preference changes).
+  new MutationObserver(() => {
+    colors = theme();
+    applyDefaults(colors);
+    for (const { chart, data } of charts) {
+      const fresh = config(data, colors);
+      chart.options = fresh.options;
+      chart.data.datasets.forEach((dataset, index) => Object.assign(dataset, {
+        backgroundColor: fresh.data.datasets[index].backgroundColor,
+        borderColor: fresh.data.datasets[index].borderColor,
+      }));
+      chart.update("none");
+    }
+  }).observe(document.documentElement, { attributes: true, attributeFilter: ["data-bs-theme"] });
+})();
