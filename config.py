@@ -72,7 +72,7 @@ def parse_origins(name: str, value: str | None) -> list[str]:
         if origin == "*":
             raise ConfigError(f"{name} must list origins explicitly; '*' is not accepted")
         scheme, sep, rest = origin.partition("://")
-        if scheme not in ("http", "https") or not sep or not rest or "/" in rest:
+        if scheme not in ("http", "https") or not sep or not rest.rstrip("/") or "/" in rest.rstrip("/"):
             raise ConfigError(
                 f"{name} entry {origin!r} is not an origin; use scheme://host[:port] such as https://app.example.com"
             )
@@ -186,12 +186,12 @@ class Config:
         self.OPENAPI_URL_PREFIX = "/api"
         self.OPENAPI_JSON_PATH = "openapi.json"
         # Docs UIs are served from installed packages (no CDN): Swagger UI from the
-        # flask-swagger-ui wheel (see expense_app.ops.api_docs), ReDoc from static/vendor (npm).
+        # flask-swagger-ui wheel, ReDoc from static/vendor (npm); see expense_app.ops.api_docs.
         self.OPENAPI_SWAGGER_UI_PATH = "docs"
         self.OPENAPI_SWAGGER_UI_URL = "/api/docs/assets/"
         self.OPENAPI_SWAGGER_UI_CONFIG = {"persistAuthorization": True}
         self.OPENAPI_REDOC_PATH = "redoc"
-        self.OPENAPI_REDOC_URL = "/static/vendor/redoc/redoc.standalone.js"
+        self.OPENAPI_REDOC_URL = "/api/redoc/assets/redoc.standalone.js"
         self.ALLOWED_ORIGINS = parse_origins("ALLOWED_ORIGINS", env.str("ALLOWED_ORIGINS"))
         self.ALLOWED_HOSTS = parse_list("ALLOWED_HOSTS", env.str("ALLOWED_HOSTS"))
         self.TRUSTED_HOSTS = self.ALLOWED_HOSTS or None

@@ -13,6 +13,7 @@ When `METRICS_TOKEN` is set, `/metrics` requires `Authorization: Bearer <METRICS
 from __future__ import annotations
 
 import hmac
+import os
 from functools import wraps
 
 from flask import Flask, Response, current_app, request
@@ -48,7 +49,10 @@ def register_metrics(app: Flask) -> PrometheusMetrics:
         "metrics_decorator": require_metrics_token,
         "excluded_paths": ["^/static/"],
     }
-    if app.config.get("PROMETHEUS_MULTIPROC_DIR"):
+    multiproc_dir = app.config.get("PROMETHEUS_MULTIPROC_DIR")
+    if multiproc_dir:
+        # gunicorn.conf.py creates it; a `flask` command run with the same environment may come first.
+        os.makedirs(multiproc_dir, exist_ok=True)
         metrics = GunicornInternalPrometheusMetrics.for_app_factory(**options)
     else:
         metrics = PrometheusMetrics.for_app_factory(registry=CollectorRegistry(), **options)

@@ -17,4 +17,9 @@ def _auth_limit_value() -> str:
     return current_app.config["RATELIMIT_AUTH"]
 
 
-auth_limit = limiter.shared_limit(_auth_limit_value, scope=AUTH_SCOPE, methods=["POST"])
+auth_limit = limiter.shared_limit(
+    _auth_limit_value,
+    scope=AUTH_SCOPE,
+    methods=["POST"],
+    error_message="Too many attempts to log in, register or refresh; wait a minute and try again.",
+)
