@@ -36,9 +36,10 @@ def make_app(database_url: str, **overrides):
     config.SQLALCHEMY_DATABASE_URI = database_url
     config.SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
     config.WTF_CSRF_ENABLED = False
-    app = create_app(config)
-    app.config.update(overrides)
-    return app
+    # Applied before create_app: extensions (the limiter, talisman) read their settings at init.
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    return create_app(config)
 
 
 @pytest.fixture(scope="session")

@@ -51,8 +51,11 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
+            # The real object, not the proxy: login_user must not store a proxy to itself.
             user = accounts.change_password(
-                user=current_user, current_password=form.current_password.data, new_password=form.new_password.data
+                user=current_user._get_current_object(),
+                current_password=form.current_password.data,
+                new_password=form.new_password.data,
             )
         except ValidationFailed as error:
             apply_service_errors(form, error)
