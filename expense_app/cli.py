@@ -4,6 +4,7 @@ import click
 from flask import Flask
 
 from expense_app.errors import ServiceError
+from expense_app.recurring_cli import recurring_cli
 from expense_app.services import accounts, tokens
 
 
@@ -28,5 +29,5 @@ def purge_tokens() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for command in (create_user, purge_tokens):
+    for command in (create_user, purge_tokens, recurring_cli):
         app.cli.add_command(command)

@@ -1,20 +1,34 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
 
 from expense_app.models.base import Base
+from expense_app.models.budgets import ROLLOVER_MODES, Budget, BudgetVersion
 from expense_app.models.categories import DEFAULT_CATEGORIES, Category
 from expense_app.models.expenses import PAYMENT_METHODS, Expense
+from expense_app.models.recurring import (
+    INTERVAL_UNITS,
+    RecurringExpense,
+    RecurringOccurrence,
+    recurring_expense_tags,
+)
 from expense_app.models.tags import Tag, expense_tags
 from expense_app.models.tokens import TokenFamily
 from expense_app.models.users import User
 
 __all__ = [
     "DEFAULT_CATEGORIES",
+    "INTERVAL_UNITS",
     "PAYMENT_METHODS",
+    "ROLLOVER_MODES",
     "Base",
+    "Budget",
+    "BudgetVersion",
     "Category",
     "Expense",
+    "RecurringExpense",
+    "RecurringOccurrence",
     "Tag",
     "TokenFamily",
     "User",
     "expense_tags",
+    "recurring_expense_tags",
 ]

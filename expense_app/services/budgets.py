@@ -1,0 +1,561 @@
+"""Budgets: a monthly amount per category (or one overall), with rollover, and the month's status.
+
+Rules:
+- One budget per category per user, plus at most one overall budget (`category_id=None`, which
+  counts every expense). The amount is 0 to 99,999,999.99 with at most 2 decimal places.
+- A budget is a list of versions, each in force from its `effective_from` month (a "YYYY-MM")
+  until the next. Changing a budget from month M replaces the version at M and drops the later
+  ones; earlier months keep their figures.
+- Rollover, chosen per version: `none` (each month starts from its amount), `surplus` (what was
+  left last month is added; an overspend is not carried), `full` (last month's remainder is added
+  whether positive or negative). The mode in force in a month decides what that month brings
+  forward from the month before. The chain starts at the budget's first month with nothing
+  carried, and is computed month by month up to the month asked for.
+
+Figures of a month (all Decimal; money to the cent):
+- budgeted: the version's amount; carried_over: as above; available = budgeted + carried_over;
+  spent: the month's expenses (of the category, or all of them for the overall budget);
+  remaining = available - spent; percent_used = spent / available * 100, one decimal, half up
+  (None when available <= 0); level `ok` below 80 %, `warning` from 80 %, `danger` from 100 %
+  (or when spending exceeds a zero or negative available amount).
+- projected: month-end spend at the current daily pace. For the current month, spending up to
+  and including today divided by the days elapsed (today counts) times the days in the month,
+  rounded half up to the cent, plus anything already recorded for later this month. For a past
+  month it is what was spent; for a future month what is already recorded (usually 0.00).
+- safe_per_day: what can still be spent per day without going over: max(remaining, 0) divided by
+  the days left including today (current month) or by all the month's days (future month),
+  rounded down to the cent so following it never overspends. None for a past month.
+
+Every status call reads the spending of all months of all budgets with ONE grouped query.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from expense_app.errors import Conflict, NotFound
+from expense_app.extensions import db
+from expense_app.models import ROLLOVER_MODES, Budget, BudgetVersion, Category, Expense, User
+from expense_app.models.base import utcnow
+from expense_app.services.analytics import add_months
+from expense_app.services.expenses import (
+    CENT,
+    MAX_AMOUNT,
+    cents_to_amount,
+    clean_category_id,
+    sum_amount_cents,
+    to_decimal,
+)
+from expense_app.services.rules import Errors, add_error, raise_if
+
+ZERO = Decimal("0.00")
+TENTH = Decimal("0.1")
+HUNDRED = Decimal(100)
+WARNING_PERCENT = Decimal(80)
+DANGER_PERCENT = Decimal(100)
+MIN_MONTH = dt.date(1900, 1, 1)
+MAX_MONTH = dt.date(2999, 12, 1)
+MONTH_PATTERN = re.compile(r"(\d{4})-(\d{2})")
+OVERALL_NAME = "Overall"
+
+BUDGET_NOT_FOUND = "Budget not found."
+DUPLICATE_CATEGORY = "You already have a budget for this category; change it instead."
+DUPLICATE_OVERALL = "You already have an overall budget; change it instead."
+
+
+# --- months ----------------------------------------------------------------------------------------
+
+
+def current_month(today: dt.date | None = None) -> dt.date:
+    """The first day of today's month (UTC unless `today` is given)."""
+    return (today or utcnow().date()).replace(day=1)
+
+
+def days_in_month(month: dt.date) -> int:
+    return calendar.monthrange(month.year, month.month)[1]
+
+
+def format_month(month: dt.date) -> str:
+    """`2026-11-01` -> `"2026-11"`."""
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+def parse_month(value: dt.date | str | None) -> dt.date | None:
+    """A `"YYYY-MM"` string (or a date) as the first day of that month; None when it is not one."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        month = value.replace(day=1)
+    elif isinstance(value, str) and (match := MONTH_PATTERN.fullmatch(value.strip())):
+        year, number = int(match.group(1)), int(match.group(2))
+        if not 1 <= number <= 12 or year < 1:
+            return None
+        month = dt.date(year, number, 1)
+    else:
+        return None
+    return month
+
+
+def clean_month(errors: Errors, field: str, value, *, default: dt.date) -> dt.date | None:
+    """Return the month `value` names (`default` when it is empty); record an error otherwise."""
+    if value is None or value == "":
+        return default
+    month = parse_month(value)
+    if month is None:
+        add_error(errors, field, "Must be a month such as 2026-11.")
+    elif not MIN_MONTH <= month <= MAX_MONTH:
+        add_error(errors, field, f"Must be between {format_month(MIN_MONTH)} and {format_month(MAX_MONTH)}.")
+        return None
+    return month
+
+
+# --- reading budgets -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BudgetDetail:
+    """A budget with its versions; `current` is the version in force this month (or the first one
+    when the budget starts later), and `upcoming` the versions that take over after it."""
+
+    budget: Budget
+    current: BudgetVersion
+    upcoming: list[BudgetVersion]
+
+    @property
+    def id(self) -> int:
+        return self.budget.id
+
+    @property
+    def category_id(self) -> int | None:
+        return self.budget.category_id
+
+    @property
+    def category(self) -> Category | None:
+        return self.budget.category
+
+    @property
+    def name(self) -> str:
+        return self.budget.category.name if self.budget.category else OVERALL_NAME
+
+    @property
+    def amount(self) -> Decimal:
+        return self.current.amount
+
+    @property
+    def rollover(self) -> str:
+        return self.current.rollover
+
+    @property
+    def effective_from(self) -> dt.date:
+        return self.current.effective_from
+
+    @property
+    def starts(self) -> dt.date:
+        return self.budget.versions[0].effective_from
+
+    @property
+    def versions(self) -> list[BudgetVersion]:
+        return self.budget.versions
+
+
+def version_for(budget: Budget, month: dt.date) -> BudgetVersion | None:
+    """The version of `budget` in force in `month`; None before its first month."""
+    found = None
+    for version in budget.versions:
+        if version.effective_from <= month:
+            found = version
+        else:
+            break
+    return found
+
+
+def _detail(budget: Budget, today: dt.date | None) -> BudgetDetail:
+    month = current_month(today)
+    current = version_for(budget, month) or budget.versions[0]
+    upcoming = [version for version in budget.versions if version.effective_from > current.effective_from]
+    return BudgetDetail(budget=budget, current=current, upcoming=upcoming)
+
+
+def _sort_key(budget: Budget) -> tuple:
+    # The overall budget first, then categories by name.
+    if budget.category is None:
+        return (0, "", budget.id)
+    return (1, budget.category.name_key, budget.id)
+
+
+def _load_all(user: User, *conditions) -> list[Budget]:
+    budgets = db.session.scalars(
+        sa.select(Budget)
+        .where(Budget.user_id == user.id, *conditions)
+        .options(joinedload(Budget.category), selectinload(Budget.versions))
+        .execution_options(populate_existing=True)
+    ).unique()
+    return sorted(budgets, key=_sort_key)
+
+
+def _load(user: User, budget_id: int) -> Budget:
+    found = _load_all(user, Budget.id == budget_id)
+    if not found:
+        raise NotFound(BUDGET_NOT_FOUND)
+    return found[0]
+
+
+def list_budgets(*, user: User, today: dt.date | None = None) -> list[BudgetDetail]:
+    """Return every budget of `user` (overall first, then by category name) with its versions."""
+    return [_detail(budget, today) for budget in _load_all(user)]
+
+
+def get_budget(*, user: User, budget_id: int, today: dt.date | None = None) -> BudgetDetail:
+    """Return one budget of `user`; NotFound when it is missing or someone else's."""
+    return _detail(_load(user, budget_id), today)
+
+
+# --- changing budgets ------------------------------------------------------------------------------
+
+
+def clean_budget_amount(errors: Errors, field: str, value) -> Decimal | None:
+    """Return the amount with 2 places (0 allowed); record an error when it breaks a rule."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        add_error(errors, field, "This field is required.")
+        return None
+    number = to_decimal(value)
+    if number is None:
+        add_error(errors, field, "Must be a number such as 250.00.")
+    elif number < 0:
+        add_error(errors, field, "Must be 0 or more.")
+    elif number > MAX_AMOUNT:
+        add_error(errors, field, "Must be at most 99,999,999.99.")
+    elif number != number.quantize(CENT):
+        add_error(errors, field, "Must have at most 2 decimal places.")
+    else:
+        return number.quantize(CENT)
+    return None
+
+
+def clean_rollover(errors: Errors, field: str, value) -> str | None:
+    if value not in ROLLOVER_MODES:
+        add_error(errors, field, "Must be one of: " + ", ".join(ROLLOVER_MODES) + ".")
+        return None
+    return value
+
+
+def _check_scope_free(user: User, category_id: int | None) -> None:
+    taken = db.session.scalar(
+        sa.select(Budget.id).where(
+            Budget.user_id == user.id,
+            Budget.category_id.is_(None) if category_id is None else Budget.category_id == category_id,
+        )
+    )
+    if taken is not None:
+        raise _duplicate(category_id)
+
+
+def _duplicate(category_id: int | None) -> Conflict:
+    message = DUPLICATE_OVERALL if category_id is None else DUPLICATE_CATEGORY
+    return Conflict(message, {"category_id": [message]})
+
+
+def create_budget(
+    *,
+    user: User,
+    category_id: int | str | None,
+    amount: Decimal | str | int,
+    rollover: str = "none",
+    effective_from: dt.date | str | None = None,
+    today: dt.date | None = None,
+) -> BudgetDetail:
+    """Create a budget for one of `user`'s categories, or the overall one (`category_id=None`).
+
+    It applies from `effective_from` (a month; this month by default). Raises ValidationFailed
+    for a bad amount, rollover, month or a category that is not the user's, and Conflict when
+    that category (or the overall scope) already has a budget.
+    """
+    errors: Errors = {}
+    if category_id is not None and category_id != "":
+        category_id = clean_category_id(errors, "category_id", user, category_id)
+    else:
+        category_id = None
+    values = {
+        "amount": clean_budget_amount(errors, "amount", amount),
+        "rollover": clean_rollover(errors, "rollover", rollover),
+        "effective_from": clean_month(errors, "effective_from", effective_from, default=current_month(today)),
+    }
+    raise_if(errors)
+    _check_scope_free(user, category_id)
+    budget = Budget(user_id=user.id, category_id=category_id)
+    budget.versions = [BudgetVersion(**values)]
+    db.session.add(budget)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another request created the same budget between the check and this commit.
+        db.session.rollback()
+        raise _duplicate(category_id) from None
+    return get_budget(user=user, budget_id=budget.id, today=today)
+
+
+def update_budget(
+    *,
+    user: User,
+    budget_id: int,
+    amount: Decimal | str | int | None = None,
+    rollover: str | None = None,
+    effective_from: dt.date | str | None = None,
+    today: dt.date | None = None,
+) -> BudgetDetail:
+    """Change the amount and/or rollover from `effective_from` (this month by default) onward.
+
+    The version at that month is replaced and later versions are dropped; earlier months keep
+    their figures. A field left None keeps the value in force at that month. Raises NotFound and
+    ValidationFailed.
+    """
+    budget = _load(user, budget_id)
+    errors: Errors = {}
+    month = clean_month(errors, "effective_from", effective_from, default=current_month(today))
+    if amount is not None:
+        amount = clean_budget_amount(errors, "amount", amount)
+    if rollover is not None:
+        rollover = clean_rollover(errors, "rollover", rollover)
+    raise_if(errors)
+    base = version_for(budget, month) or budget.versions[0]
+    new_amount = base.amount if amount is None else amount
+    new_rollover = base.rollover if rollover is None else rollover
+    try:
+        same_month = None
+        for version in list(budget.versions):
+            if version.effective_from == month:
+                same_month = version
+            elif version.effective_from > month:
+                budget.versions.remove(version)
+        if same_month is not None:
+            # Updated in place: an INSERT of the same (budget, month) would run before the DELETE.
+            same_month.amount, same_month.rollover = new_amount, new_rollover
+        else:
+            budget.versions.append(BudgetVersion(effective_from=month, amount=new_amount, rollover=new_rollover))
+        budget.updated_at = utcnow()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return get_budget(user=user, budget_id=budget_id, today=today)
+
+
+def delete_budget(*, user: User, budget_id: int) -> None:
+    """Delete the budget and all its versions; NotFound when it is missing or someone else's."""
+    budget = _load(user, budget_id)
+    db.session.delete(budget)
+    db.session.commit()
+
+
+# --- status of a month -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    """One budget's figures for one month (see the module docstring for each figure)."""
+
+    budget_id: int
+    category: Category | None
+    rollover: str
+    budgeted: Decimal
+    carried_over: Decimal
+    available: Decimal
+    spent: Decimal
+    remaining: Decimal
+    percent_used: Decimal | None
+    projected: Decimal
+    safe_per_day: Decimal | None
+
+    @property
+    def category_id(self) -> int | None:
+        return self.category.id if self.category else None
+
+    @property
+    def name(self) -> str:
+        return self.category.name if self.category else OVERALL_NAME
+
+    @property
+    def over_budget(self) -> bool:
+        """More was spent than was available."""
+        return self.spent > self.available
+
+    @property
+    def over_by(self) -> Decimal:
+        return max(self.spent - self.available, ZERO)
+
+    @property
+    def projected_over(self) -> bool:
+        """At the current pace the month ends above the available amount."""
+        return self.projected > self.available
+
+    @property
+    def level(self) -> str:
+        """`ok` below 80 % used, `warning` from 80 %, `danger` from 100 % (or overspent)."""
+        if self.available <= 0:
+            return "danger" if self.over_budget else "ok"
+        # Compared exactly, not on the rounded percentage (79.99 % is not yet a warning).
+        used = self.spent * HUNDRED
+        if used >= self.available * DANGER_PERCENT:
+            return "danger"
+        if used >= self.available * WARNING_PERCENT:
+            return "warning"
+        return "ok"
+
+
+@dataclass(frozen=True)
+class MonthStatus:
+    """Every budget in force in `month`, with the month's calendar facts."""
+
+    month: dt.date
+    today: dt.date
+    lines: list[BudgetLine]
+
+    @property
+    def timing(self) -> str:
+        """`past`, `current` or `future`, relative to `today`."""
+        this_month = current_month(self.today)
+        if self.month < this_month:
+            return "past"
+        return "current" if self.month == this_month else "future"
+
+    @property
+    def days_in_month(self) -> int:
+        return days_in_month(self.month)
+
+    @property
+    def days_left(self) -> int:
+        """Days left including today (current month), all days (future), 0 (past)."""
+        if self.timing == "past":
+            return 0
+        if self.timing == "future":
+            return self.days_in_month
+        return self.days_in_month - self.today.day + 1
+
+    @property
+    def over_budget(self) -> list[BudgetLine]:
+        """The budgets already overspent this month."""
+        return [line for line in self.lines if line.over_budget]
+
+    @property
+    def at_limit(self) -> list[BudgetLine]:
+        """The budgets at or above 100 % (overspent ones included)."""
+        return [line for line in self.lines if line.level == "danger"]
+
+    @property
+    def previous(self) -> dt.date:
+        return add_months(self.month, -1)
+
+    @property
+    def next(self) -> dt.date:
+        return add_months(self.month, 1)
+
+
+def _spending(user: User, first: dt.date, end: dt.date, today: dt.date) -> tuple[dict, dict]:
+    """Spent cents per (category_id, month) from `first` to before `end`, and up to `today`.
+
+    One grouped query for every month and category at once.
+    """
+    year = sa.cast(sa.extract("year", Expense.date), sa.Integer)
+    month = sa.cast(sa.extract("month", Expense.date), sa.Integer)
+    to_date = sa.case((Expense.date <= today, Expense.amount), else_=0)
+    rows = db.session.execute(
+        sa.select(Expense.category_id, year, month, sum_amount_cents(), sum_amount_cents(to_date))
+        .where(Expense.user_id == user.id, Expense.date >= first, Expense.date < end)
+        .group_by(Expense.category_id, year, month)
+    )
+    spent: dict = defaultdict(int)
+    spent_to_date: dict = defaultdict(int)
+    for category_id, row_year, row_month, cents, cents_to_date in rows:
+        key_month = dt.date(row_year, row_month, 1)
+        for scope in (category_id, None):  # None accumulates every category: the overall budget
+            spent[scope, key_month] += int(cents)
+            spent_to_date[scope, key_month] += int(cents_to_date)
+    return spent, spent_to_date
+
+
+def _carry(mode: str, previous_remaining: Decimal) -> Decimal:
+    if mode == "full":
+        return previous_remaining
+    if mode == "surplus":
+        return max(previous_remaining, ZERO)
+    return ZERO
+
+
+def _projection(month: dt.date, today: dt.date, spent: Decimal, spent_to_date: Decimal) -> Decimal:
+    if month != current_month(today):
+        return spent
+    later = spent - spent_to_date
+    pace = spent_to_date / today.day * days_in_month(month)
+    return pace.quantize(CENT, rounding=ROUND_HALF_UP) + later
+
+
+def _safe_per_day(remaining: Decimal, days_left: int) -> Decimal | None:
+    if days_left == 0:
+        return None
+    return (max(remaining, ZERO) / days_left).quantize(CENT, rounding=ROUND_DOWN)
+
+
+def _percent(spent: Decimal, available: Decimal) -> Decimal | None:
+    if available <= 0:
+        return None
+    return (spent / available * HUNDRED).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def budget_status(*, user: User, month: dt.date | str | None = None, today: dt.date | None = None) -> MonthStatus:
+    """Return the figures of every budget of `user` in force in `month` (this month by default).
+
+    `today` (UTC today by default) decides which month is current, the projection's pace and
+    the days left. Raises ValidationFailed on `month` when it is not a month such as 2026-11.
+    Budgets that start after `month` are left out.
+    """
+    today = today or utcnow().date()
+    errors: Errors = {}
+    month = clean_month(errors, "month", month, default=current_month(today))
+    raise_if(errors)
+
+    budgets = [budget for budget in _load_all(user) if budget.versions[0].effective_from <= month]
+    status = MonthStatus(month=month, today=today, lines=[])
+    if not budgets:
+        return status
+    first = min(budget.versions[0].effective_from for budget in budgets)
+    spent_cents, to_date_cents = _spending(user, first, add_months(month, 1), today)
+
+    for budget in budgets:
+        scope = budget.category_id
+        remaining = ZERO
+        cursor = budget.versions[0].effective_from
+        while True:
+            version = version_for(budget, cursor)
+            carried = _carry(version.rollover, remaining) if cursor > budget.versions[0].effective_from else ZERO
+            available = version.amount + carried
+            spent = cents_to_amount(spent_cents.get((scope, cursor), 0))
+            remaining = available - spent
+            if cursor == month:
+                break
+            cursor = add_months(cursor, 1)
+        spent_to_date = cents_to_amount(to_date_cents.get((scope, month), 0))
+        status.lines.append(
+            BudgetLine(
+                budget_id=budget.id,
+                category=budget.category,
+                rollover=version.rollover,
+                budgeted=version.amount,
+                carried_over=carried,
+                available=available,
+                spent=spent,
+                remaining=remaining,
+                percent_used=_percent(spent, available),
+                projected=_projection(month, today, spent, spent_to_date),
+                safe_per_day=_safe_per_day(remaining, status.days_left),
+            )
+        )
+    return status

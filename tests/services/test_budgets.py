@@ -1,0 +1,378 @@
+"""Budgets service: versions, rollover chains across a year, projection and safe-to-spend (no HTTP).
+
+Every expected figure was computed by hand; the tables below show the arithmetic month by month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from expense_app.errors import Conflict, NotFound, ValidationFailed
+from expense_app.extensions import db
+from expense_app.models import Budget, BudgetVersion
+from expense_app.services import budgets, categories
+from tests.services.conftest import category_id_of, count_statements
+
+D = Decimal
+AFTER_2026 = dt.date(2027, 1, 15)  # every month of 2026 is in the past
+
+# Food spending per month of 2026: February and June are overspent in every mode.
+SPENDING_2026 = {1: "250.00", 2: "420.00", 3: "100.00", 4: "300.00", 5: "280.00", 6: "500.00",
+                 7: "390.00", 8: "410.00", 9: "100.00", 10: "400.00", 11: "0", 12: "650.00"}  # fmt: skip
+
+# (budgeted, carried_over, available, spent, remaining) per month, computed by hand. The budget is
+# 300.00 from January and 400.00 from July (a changed budget).
+EXPECTED = {
+    # none: available is the month's amount; remaining = amount - spent.
+    "none": {
+        1: ("300.00", "0.00", "300.00", "250.00", "50.00"),
+        2: ("300.00", "0.00", "300.00", "420.00", "-120.00"),
+        3: ("300.00", "0.00", "300.00", "100.00", "200.00"),
+        4: ("300.00", "0.00", "300.00", "300.00", "0.00"),
+        5: ("300.00", "0.00", "300.00", "280.00", "20.00"),
+        6: ("300.00", "0.00", "300.00", "500.00", "-200.00"),
+        7: ("400.00", "0.00", "400.00", "390.00", "10.00"),
+        8: ("400.00", "0.00", "400.00", "410.00", "-10.00"),
+        9: ("400.00", "0.00", "400.00", "100.00", "300.00"),
+        10: ("400.00", "0.00", "400.00", "400.00", "0.00"),
+        11: ("400.00", "0.00", "400.00", "0.00", "400.00"),
+        12: ("400.00", "0.00", "400.00", "650.00", "-250.00"),
+    },
+    # surplus: carry = max(last month's remaining, 0).
+    "surplus": {
+        1: ("300.00", "0.00", "300.00", "250.00", "50.00"),  # first month: nothing to carry
+        2: ("300.00", "50.00", "350.00", "420.00", "-70.00"),  # 300 + 50; overspent by 70
+        3: ("300.00", "0.00", "300.00", "100.00", "200.00"),  # the overspend is not carried
+        4: ("300.00", "200.00", "500.00", "300.00", "200.00"),
+        5: ("300.00", "200.00", "500.00", "280.00", "220.00"),
+        6: ("300.00", "220.00", "520.00", "500.00", "20.00"),
+        7: ("400.00", "20.00", "420.00", "390.00", "30.00"),  # the new amount, plus June's 20
+        8: ("400.00", "30.00", "430.00", "410.00", "20.00"),
+        9: ("400.00", "20.00", "420.00", "100.00", "320.00"),
+        10: ("400.00", "320.00", "720.00", "400.00", "320.00"),
+        11: ("400.00", "320.00", "720.00", "0.00", "720.00"),
+        12: ("400.00", "720.00", "1120.00", "650.00", "470.00"),
+    },
+    # full: carry = last month's remaining, negative included.
+    "full": {
+        1: ("300.00", "0.00", "300.00", "250.00", "50.00"),
+        2: ("300.00", "50.00", "350.00", "420.00", "-70.00"),
+        3: ("300.00", "-70.00", "230.00", "100.00", "130.00"),  # 300 - 70 owed
+        4: ("300.00", "130.00", "430.00", "300.00", "130.00"),
+        5: ("300.00", "130.00", "430.00", "280.00", "150.00"),
+        6: ("300.00", "150.00", "450.00", "500.00", "-50.00"),
+        7: ("400.00", "-50.00", "350.00", "390.00", "-40.00"),
+        8: ("400.00", "-40.00", "360.00", "410.00", "-50.00"),
+        9: ("400.00", "-50.00", "350.00", "100.00", "250.00"),
+        10: ("400.00", "250.00", "650.00", "400.00", "250.00"),
+        11: ("400.00", "250.00", "650.00", "0.00", "650.00"),
+        12: ("400.00", "650.00", "1050.00", "650.00", "400.00"),
+    },
+}
+
+
+@pytest.fixture
+def spend(add_expense, user):
+    """Record `amount` for `user` in `category` on `day`."""
+
+    def record(day: dt.date, amount: str, category: str = "Food", owner=None) -> None:
+        owner = owner or user
+        add_expense(owner=owner, date=day, amount=amount, category_id=category_id_of(owner, category))
+
+    return record
+
+
+@pytest.fixture
+def food_year(spend):
+    """Food expenses of 2026, each month's total split in two so sums are exercised."""
+    for month, total in SPENDING_2026.items():
+        amount = D(total)
+        if amount:
+            half = (amount / 2).quantize(D("0.01"))
+            spend(dt.date(2026, month, 3), str(half))
+            spend(dt.date(2026, month, 28), str(amount - half))
+    # Noise that must not count for Food: another category, and the days around the year.
+    spend(dt.date(2026, 3, 15), "999.00", category="Transport")
+    spend(dt.date(2025, 12, 31), "77.00")
+    spend(dt.date(2027, 1, 1), "88.00")
+
+
+def figures(line: budgets.BudgetLine) -> tuple[str, ...]:
+    return tuple(str(value) for value in (line.budgeted, line.carried_over, line.available, line.spent, line.remaining))
+
+
+@pytest.mark.parametrize("mode", ["none", "surplus", "full"])
+def test_rollover_chain_across_a_year_with_a_changed_budget(ctx, user, food, food_year, mode):
+    created = budgets.create_budget(user=user, category_id=food, amount="300", rollover=mode, effective_from="2026-01")
+    budgets.update_budget(user=user, budget_id=created.id, amount="400.00", effective_from="2026-07", today=AFTER_2026)
+
+    for month, expected in EXPECTED[mode].items():
+        status = budgets.budget_status(user=user, month=f"2026-{month:02d}", today=AFTER_2026)
+        [line] = status.lines
+        assert figures(line) == expected, f"{mode} 2026-{month:02d}"
+        assert line.rollover == mode
+        # Past months: the projection is what was spent, and there is no "safe to spend".
+        assert line.projected == D(expected[3])
+        assert line.safe_per_day is None
+
+
+def test_overspent_month_figures(ctx, user, food, food_year):
+    budgets.create_budget(user=user, category_id=food, amount="300", rollover="surplus", effective_from="2026-01")
+    [line] = budgets.budget_status(user=user, month="2026-02", today=AFTER_2026).lines
+    # 420 / 350 * 100 = 120.0 %
+    assert line.percent_used == D("120.0")
+    assert line.over_budget and line.over_by == D("70.00")
+    assert line.level == "danger"
+
+
+def test_rollover_mode_of_the_month_decides_what_it_brings_forward(ctx, user, food, food_year):
+    # none until June, surplus from July: June's remaining (-200) is not carried because surplus
+    # never carries an overspend; July keeps 10 (400 - 390), which August (still surplus) adds.
+    created = budgets.create_budget(
+        user=user, category_id=food, amount="300", rollover="none", effective_from="2026-01"
+    )
+    budgets.update_budget(
+        user=user, budget_id=created.id, amount="400", rollover="surplus", effective_from="2026-07", today=AFTER_2026
+    )
+    july, august = (
+        budgets.budget_status(user=user, month=month, today=AFTER_2026).lines[0] for month in ("2026-07", "2026-08")
+    )
+    assert figures(july) == ("400.00", "0.00", "400.00", "390.00", "10.00")
+    assert figures(august) == ("400.00", "10.00", "410.00", "410.00", "0.00")
+    assert august.percent_used == D("100.0") and august.level == "danger" and not august.over_budget
+    # Before the change June is still a "none" month: changing from July did not rewrite it.
+    [june] = budgets.budget_status(user=user, month="2026-06", today=AFTER_2026).lines
+    assert figures(june) == ("300.00", "0.00", "300.00", "500.00", "-200.00")
+    assert june.rollover == "none"
+
+
+def test_changing_from_a_month_drops_later_versions_and_keeps_earlier_ones(ctx, user, food):
+    created = budgets.create_budget(user=user, category_id=food, amount="100", effective_from="2026-01")
+    budgets.update_budget(user=user, budget_id=created.id, amount="200", effective_from="2026-05", today=AFTER_2026)
+    budgets.update_budget(user=user, budget_id=created.id, amount="300", effective_from="2026-09", today=AFTER_2026)
+    detail = budgets.update_budget(
+        user=user, budget_id=created.id, rollover="full", effective_from="2026-05", today=AFTER_2026
+    )
+    # May's version is replaced (its amount kept since none was given), September's is gone.
+    assert [(str(v.effective_from), str(v.amount), v.rollover) for v in detail.versions] == [
+        ("2026-01-01", "100.00", "none"),
+        ("2026-05-01", "200.00", "full"),
+    ]
+    assert detail.amount == D("200.00") and detail.rollover == "full"
+
+
+def test_a_budget_starting_earlier_replaces_all_versions(ctx, user, food):
+    created = budgets.create_budget(user=user, category_id=food, amount="100", effective_from="2026-06")
+    detail = budgets.update_budget(
+        user=user, budget_id=created.id, amount="50", effective_from="2026-02", today=AFTER_2026
+    )
+    assert [(str(v.effective_from), str(v.amount)) for v in detail.versions] == [("2026-02-01", "50.00")]
+
+
+def test_projection_and_safe_to_spend_in_the_current_month(ctx, user, food, spend):
+    # Hand-computed example (also used in the API test and the report):
+    # October: budget 600.00 (surplus), spent 520.00 -> 80.00 carried into November.
+    # November 10 is "today": 50 + 70 + 30 = 150.00 spent up to today, plus 35.00 recorded for the 25th.
+    #   available   = 600.00 + 80.00 = 680.00; spent = 185.00; remaining = 495.00
+    #   percent     = 185 / 680 * 100 = 27.205... -> 27.2
+    #   projected   = 150.00 / 10 days * 30 days + 35.00 = 450.00 + 35.00 = 485.00
+    #   safe per day = 495.00 / 21 days left (10th to 30th) = 23.571... -> 23.57 (rounded down)
+    budgets.create_budget(user=user, category_id=food, amount="600", rollover="surplus", effective_from="2026-10")
+    spend(dt.date(2026, 10, 5), "520.00")
+    for day, amount in ((1, "50.00"), (5, "70.00"), (10, "30.00"), (25, "35.00")):
+        spend(dt.date(2026, 11, day), amount)
+    today = dt.date(2026, 11, 10)
+
+    status = budgets.budget_status(user=user, month="2026-11", today=today)
+    [line] = status.lines
+    assert figures(line) == ("600.00", "80.00", "680.00", "185.00", "495.00")
+    assert line.percent_used == D("27.2")
+    assert line.projected == D("485.00")
+    assert line.safe_per_day == D("23.57")
+    assert line.level == "ok" and not line.over_budget and not line.projected_over
+    assert status.timing == "current" and status.days_left == 21 and status.days_in_month == 30
+
+    # December is in the future: nothing projected, 600 + 495 carried spread over 31 days.
+    [december] = budgets.budget_status(user=user, month="2026-12", today=today).lines
+    assert figures(december) == ("600.00", "495.00", "1095.00", "0.00", "1095.00")
+    assert december.projected == D("0.00")
+    assert december.safe_per_day == D("35.32")  # 1095 / 31 = 35.322...
+
+    # October is past: the projection is the actual spend.
+    [october] = budgets.budget_status(user=user, month="2026-10", today=today).lines
+    assert october.projected == D("520.00") and october.safe_per_day is None
+
+
+def test_projection_warns_before_the_money_runs_out(ctx, user, food, spend):
+    # 100 budgeted; 60 spent by the 6th of a 30-day month: pace 10/day -> 300 projected.
+    budgets.create_budget(user=user, category_id=food, amount="100", effective_from="2026-11")
+    spend(dt.date(2026, 11, 6), "60.00")
+    [line] = budgets.budget_status(user=user, month="2026-11", today=dt.date(2026, 11, 6)).lines
+    assert line.projected == D("300.00") and line.projected_over
+    assert line.level == "ok"  # 60 % used so far
+    assert line.safe_per_day == D("1.60")  # 40 / 25 days
+
+
+def test_safe_to_spend_is_zero_when_overspent(ctx, user, food, spend):
+    budgets.create_budget(user=user, category_id=food, amount="50", effective_from="2026-11")
+    spend(dt.date(2026, 11, 2), "80.00")
+    [line] = budgets.budget_status(user=user, month="2026-11", today=dt.date(2026, 11, 20)).lines
+    assert line.safe_per_day == D("0.00")
+    assert line.percent_used == D("160.0") and line.level == "danger"
+
+
+@pytest.mark.parametrize(
+    ("spent", "level"),
+    [("79.99", "ok"), ("80.00", "warning"), ("99.99", "warning"), ("100.00", "danger"), ("100.01", "danger")],
+)
+def test_levels_change_at_80_and_100_percent(ctx, user, food, spend, spent, level):
+    budgets.create_budget(user=user, category_id=food, amount="100", effective_from="2026-11")
+    spend(dt.date(2026, 11, 2), spent)
+    [line] = budgets.budget_status(user=user, month="2026-11", today=dt.date(2026, 11, 20)).lines
+    assert line.level == level
+
+
+def test_overall_budget_counts_every_category(ctx, user, food, spend):
+    budgets.create_budget(user=user, category_id=None, amount="1000", effective_from="2026-11")
+    budgets.create_budget(user=user, category_id=food, amount="200", effective_from="2026-11")
+    spend(dt.date(2026, 11, 2), "150.00")
+    spend(dt.date(2026, 11, 3), "300.00", category="Transport")
+    status = budgets.budget_status(user=user, month="2026-11", today=dt.date(2026, 12, 1))
+    assert [(line.name, str(line.spent), line.category_id) for line in status.lines] == [
+        ("Overall", "450.00", None),
+        ("Food", "150.00", food),
+    ]
+
+
+def test_only_the_owner_spending_counts(ctx, user, other_user, food, spend):
+    budgets.create_budget(user=user, category_id=food, amount="100", effective_from="2026-11")
+    spend(dt.date(2026, 11, 2), "40.00", owner=other_user)
+    [line] = budgets.budget_status(user=user, month="2026-11", today=dt.date(2026, 12, 1)).lines
+    assert line.spent == D("0.00")
+    assert budgets.budget_status(user=other_user, month="2026-11").lines == []
+
+
+def test_budgets_starting_later_are_not_in_the_status(ctx, user, food):
+    budgets.create_budget(user=user, category_id=food, amount="100", effective_from="2026-12")
+    assert budgets.budget_status(user=user, month="2026-11", today=dt.date(2026, 11, 5)).lines == []
+    assert len(budgets.budget_status(user=user, month="2026-12", today=dt.date(2026, 11, 5)).lines) == 1
+
+
+def test_status_reads_spending_with_one_query_whatever_the_number_of_months(ctx, user, food, food_year):
+    budgets.create_budget(user=user, category_id=food, amount="300", rollover="full", effective_from="2026-01")
+    budgets.create_budget(user=user, category_id=None, amount="900", rollover="surplus", effective_from="2026-01")
+    db.session.expire_all()
+    with count_statements(db.engine) as one_month:
+        budgets.budget_status(user=user, month="2026-01", today=AFTER_2026)
+    with count_statements(db.engine) as twelve_months:
+        budgets.budget_status(user=user, month="2026-12", today=AFTER_2026)
+    assert len(one_month) == len(twelve_months) <= 3
+    assert sum("FROM expenses" in statement for statement in twelve_months) == 1
+
+
+def test_one_budget_per_category_and_one_overall(ctx, user, food):
+    budgets.create_budget(user=user, category_id=food, amount="100")
+    budgets.create_budget(user=user, category_id=None, amount="100")
+    with pytest.raises(Conflict) as category_error:
+        budgets.create_budget(user=user, category_id=food, amount="5")
+    with pytest.raises(Conflict) as overall_error:
+        budgets.create_budget(user=user, category_id=None, amount="5")
+    assert "category_id" in category_error.value.errors and "overall" in overall_error.value.message
+
+
+def test_the_database_refuses_a_second_overall_budget(ctx, user):
+    # The partial unique index, not only the service's check (NULLs are distinct in UNIQUE).
+    db.session.add_all([Budget(user_id=user.id, category_id=None), Budget(user_id=user.id, category_id=None)])
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_two_users_may_each_have_an_overall_budget(ctx, user, other_user):
+    budgets.create_budget(user=user, category_id=None, amount="100")
+    budgets.create_budget(user=other_user, category_id=None, amount="100")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Budget)) == 2
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"amount": "-1"}, "amount"),
+        ({"amount": "10.005"}, "amount"),
+        ({"amount": "abc"}, "amount"),
+        ({"amount": 1.5}, "amount"),
+        ({"amount": "100000000"}, "amount"),
+        ({"rollover": "sometimes"}, "rollover"),
+        ({"effective_from": "2026-13"}, "effective_from"),
+        ({"effective_from": "2026-11-01"}, "effective_from"),
+        ({"effective_from": "1899-12"}, "effective_from"),
+    ],
+)
+def test_create_refuses_broken_rules(ctx, user, food, fields, field):
+    values = {"category_id": food, "amount": "100", **fields}
+    with pytest.raises(ValidationFailed) as error:
+        budgets.create_budget(user=user, **values)
+    assert field in error.value.errors
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Budget)) == 0
+
+
+def test_a_zero_budget_is_allowed(ctx, user, food):
+    assert budgets.create_budget(user=user, category_id=food, amount="0").amount == D("0.00")
+
+
+def test_another_users_category_is_refused(ctx, user, other_user):
+    with pytest.raises(ValidationFailed) as error:
+        budgets.create_budget(user=user, category_id=category_id_of(other_user, "Food"), amount="10")
+    assert error.value.errors == {"category_id": ["Choose one of your categories."]}
+
+
+def test_other_users_budgets_are_not_found(ctx, user, other_user, food):
+    created = budgets.create_budget(user=user, category_id=food, amount="100")
+    with pytest.raises(NotFound):
+        budgets.get_budget(user=other_user, budget_id=created.id)
+    with pytest.raises(NotFound):
+        budgets.update_budget(user=other_user, budget_id=created.id, amount="1")
+    with pytest.raises(NotFound):
+        budgets.delete_budget(user=other_user, budget_id=created.id)
+    assert budgets.list_budgets(user=other_user) == []
+    assert budgets.get_budget(user=user, budget_id=created.id).amount == D("100.00")
+
+
+def test_delete_removes_the_budget_and_its_versions(ctx, user, food):
+    created = budgets.create_budget(user=user, category_id=food, amount="100", effective_from="2026-01")
+    budgets.update_budget(user=user, budget_id=created.id, amount="200", effective_from="2026-03", today=AFTER_2026)
+    budgets.delete_budget(user=user, budget_id=created.id)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BudgetVersion)) == 0
+    assert budgets.list_budgets(user=user) == []
+
+
+def test_deleting_the_category_deletes_its_budget(ctx, user):
+    category = categories.create_category(user=user, name="Books")
+    budgets.create_budget(user=user, category_id=category.id, amount="20")
+    categories.delete_category(user=user, category_id=category.id)
+    assert budgets.list_budgets(user=user) == []
+
+
+def test_list_shows_overall_first_then_by_category_name(ctx, user):
+    budgets.create_budget(user=user, category_id=category_id_of(user, "Transport"), amount="1")
+    budgets.create_budget(user=user, category_id=None, amount="2")
+    budgets.create_budget(user=user, category_id=category_id_of(user, "Food"), amount="3")
+    assert [item.name for item in budgets.list_budgets(user=user)] == ["Overall", "Food", "Transport"]
+
+
+def test_current_version_and_upcoming_change(ctx, user, food):
+    created = budgets.create_budget(user=user, category_id=food, amount="100", effective_from="2026-01")
+    budgets.update_budget(user=user, budget_id=created.id, amount="150", effective_from="2027-01", today=AFTER_2026)
+    detail = budgets.get_budget(user=user, budget_id=created.id, today=dt.date(2026, 11, 5))
+    assert detail.amount == D("100.00") and detail.starts == dt.date(2026, 1, 1)
+    assert [(str(v.effective_from), str(v.amount)) for v in detail.upcoming] == [("2027-01-01", "150.00")]
+
+
+def test_status_month_is_validated(ctx, user):
+    with pytest.raises(ValidationFailed) as error:
+        budgets.budget_status(user=user, month="November")
+    assert error.value.errors == {"month": ["Must be a month such as 2026-11."]}
