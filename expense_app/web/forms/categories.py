@@ -1,0 +1,33 @@
+"""Forms of the category pages: add/edit and the delete confirmation. Shape and type only."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import ColorField, SelectField, StringField, SubmitField
+
+from expense_app.services.categories import DEFAULT_COLOR
+
+
+def optional_id(value) -> int | None:
+    """A select's value as an id; None for the empty "choose" option. Raises ValueError on text."""
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+class CategoryForm(FlaskForm):
+    """Add, rename or recolour a category; the name rules (required, unique, length) are the service's."""
+
+    name = StringField("Name", render_kw={"maxlength": 50})
+    color = ColorField("Colour", default=DEFAULT_COLOR)
+    icon = StringField(
+        "Icon (optional)", description="A short label or emoji shown next to the name.", render_kw={"maxlength": 32}
+    )
+    submit = SubmitField("Save category")
+
+
+class DeleteCategoryForm(FlaskForm):
+    """Confirm a deletion; `reassign_to` names the category that receives the expenses, if any."""
+
+    reassign_to = SelectField("Move its expenses to", coerce=optional_id, validate_choice=False)
+    submit = SubmitField("Delete category")
