@@ -13,11 +13,11 @@ def register_api(app: Flask) -> None:
     The API authenticates with bearer tokens only, never the session cookie, so cookie-based
     CSRF cannot reach it.
     """
-    from expense_app.api import analytics, auth, categories, expenses, tags, users
+    from expense_app.api import analytics, auth, budgets, categories, expenses, recurring, tags, users
 
     api.init_app(app, spec_kwargs={"info": {"description": app.config["API_DESCRIPTION"]}})
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEMES["bearerAuth"])
-    for module in (auth, users, categories, expenses, tags, analytics):
+    for module in (auth, users, categories, expenses, tags, analytics, budgets, recurring):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.URL_PREFIX}")
         csrf.exempt(module.blp)
     # Docs pages, asset routes, tags of every area and the /docs-style redirects (expense_app.ops.api_docs).

@@ -1,0 +1,153 @@
+"""Schemas of the Budgets endpoints: shape and type only, the rules live in `services.budgets`.
+
+Months are `"YYYY-MM"` strings; money is written as strings with 2 places.
+"""
+
+from marshmallow import fields
+
+from expense_app.api.schemas import StrictSchema
+from expense_app.api.schemas.categories import money
+from expense_app.api.schemas.expenses import CategoryRefSchema, money_input
+from expense_app.models import ROLLOVER_MODES
+from expense_app.services.budgets import format_month
+
+MONTH_PATTERN = r"^\d{4}-\d{2}$"
+
+
+def month_out(attribute: str, **metadata) -> fields.Function:
+    """A date attribute written as `"YYYY-MM"`."""
+    return fields.Function(
+        lambda obj: format_month(getattr(obj, attribute)),
+        dump_only=True,
+        metadata={"type": "string", "pattern": MONTH_PATTERN, "example": "2026-11", **metadata},
+    )
+
+
+class BudgetVersionSchema(StrictSchema):
+    effective_from = month_out("effective_from", description="First month this version applies to.")
+    amount = money(example="400.00")
+    rollover = fields.String(dump_only=True, metadata={"enum": list(ROLLOVER_MODES), "example": "surplus"})
+
+
+class BudgetSchema(StrictSchema):
+    id = fields.Integer(dump_only=True, metadata={"example": 7})
+    category_id = fields.Integer(
+        dump_only=True, allow_none=True, metadata={"description": "null for the overall budget.", "example": 3}
+    )
+    category = fields.Nested(CategoryRefSchema, dump_only=True, allow_none=True)
+    name = fields.String(dump_only=True, metadata={"description": "The category's name, or Overall.", "example": "Food"})
+    amount = money(description="The monthly amount in force this month (or from the first month).", example="400.00")
+    rollover = fields.String(dump_only=True, metadata={"enum": list(ROLLOVER_MODES), "example": "surplus"})
+    effective_from = month_out("effective_from", description="Since when `amount` and `rollover` apply.")
+    starts = month_out("starts", description="The budget's first month.", example="2026-01")
+    versions = fields.List(
+        fields.Nested(BudgetVersionSchema),
+        dump_only=True,
+        metadata={"description": "Every version, oldest first: the history and any scheduled change."},
+    )
+    created_at = fields.Function(
+        lambda obj: obj.budget.created_at.isoformat(),
+        dump_only=True,
+        metadata={"type": "string", "format": "date-time", "example": "2026-11-26T09:30:00+00:00"},
+    )
+
+
+AMOUNT = {"description": '0 to 99999999.99, at most 2 decimal places; e.g. "400.00".', "example": "400.00"}
+ROLLOVER = {
+    "enum": list(ROLLOVER_MODES),
+    "description": "`none`: each month starts from its amount; `surplus`: unspent money carries into next month; "
+    "`full`: surplus and overspend both carry. Defaults to `none`.",
+    "example": "surplus",
+}
+EFFECTIVE_FROM = {
+    "type": "string",
+    "pattern": MONTH_PATTERN,
+    "description": "Month (YYYY-MM) from which this applies; the current month by default.",
+    "example": "2026-11",
+}
+
+
+class BudgetCreateSchema(StrictSchema):
+    category_id = fields.Integer(
+        strict=True,
+        allow_none=True,
+        metadata={"description": "One of your categories; null or omitted for the overall budget.", "example": 3},
+    )
+    amount = money_input(required=True, metadata=AMOUNT)
+    rollover = fields.String(metadata=ROLLOVER)
+    effective_from = fields.String(metadata=EFFECTIVE_FROM)
+
+
+class BudgetUpdateSchema(StrictSchema):
+    amount = money_input(metadata=AMOUNT)
+    rollover = fields.String(metadata=ROLLOVER)
+    effective_from = fields.String(
+        metadata={
+            **EFFECTIVE_FROM,
+            "description": "Month (YYYY-MM) from which the change applies (the current month by default). "
+            "Earlier months keep their figures; versions after it are replaced.",
+        }
+    )
+
+
+class BudgetStatusArgsSchema(StrictSchema):
+    month = fields.String(
+        metadata={"pattern": MONTH_PATTERN, "description": "YYYY-MM; the current month by default.", "example": "2026-11"}
+    )
+
+
+class BudgetLineSchema(StrictSchema):
+    budget_id = fields.Integer(dump_only=True, metadata={"example": 7})
+    category_id = fields.Integer(dump_only=True, allow_none=True, metadata={"example": 3})
+    category = fields.Nested(CategoryRefSchema, dump_only=True, allow_none=True)
+    name = fields.String(dump_only=True, metadata={"example": "Food"})
+    rollover = fields.String(dump_only=True, metadata={"enum": list(ROLLOVER_MODES), "example": "surplus"})
+    budgeted = money(description="The month's amount.", example="600.00")
+    carried_over = money(description="Brought forward from last month (negative: overspend carried).", example="80.00")
+    available = money(description="budgeted + carried_over.", example="680.00")
+    spent = money(description="The month's expenses in this budget.", example="185.00")
+    remaining = money(description="available - spent (negative when over budget).", example="495.00")
+    percent_used = fields.Decimal(
+        as_string=True,
+        places=1,
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "description": "spent / available * 100, one decimal; null when nothing is available.",
+            "example": "27.2",
+        },
+    )
+    projected = money(
+        description="Month-end spend at the current daily pace (current month); the actual spend for a past month.",
+        example="485.00",
+    )
+    safe_per_day = fields.Decimal(
+        as_string=True,
+        places=2,
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "format": "decimal",
+            "description": "What can be spent per day for the rest of the month without going over (rounded "
+            "down); null for a past month.",
+            "example": "23.57",
+        },
+    )
+    level = fields.String(
+        dump_only=True,
+        metadata={"enum": ["ok", "warning", "danger"], "description": "ok < 80 % <= warning < 100 % <= danger."},
+    )
+    over_budget = fields.Boolean(dump_only=True, metadata={"description": "spent > available."})
+    projected_over = fields.Boolean(dump_only=True, metadata={"description": "projected > available."})
+
+
+class BudgetStatusSchema(StrictSchema):
+    month = month_out("month")
+    timing = fields.String(dump_only=True, metadata={"enum": ["past", "current", "future"], "example": "current"})
+    days_in_month = fields.Integer(dump_only=True, metadata={"example": 30})
+    days_left = fields.Integer(
+        dump_only=True, metadata={"description": "Including today (current month); 0 for a past month.", "example": 21}
+    )
+    items = fields.List(fields.Nested(BudgetLineSchema), dump_only=True, attribute="lines")
