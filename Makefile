@@ -50,5 +50,9 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Load and data-scale benchmarks against PostgreSQL on loopback (bench/README.md); needs wrk and ab.
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache .coverage htmlcov

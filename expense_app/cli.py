@@ -5,6 +5,7 @@ from flask import Flask
 
 from expense_app.errors import ServiceError
 from expense_app.recurring_cli import recurring_cli
+from expense_app.seeding import seed_bench_command
 from expense_app.services import accounts, tokens
 
 
@@ -29,5 +30,5 @@ def purge_tokens() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for command in (create_user, purge_tokens, recurring_cli):
+    for command in (create_user, purge_tokens, seed_bench_command, recurring_cli):
         app.cli.add_command(command)

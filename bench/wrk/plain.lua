@@ -1,0 +1,2 @@
+-- Unauthenticated scenarios (the /health baseline).
+dofile((os.getenv("BENCH_WRK_DIR") or ".") .. "/report.lua")
