@@ -81,7 +81,8 @@ class BudgetCollection(MethodView):
 
     @protected(blp, 409, 422)
     @blp.arguments(
-        BudgetCreateSchema, example={"category_id": 3, "amount": "600.00", "rollover": "surplus", "effective_from": "2026-10"}
+        BudgetCreateSchema,
+        example={"category_id": 3, "amount": "600.00", "rollover": "surplus", "effective_from": "2026-10"},
     )
     @blp.response(
         201,

@@ -5,9 +5,9 @@ from flask import Flask
 
 def register_web(app: Flask) -> None:
     """Register the page blueprints and the template helpers they share."""
-    from expense_app.web import auth, categories, dashboard, expenses, settings
+    from expense_app.web import auth, budgets, categories, dashboard, expenses, recurring, settings
     from expense_app.web.filters import register_template_helpers
 
-    for module in (auth, dashboard, settings, expenses, categories):
+    for module in (auth, dashboard, settings, expenses, categories, budgets, recurring):
         app.register_blueprint(module.bp)
     register_template_helpers(app)

@@ -35,7 +35,9 @@ class BudgetSchema(StrictSchema):
         dump_only=True, allow_none=True, metadata={"description": "null for the overall budget.", "example": 3}
     )
     category = fields.Nested(CategoryRefSchema, dump_only=True, allow_none=True)
-    name = fields.String(dump_only=True, metadata={"description": "The category's name, or Overall.", "example": "Food"})
+    name = fields.String(
+        dump_only=True, metadata={"description": "The category's name, or Overall.", "example": "Food"}
+    )
     amount = money(description="The monthly amount in force this month (or from the first month).", example="400.00")
     rollover = fields.String(dump_only=True, metadata={"enum": list(ROLLOVER_MODES), "example": "surplus"})
     effective_from = month_out("effective_from", description="Since when `amount` and `rollover` apply.")
@@ -92,7 +94,11 @@ class BudgetUpdateSchema(StrictSchema):
 
 class BudgetStatusArgsSchema(StrictSchema):
     month = fields.String(
-        metadata={"pattern": MONTH_PATTERN, "description": "YYYY-MM; the current month by default.", "example": "2026-11"}
+        metadata={
+            "pattern": MONTH_PATTERN,
+            "description": "YYYY-MM; the current month by default.",
+            "example": "2026-11",
+        }
     )
 
 
