@@ -1,0 +1,49 @@
+"""Fixtures of the security matrix: a victim who owns things, and a second user who tries to reach them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from expense_app.models import User
+from tests.conftest import PASSWORD, bearer
+from tests.security.matrix import Attacker, food_of
+
+
+@dataclass
+class Actor:
+    """A user with a logged-in browser session (`client`) and an API access token (`headers`)."""
+
+    user: User
+    client: object
+    headers: dict
+    attacker: Attacker
+
+
+@pytest.fixture
+def act_as(app) -> Callable[[User], Actor]:
+    """`act_as(user)`: log `user` in on both faces."""
+
+    def log_in(user: User) -> Actor:
+        client = app.test_client()
+        assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+        client.get("/settings")  # shows (and so consumes) the "You are logged in." flash
+        login = client.post("/api/v1/auth/login", json={"email": user.email, "password": PASSWORD})
+        assert login.status_code == 200
+        with app.app_context():
+            attacker = Attacker(category_id=food_of(user))
+        return Actor(user, client, bearer(login.json["access_token"]), attacker)
+
+    return log_in
+
+
+@pytest.fixture
+def victim(make_user) -> User:
+    return make_user(email="victim@example.com")
+
+
+@pytest.fixture
+def intruder(make_user, act_as) -> Actor:
+    return act_as(make_user(email="intruder@example.com"))

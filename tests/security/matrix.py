@@ -1,0 +1,463 @@
+"""The security matrix's view of the app: every route from the URL map, and what each one needs.
+
+The tests in this folder are parametrized over `ROUTES`, read from the URL map of a real app, so a
+route added tomorrow is in the matrix tomorrow. What cannot be derived from the map is declared
+here, in one place, and a route that is not covered by a declaration fails with a message saying
+what to add:
+
+- `OBJECT_ENDPOINTS`: every endpoint whose URL takes an object id, with the kind of object (which
+  factory makes the victim's object, how to read it back) and the request a second user sends.
+- `PUBLIC_ENDPOINTS` / `PUBLIC_BLUEPRINTS`: HTML routes reachable without logging in.
+- `API_PUBLIC_OPERATIONS`: the only /api/v1 operations that take no token.
+- `API_WRITE_BODIES`: a valid body for every API operation that accepts one (mass assignment and
+  injection tests start from it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.routing import IntegerConverter, Rule, UUIDConverter
+
+from expense_app.extensions import db
+from expense_app.models import (
+    Budget,
+    BudgetVersion,
+    Category,
+    Expense,
+    RecurringExpense,
+    RecurringOccurrence,
+    User,
+)
+from expense_app.services import budgets, categories, expenses, recurring
+from tests.conftest import PASSWORD, make_app
+
+API_PREFIX = "/api/v1/"
+IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
+
+# HTML routes anyone may open: the auth pages, static files, probes, metrics and the API docs.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.register", "static", "prometheus_metrics"})
+PUBLIC_BLUEPRINTS = frozenset({"health", "api-docs", "docs_redirects", "swagger_ui_assets"})
+# The only API operations that work without a token (refresh and logout need one: they are tested).
+API_PUBLIC_OPERATIONS = frozenset({("Authentication.register", "POST"), ("Authentication.login", "POST")})
+
+
+@dataclass(frozen=True)
+class Route:
+    """One (URL rule, HTTP method) pair of the app."""
+
+    rule: str
+    method: str
+    endpoint: str
+    id_arguments: tuple[str, ...]
+    arguments: tuple[str, ...]
+
+    @property
+    def is_api(self) -> bool:
+        return self.rule.startswith(API_PREFIX)
+
+    @property
+    def is_public_page(self) -> bool:
+        blueprint = self.endpoint.rpartition(".")[0]
+        return self.endpoint in PUBLIC_ENDPOINTS or blueprint in PUBLIC_BLUEPRINTS
+
+    @property
+    def is_public_api(self) -> bool:
+        return (self.endpoint, self.method) in API_PUBLIC_OPERATIONS
+
+    @property
+    def writes(self) -> bool:
+        return self.method in ("POST", "PUT", "PATCH", "DELETE")
+
+    def url(self, **values) -> str:
+        """The path with each `<converter:name>` replaced by `values[name]` (1 / "x" when absent)."""
+
+        def fill(match: re.Match) -> str:
+            name = match.group(2)
+            if name in values:
+                return str(values[name])
+            return "1" if name in self.id_arguments else "x"
+
+        return re.sub(r"<(?:([^:<>]+):)?([^<>]+)>", fill, self.rule)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.rule}"
+
+
+def _is_id(rule: Rule, name: str) -> bool:
+    converter = rule._converters[name]
+    return isinstance(converter, IntegerConverter | UUIDConverter) or name.endswith("_id")
+
+
+def _routes() -> list[Route]:
+    app = make_app("sqlite://")  # never connects: only the URL map is read
+    routes = []
+    for rule in app.url_map.iter_rules():
+        ids = tuple(name for name in rule.arguments if _is_id(rule, name))
+        for method in sorted((rule.methods or set()) - IGNORED_METHODS):
+            routes.append(Route(rule.rule, method, rule.endpoint, ids, tuple(sorted(rule.arguments))))
+    return sorted(routes, key=lambda route: (route.rule, route.method))
+
+
+ROUTES = _routes()
+
+
+def routes(predicate: Callable[[Route], bool]) -> list:
+    """`ROUTES` matching `predicate`, as pytest params with readable ids."""
+    return [pytest.param(route, id=str(route)) for route in ROUTES if predicate(route)]
+
+
+# --- objects a user owns ---------------------------------------------------------------------------
+
+
+def food_of(user: User) -> int:
+    """The id of `user`'s starter category Food (inside an app context)."""
+    return db.session.scalar(sa.select(Category.id).where(Category.user_id == user.id, Category.name == "Food"))
+
+
+def database_state() -> dict[str, list]:
+    """Every row of every table (inside an app context), to prove that a request changed nothing."""
+    with db.engine.connect() as connection:
+        return {
+            table.name: sorted(map(repr, connection.execute(sa.select(table)).all()))
+            for table in db.metadata.sorted_tables
+        }
+
+
+def _row(model, object_id: int) -> dict | None:
+    row = db.session.execute(sa.select(model.__table__).where(model.id == object_id)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def make_category(owner: User) -> int:
+    """A category of `owner` with no expenses (so deleting it would succeed if ownership were ignored)."""
+    return categories.create_category(user=owner, name="Victim's savings", color="#123456", icon="lock").id
+
+
+def read_category(object_id: int) -> dict | None:
+    return _row(Category, object_id)
+
+
+def make_expense(owner: User) -> int:
+    return expenses.create_expense(
+        user=owner,
+        amount="123.45",
+        date=dt.date(2026, 1, 15),
+        category_id=food_of(owner),
+        description="Victim's dinner",
+        tags=["private"],
+        notes="only mine",
+    ).id
+
+
+def read_expense(object_id: int) -> dict | None:
+    row = _row(Expense, object_id)
+    if row is not None:
+        expense = db.session.get(Expense, object_id, options=[sa.orm.selectinload(Expense.tags)])
+        row["tags"] = sorted(tag.name for tag in expense.tags)
+    return row
+
+
+def make_budget(owner: User) -> int:
+    return budgets.create_budget(user=owner, category_id=food_of(owner), amount="500.00").id
+
+
+def read_budget(object_id: int) -> dict | None:
+    row = _row(Budget, object_id)
+    if row is not None:
+        versions = db.session.execute(sa.select(BudgetVersion.__table__).where(BudgetVersion.budget_id == object_id))
+        row["versions"] = sorted(map(repr, versions.all()))
+    return row
+
+
+def recurring_start() -> dt.date:
+    """The first date of the recurring expenses made here: soon, so it is the next occurrence."""
+    return dt.date.today() + dt.timedelta(days=3)
+
+
+def make_recurring(owner: User) -> int:
+    return recurring.create_recurring(
+        user=owner,
+        amount="950.00",
+        category_id=food_of(owner),
+        start_date=recurring_start(),
+        description="Victim's rent",
+        tags=["home"],
+    ).id
+
+
+def make_paused_recurring(owner: User) -> int:
+    """A paused recurring expense (resuming it is a change the matrix can see)."""
+    object_id = make_recurring(owner)
+    recurring.pause_recurring(user=owner, recurring_id=object_id)
+    return object_id
+
+
+def read_recurring(object_id: int) -> dict | None:
+    row = _row(RecurringExpense, object_id)
+    if row is not None:
+        template = db.session.get(RecurringExpense, object_id, options=[sa.orm.selectinload(RecurringExpense.tags)])
+        row["tags"] = sorted(tag.name for tag in template.tags)
+        occurrences = db.session.execute(
+            sa.select(RecurringOccurrence.__table__).where(RecurringOccurrence.recurring_id == object_id)
+        )
+        row["occurrences"] = sorted(map(repr, occurrences.all()))
+    return row
+
+
+@dataclass(frozen=True)
+class ObjectKind:
+    """How to create an object for a user (returns its id) and read it back (None when gone)."""
+
+    create: Callable[[User], int]
+    read: Callable[[int], dict | None]
+
+
+KINDS = {
+    "category": ObjectKind(make_category, read_category),
+    "expense": ObjectKind(make_expense, read_expense),
+    "budget": ObjectKind(make_budget, read_budget),
+    "recurring": ObjectKind(make_recurring, read_recurring),
+    "paused recurring": ObjectKind(make_paused_recurring, read_recurring),
+}
+
+
+@dataclass(frozen=True)
+class Attacker:
+    """What the second user's requests may refer to: their own category, for forms that need one."""
+
+    category_id: int
+
+
+# A request a second user sends to a write route: request kwargs for the test client.
+AttackBody = Callable[[Attacker], dict]
+
+
+def _expense_form(attacker: Attacker) -> dict:
+    return {
+        "data": {
+            "amount": "1.00",
+            "date": "2026-01-01",
+            "category_id": str(attacker.category_id),
+            "description": "taken over",
+            "payment_method": "cash",
+            "currency": "USD",
+            "tags": "",
+            "notes": "",
+        }
+    }
+
+
+def this_month() -> str:
+    return dt.date.today().strftime("%Y-%m")
+
+
+def _recurring_form(attacker: Attacker) -> dict:
+    return {
+        "amount": "1.00",
+        "category_id": str(attacker.category_id),
+        "description": "taken over",
+        "start_date": recurring_start().isoformat(),
+        "interval_count": "1",
+        "interval_unit": "week",
+        "payment_method": "cash",
+        "currency": "USD",
+        "scope": "all",
+    }
+
+
+@dataclass(frozen=True)
+class ObjectEndpoint:
+    kind: str
+    attack: dict[str, AttackBody] = field(default_factory=dict)
+
+
+OBJECT_ENDPOINTS: dict[str, ObjectEndpoint] = {
+    # API
+    "Categories.CategoryItem": ObjectEndpoint(
+        "category", {"PATCH": lambda a: {"json": {"name": "Taken over", "color": "#000000", "icon": "x"}}}
+    ),
+    "Expenses.ExpenseItem": ObjectEndpoint(
+        "expense",
+        {"PATCH": lambda a: {"json": {"amount": "1.00", "description": "taken over", "tags": []}}},
+    ),
+    "Budgets.BudgetItem": ObjectEndpoint(
+        "budget", {"PATCH": lambda a: {"json": {"amount": "1.00", "rollover": "surplus"}}}
+    ),
+    "Recurring.RecurringItem": ObjectEndpoint(
+        "recurring", {"PATCH": lambda a: {"json": {"amount": "1.00", "description": "taken over"}}}
+    ),
+    "Recurring.RecurringPause": ObjectEndpoint("recurring", {"POST": lambda a: {}}),
+    "Recurring.RecurringResume": ObjectEndpoint("paused recurring", {"POST": lambda a: {}}),
+    "Recurring.RecurringSkip": ObjectEndpoint(
+        "recurring", {"POST": lambda a: {"json": {"date": recurring_start().isoformat()}}}
+    ),
+    # HTML
+    "expenses.show": ObjectEndpoint("expense"),
+    "expenses.edit": ObjectEndpoint("expense", {"POST": _expense_form}),
+    "expenses.delete": ObjectEndpoint("expense", {"POST": lambda a: {"data": {}}}),
+    "categories.edit": ObjectEndpoint(
+        "category", {"POST": lambda a: {"data": {"name": "Taken over", "color": "#000000", "icon": "x"}}}
+    ),
+    "categories.delete": ObjectEndpoint("category", {"POST": lambda a: {"data": {"reassign_to": ""}}}),
+    "budgets.edit": ObjectEndpoint(
+        "budget",
+        {"POST": lambda a: {"data": {"amount": "1.00", "rollover": "surplus", "effective_from": this_month()}}},
+    ),
+    "budgets.delete": ObjectEndpoint("budget", {"POST": lambda a: {"data": {}}}),
+    "recurring.edit": ObjectEndpoint("recurring", {"POST": lambda a: {"data": _recurring_form(a)}}),
+    "recurring.pause": ObjectEndpoint("recurring", {"POST": lambda a: {"data": {}}}),
+    "recurring.resume": ObjectEndpoint("paused recurring", {"POST": lambda a: {"data": {}}}),
+    "recurring.skip": ObjectEndpoint(
+        "recurring", {"POST": lambda a: {"data": {"date": recurring_start().isoformat()}}}
+    ),
+    "recurring.delete": ObjectEndpoint("recurring", {"POST": lambda a: {"data": {}}}),
+}
+
+
+def object_endpoint(route: Route) -> ObjectEndpoint:
+    """The declaration for an id-taking route; fails the test when there is none."""
+    declared = OBJECT_ENDPOINTS.get(route.endpoint)
+    if declared is None:
+        pytest.fail(
+            f"{route} takes an object id ({', '.join(route.id_arguments)}) but endpoint {route.endpoint!r} "
+            "is not in OBJECT_ENDPOINTS in tests/security/matrix.py: add it with the kind of object it "
+            "reads or changes (add a factory to KINDS for a new kind), so the matrix can prove that a "
+            "second user gets 404 there.",
+            pytrace=False,
+        )
+    if len(route.id_arguments) != 1:
+        pytest.fail(f"{route} takes several ids; extend tests/security/matrix.py to build each of them.")
+    return declared
+
+
+# --- the forms of the web face ---------------------------------------------------------------------
+
+NEW_PASSWORD = "a brand new passphrase"
+
+# The form each state-changing page posts (id-taking routes use OBJECT_ENDPOINTS' bodies).
+FORM_BODIES: dict[str, Callable[[Attacker], dict]] = {
+    "auth.login": lambda a: {"email": "csrf@example.com", "password": PASSWORD},
+    "auth.register": lambda a: {"email": "newcomer@example.com", "password": PASSWORD, "full_name": "New"},
+    "auth.logout": lambda a: {},
+    "settings.profile": lambda a: {"full_name": "Changed by a forged form", "currency": "EUR"},
+    "settings.password": lambda a: {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+    "settings.delete": lambda a: {"password": PASSWORD},
+    "categories.create": lambda a: {"name": "Forged category", "color": "#000000", "icon": ""},
+    "budgets.create": lambda a: {"category_id": "", "amount": "400.00", "rollover": "none", "effective_from": ""},
+    "recurring.new": _recurring_form,
+}
+EXPENSE_FORM = {
+    "amount": "66.60",
+    "date": "2026-01-02",
+    "description": "Forged expense",
+    "payment_method": "cash",
+    "currency": "USD",
+    "tags": "forged",
+    "notes": "",
+}
+
+
+def form_for(route: Route, attacker: Attacker) -> dict:
+    """The form `route` expects, filled with valid values; fails the test when none is declared."""
+    if route.endpoint in FORM_BODIES:
+        return FORM_BODIES[route.endpoint](attacker)
+    if route.endpoint in ("expenses.new", "expenses.quick_add"):
+        prefix = "quick-" if route.endpoint == "expenses.quick_add" else ""
+        body = {**EXPENSE_FORM, "category_id": str(attacker.category_id)}
+        return {f"{prefix}{key}": value for key, value in body.items()}
+    declared = OBJECT_ENDPOINTS.get(route.endpoint)
+    if declared is not None and route.method in declared.attack:
+        return dict(declared.attack[route.method](attacker)["data"])
+    pytest.fail(
+        f"{route}: declare the form it posts in FORM_BODIES (tests/security/matrix.py), "
+        "or in OBJECT_ENDPOINTS when it takes an id.",
+        pytrace=False,
+    )
+
+
+# --- the JSON bodies of the API --------------------------------------------------------------------
+
+
+class Context:
+    """What a valid body may refer to: the user, and one object of each kind of theirs (`ids`)."""
+
+    def __init__(self, user: User):
+        self.user = user
+        self.ids = {f"{kind}_id": factory.create(user) for kind, factory in KINDS.items()}
+        self._numbers = itertools.count(1)
+
+    @property
+    def category_id(self) -> int:
+        return self.ids["category_id"]
+
+    def unique(self, text: str) -> str:
+        """`text` with a number no other call returned, for values that must not repeat."""
+        return text.format(next(self._numbers))
+
+
+# A valid JSON body for every API operation that takes one.
+API_BODIES: dict[tuple[str, str], Callable[[Context], dict]] = {
+    ("Authentication.register", "POST"): lambda c: {"email": c.unique("newcomer{}@example.com"), "password": PASSWORD},
+    ("Authentication.login", "POST"): lambda c: {"email": c.user.email, "password": PASSWORD},
+    ("Categories.CategoryCollection", "POST"): lambda c: {"name": c.unique("Mass {}"), "color": "#111111"},
+    ("Categories.CategoryItem", "PATCH"): lambda c: {"name": "Mass renamed"},
+    ("Expenses.ExpenseCollection", "POST"): lambda c: {
+        "amount": "5.00",
+        "date": "2026-01-03",
+        "category_id": c.category_id,
+    },
+    ("Expenses.ExpenseItem", "PATCH"): lambda c: {"amount": "6.00"},
+    ("Users.Me", "PATCH"): lambda c: {"full_name": "Mass"},
+    ("Users.MyPassword", "POST"): lambda c: {"current_password": PASSWORD, "new_password": "another passphrase"},
+    ("Budgets.BudgetCollection", "POST"): lambda c: {"category_id": c.category_id, "amount": "300.00"},
+    ("Budgets.BudgetItem", "PATCH"): lambda c: {"amount": "350.00"},
+    ("Recurring.RecurringCollection", "POST"): lambda c: {
+        "amount": "20.00",
+        "category_id": c.category_id,
+        "start_date": dt.date.today().isoformat(),
+    },
+    ("Recurring.RecurringItem", "PATCH"): lambda c: {"amount": "21.00"},
+    ("Recurring.RecurringSkip", "POST"): lambda c: {"date": recurring_start().isoformat()},
+}
+
+
+def openapi(app) -> dict:
+    """The app's own OpenAPI document."""
+    return app.test_client().get("/api/openapi.json").json
+
+
+def resolve(spec: dict, schema: dict) -> dict:
+    """`schema` with its `$ref` followed (to components/schemas)."""
+    while "$ref" in schema:
+        node = spec
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        schema = node
+    return schema
+
+
+def request_schema(spec: dict, route: Route) -> dict | None:
+    """The JSON body schema of `route` in the OpenAPI document, or None when it takes no body."""
+    operation = spec["paths"].get(spec_rule(route), {}).get(route.method.lower(), {})
+    body = operation.get("requestBody")
+    if body is None:
+        return None
+    return resolve(spec, body["content"]["application/json"]["schema"])
+
+
+def query_parameters(spec: dict, route: Route) -> list[dict]:
+    """The query parameters of `route` in the OpenAPI document."""
+    operation = spec["paths"].get(spec_rule(route), {}).get(route.method.lower(), {})
+    return [param for param in operation.get("parameters", []) if param.get("in") == "query"]
+
+
+def spec_rule(route: Route) -> str:
+    """The route's path as the OpenAPI document writes it (`{expense_id}`)."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", route.rule)
