@@ -1,14 +1,14 @@
 """Forms for registration, login and the settings page."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
 from expense_app.services.rules import iso_currencies
 
 
-def currency_choices() -> list[tuple[str, str]]:
-    return [(code, code) for code in sorted(iso_currencies())]
+def currency_choices() -> list[SelectChoice]:
+    return [SelectChoice(code) for code in sorted(iso_currencies())]
 
 
 class RegisterForm(FlaskForm):
