@@ -70,32 +70,38 @@ def wants_json() -> bool:
     return request.path == "/api" or request.path.startswith(API_PREFIX)
 
 
-def flatten_webargs_errors(errors: dict) -> dict:
+def as_messages(value) -> list[str]:
+    """One field's errors as a flat list of strings.
+
+    marshmallow nests the errors of list items and sub-objects (`{"0": ["Not a valid string."]}`);
+    those become `"0: Not a valid string."`, so every field maps to a list of strings, as documented.
+    """
+    if isinstance(value, dict):
+        return [f"{key}: {message}" for key, item in value.items() for message in as_messages(item)]
+    if isinstance(value, list | tuple):
+        return [message for item in value for message in as_messages(item)]
+    return [str(value)]
+
+
+def flatten_webargs_errors(errors: dict) -> dict[str, list[str]]:
     """Drop webargs' location level (`{"json": {"amount": [...]}}` -> `{"amount": [...]}`).
 
-    Schema errors and service errors then have the same shape, so a client handles one format.
+    Schema errors and service errors then have the same shape, so a client handles one format:
+    each field maps to a list of messages (see `as_messages`).
     """
-    flat: dict = {}
+    flat: dict[str, list[str]] = {}
     for location, fields in errors.items():
         if isinstance(fields, dict):
-            flat.update(fields)
+            for field, messages in fields.items():
+                flat.setdefault(field, []).extend(as_messages(messages))
         else:
-            flat[location] = fields
+            flat.setdefault(location, []).extend(as_messages(fields))
     return flat
 
 
-def describe_errors(errors: dict) -> str:
+def describe_errors(errors: dict[str, list[str]]) -> str:
     """A one-line summary naming each field, e.g. `amount: Must be greater than 0.`."""
-    parts = []
-    for field, messages in errors.items():
-        if isinstance(messages, dict):
-            messages = [
-                f"{key}: {' '.join(map(str, val)) if isinstance(val, list) else val}" for key, val in messages.items()
-            ]
-        elif not isinstance(messages, list):
-            messages = [str(messages)]
-        parts.append(f"{field}: {' '.join(map(str, messages))}")
-    return "Invalid input: " + "; ".join(parts)
+    return "Invalid input: " + "; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items())
 
 
 def error_response(

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from expense_app.errors import Conflict, NotFound
 from expense_app.extensions import db
 from expense_app.models import Category, Expense, User
-from expense_app.services.expenses import cents_to_amount, sum_amount_cents
+from expense_app.services.expenses import cents_to_amount, is_storable_id, sum_amount_cents
 from expense_app.services.rules import Errors, add_error, clean_text, raise_if
 
 NAME_MAX_LENGTH = 50
@@ -84,6 +84,8 @@ def list_categories(*, user: User) -> list[CategorySummary]:
 
 def get_category(*, user: User, category_id: int) -> CategorySummary:
     """Return one category of `user` with its count and total; NotFound when missing or foreign."""
+    if not is_storable_id(category_id):
+        raise NotFound(CATEGORY_NOT_FOUND)
     found = _summaries(user, Category.id == category_id)
     if not found:
         raise NotFound(CATEGORY_NOT_FOUND)
@@ -91,6 +93,8 @@ def get_category(*, user: User, category_id: int) -> CategorySummary:
 
 
 def _owned(user: User, category_id: int) -> Category:
+    if not is_storable_id(category_id):
+        raise NotFound(CATEGORY_NOT_FOUND)
     category = db.session.scalar(sa.select(Category).where(Category.id == category_id, Category.user_id == user.id))
     if category is None:
         raise NotFound(CATEGORY_NOT_FOUND)

@@ -44,6 +44,8 @@ DEFAULT_SORT = "-date"
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 
+ID_RANGE = range(-(2**31), 2**31)
+
 EXPENSE_NOT_FOUND = "Expense not found."
 CATEGORY_NOT_YOURS = "Choose one of your categories."
 
@@ -177,14 +179,25 @@ def clean_date(errors: Errors, field: str, value) -> dt.date | None:
     return day
 
 
+def is_storable_id(value: int) -> bool:
+    """True when `value` fits the id columns (PostgreSQL `integer`); any other number names no row.
+
+    Such a number must not reach the database: PostgreSQL refuses it with an error and SQLite cannot
+    even bind a number beyond 64 bits, either of which would be a 500 instead of a 404 or a 422.
+    """
+    return value in ID_RANGE
+
+
 def _parse_id(value) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    else:
+        return None
+    return number if is_storable_id(number) else None
 
 
 def clean_category_id(errors: Errors, field: str, user: User, value) -> int | None:
@@ -212,6 +225,8 @@ def clean_payment_method(errors: Errors, field: str, value) -> str:
 
 
 def _load_expense(*, user: User, expense_id: int) -> Expense:
+    if not is_storable_id(expense_id):
+        raise NotFound(EXPENSE_NOT_FOUND)
     expense = db.session.scalar(
         sa.select(Expense)
         .where(Expense.id == expense_id, Expense.user_id == user.id)

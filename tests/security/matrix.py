@@ -135,9 +135,13 @@ def _row(model, object_id: int) -> dict | None:
     return dict(row) if row is not None else None
 
 
+_numbers = itertools.count(1)
+
+
 def make_category(owner: User) -> int:
     """A category of `owner` with no expenses (so deleting it would succeed if ownership were ignored)."""
-    return categories.create_category(user=owner, name="Victim's savings", color="#123456", icon="lock").id
+    name = f"Victim's savings {next(_numbers)}"
+    return categories.create_category(user=owner, name=name, color="#123456", icon="lock").id
 
 
 def read_category(object_id: int) -> dict | None:
@@ -165,7 +169,7 @@ def read_expense(object_id: int) -> dict | None:
 
 
 def make_budget(owner: User) -> int:
-    return budgets.create_budget(user=owner, category_id=food_of(owner), amount="500.00").id
+    return budgets.create_budget(user=owner, category_id=make_category(owner), amount="500.00").id
 
 
 def read_budget(object_id: int) -> dict | None:
