@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, g, render_template, request
 from flask_smorest import Api
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -149,7 +149,7 @@ class JsonErrorApi(Api):
 
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers for domain errors, database outages and unexpected crashes."""
-    from expense_app.extensions import db
+    from expense_app.extensions import db, login_manager
 
     @app.errorhandler(ServiceError)
     def handle_service_error(error: ServiceError):
@@ -163,6 +163,9 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if isinstance(error, OperationalError) or error.connection_invalidated:
             logger.error("database unavailable: %s", type(error.orig).__name__ if error.orig else "unknown")
+            # The page layout asks flask-login for the current user, which would query the database
+            # that just failed (and turn this 503 into a crash): show the page as to a visitor.
+            g._login_user = login_manager.anonymous_user()
             return error_response(
                 503, "The database is unavailable; please try again shortly.", headers={"Retry-After": "5"}
             )
