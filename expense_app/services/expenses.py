@@ -224,15 +224,21 @@ def clean_payment_method(errors: Errors, field: str, value) -> str:
 # --- use cases -------------------------------------------------------------------------------------
 
 
-def _load_expense(*, user: User, expense_id: int) -> Expense:
+def _load_expense(*, user: User, expense_id: int, for_update: bool = False) -> Expense:
     if not is_storable_id(expense_id):
         raise NotFound(EXPENSE_NOT_FOUND)
-    expense = db.session.scalar(
+    query = (
         sa.select(Expense)
         .where(Expense.id == expense_id, Expense.user_id == user.id)
         .options(joinedload(Expense.category, innerjoin=True), selectinload(Expense.tags))
         .execution_options(populate_existing=True)
     )
+    if for_update:
+        # Lock the row until the commit: a concurrent change of the same expense waits, then reads
+        # this one's result, instead of replacing tags it saw before they changed (which mixed the
+        # two requests' tags, or failed on the vanished links). SQLite serialises writers anyway.
+        query = query.with_for_update(of=Expense)
+    expense = db.session.scalar(query)
     if expense is None:
         raise NotFound(EXPENSE_NOT_FOUND)
     return expense
@@ -301,7 +307,7 @@ def update_expense(
     Returns the expense with category and tags loaded. Raises NotFound for a missing or foreign
     expense, ValidationFailed for a broken rule (nothing is changed then).
     """
-    expense = _load_expense(user=user, expense_id=expense_id)
+    expense = _load_expense(user=user, expense_id=expense_id, for_update=True)
     errors: Errors = {}
     changes: dict = {}
     if amount is not None:
@@ -338,7 +344,7 @@ def update_expense(
 
 def delete_expense(*, user: User, expense_id: int) -> None:
     """Delete the expense (its tags stay); NotFound when it is missing or not `user`'s."""
-    expense = _load_expense(user=user, expense_id=expense_id)
+    expense = _load_expense(user=user, expense_id=expense_id, for_update=True)
     db.session.delete(expense)
     db.session.commit()
 
