@@ -52,6 +52,7 @@ from expense_app.services.expenses import (
     MAX_AMOUNT,
     cents_to_amount,
     clean_category_id,
+    is_storable_id,
     sum_amount_cents,
     to_decimal,
 )
@@ -203,6 +204,8 @@ def _load_all(user: User, *conditions) -> list[Budget]:
 
 
 def _load(user: User, budget_id: int) -> Budget:
+    if not is_storable_id(budget_id):
+        raise NotFound(BUDGET_NOT_FOUND)
     found = _load_all(user, Budget.id == budget_id)
     if not found:
         raise NotFound(BUDGET_NOT_FOUND)

@@ -63,6 +63,7 @@ from expense_app.services.expenses import (
     clean_category_id,
     clean_date,
     clean_payment_method,
+    is_storable_id,
 )
 from expense_app.services.rules import Errors, add_error, clean_currency, clean_text, raise_if
 from expense_app.services.tags import clean_tag_names, resolve_tags
@@ -282,6 +283,8 @@ def list_recurring(*, user: User, today: dt.date | None = None) -> list[Recurrin
 
 
 def _load(user: User, recurring_id: int) -> RecurringExpense:
+    if not is_storable_id(recurring_id):
+        raise NotFound(RECURRING_NOT_FOUND)
     found = _templates(user, RecurringExpense.id == recurring_id)
     if not found:
         raise NotFound(RECURRING_NOT_FOUND)

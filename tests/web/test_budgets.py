@@ -279,3 +279,15 @@ def test_dashboard_partial_without_budgets_invites_to_set_one(app, user):
     html = _render_dashboard_cards(app, user.id)
     assert "No budget for this month yet." in html and 'href="/budgets"' in html
     assert "over-budget-warning" not in html
+
+
+def test_a_pace_that_will_overspend_is_announced(logged_in, setup):
+    # 60.00 spent by 10 November: 6.00 a day -> 180.00 projected against 100.00.
+    def build(user, food):
+        expenses.create_expense(user=user, amount="60.00", date="2026-11-02", category_id=food)
+        return budgets.create_budget(user=user, category_id=food, amount="100", effective_from="2026-11").id
+
+    budget_id = setup(build)
+    html = card(logged_in.get("/budgets?month=2026-11").text, budget_id)
+    assert 'data-projected="180.00"' in html and "On track" in html
+    assert "At this pace you will go over this budget before the month ends." in html
