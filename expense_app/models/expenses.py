@@ -28,7 +28,16 @@ class Expense(TimestampMixin, Base):
             name="payment_method_known",
         ),
         # Lists sort by date then id within one user; category filters and amount sorts too.
-        sa.Index("ix_expenses_user_id_date_id", "user_id", "date", "id"),
+        # On PostgreSQL the date index also carries what totals need (category, payment method,
+        # amount), so analytics over a period, category totals and the ids of a deep page are
+        # read from the index alone (index-only scans); SQLite has no INCLUDE and ignores it.
+        sa.Index(
+            "ix_expenses_user_id_date_id",
+            "user_id",
+            "date",
+            "id",
+            postgresql_include=["category_id", "payment_method", "amount"],
+        ),
         sa.Index("ix_expenses_user_id_category_id_date", "user_id", "category_id", "date"),
         sa.Index("ix_expenses_user_id_amount_id", "user_id", "amount", "id"),
         sa.Index("ix_expenses_user_id_created_at_id", "user_id", "created_at", "id"),

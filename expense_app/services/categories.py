@@ -62,13 +62,30 @@ class CategorySummary:
         return self.category.created_at
 
 
-def _summaries(user: User, *conditions) -> list[CategorySummary]:
-    # One query: every category of the user, outer-joined to its expenses and grouped.
+def _summaries(user: User, category_id: int | None = None) -> list[CategorySummary]:
+    # One query: the user's expenses grouped by category first (one pass over an index that
+    # holds category and amount, no row reads), then every category outer-joined to its totals.
+    # Grouping after the join instead made PostgreSQL read every expense row, category by category.
+    owned = [Expense.user_id == user.id]
+    if category_id is not None:
+        owned.append(Expense.category_id == category_id)
+    totals = (
+        sa.select(
+            Expense.category_id,
+            sa.func.count(Expense.id).label("expense_count"),
+            sum_amount_cents().label("cents"),
+        )
+        .where(*owned)
+        .group_by(Expense.category_id)
+        .subquery()
+    )
+    conditions = [Category.user_id == user.id]
+    if category_id is not None:
+        conditions.append(Category.id == category_id)
     rows = db.session.execute(
-        sa.select(Category, sa.func.count(Expense.id), sum_amount_cents())
-        .outerjoin(Expense, sa.and_(Expense.category_id == Category.id, Expense.user_id == Category.user_id))
-        .where(Category.user_id == user.id, *conditions)
-        .group_by(Category.id)
+        sa.select(Category, sa.func.coalesce(totals.c.expense_count, 0), sa.func.coalesce(totals.c.cents, 0))
+        .outerjoin(totals, totals.c.category_id == Category.id)
+        .where(*conditions)
         .order_by(Category.name_key, Category.id)
     )
     return [
@@ -86,7 +103,7 @@ def get_category(*, user: User, category_id: int) -> CategorySummary:
     """Return one category of `user` with its count and total; NotFound when missing or foreign."""
     if not is_storable_id(category_id):
         raise NotFound(CATEGORY_NOT_FOUND)
-    found = _summaries(user, Category.id == category_id)
+    found = _summaries(user, category_id)
     if not found:
         raise NotFound(CATEGORY_NOT_FOUND)
     return found[0]
