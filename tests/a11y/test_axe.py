@@ -16,7 +16,7 @@ import pytest
 from expense_app.services import categories, expenses
 from tests.a11y.conftest import log_in
 from tests.conftest import PASSWORD
-from tests.requirements import require_chromium, require_file
+from tests.requirements import require_file
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "static" / "vendor" / "axe" / "axe.min.js"
@@ -56,11 +56,9 @@ def _describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-@pytest.fixture
-def chromium(browser):
-    require_chromium()
+@pytest.fixture(autouse=True)
+def axe_is_installed() -> None:
     require_file(AXE, "run `make assets` (npm ci + scripts/vendor_assets.py)")
-    return browser
 
 
 @pytest.fixture
