@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from expense_app.errors import Conflict, NotFound, ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import Expense, RecurringExpense, RecurringOccurrence
-from expense_app.services import expenses, recurring
+from expense_app.services import categories, expenses, recurring
 from expense_app.services.recurring import Schedule, monthly_equivalent
 from tests.services.conftest import category_id_of
 
@@ -476,3 +476,12 @@ def test_cli_posts_due_expenses_and_says_how_many(app, make, user):
     assert len(posted(user.id)) == 3
     bad = runner.invoke(args=["recurring", "post", "--today", "31/03/2026"])
     assert bad.exit_code == 2
+
+
+def test_a_category_with_recurring_expenses_is_not_deleted_under_them(make, user):
+    # The foreign key has no cascade: deleting the category is refused rather than silently
+    # dropping the rent. (The message is the categories service's generic conflict.)
+    template = make(category_id=category_id_of(user, "Entertainment"))
+    with pytest.raises(Conflict):
+        categories.delete_category(user=user, category_id=category_id_of(user, "Entertainment"))
+    assert recurring.get_recurring(user=user, recurring_id=template.id).category.name == "Entertainment"
