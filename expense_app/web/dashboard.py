@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 
 from expense_app.errors import ValidationFailed
 from expense_app.models import PAYMENT_METHODS
-from expense_app.services import analytics
+from expense_app.services import analytics, budgets
 
 bp = Blueprint("dashboard", __name__)
 
@@ -57,6 +57,8 @@ def index():
         form=form,
         categories=data.categories,
         charts=_charts(data),
+        # This month's budgets, whatever period the charts show: "am I on track now?"
+        budget_status=budgets.budget_status(user=current_user) if data.has_expenses else None,
         **_labels(),
     )
 
