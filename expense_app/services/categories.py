@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from expense_app.errors import Conflict, NotFound
 from expense_app.extensions import db
-from expense_app.models import Category, Expense, User
+from expense_app.models import Category, Expense, RecurringExpense, User
 from expense_app.services.expenses import cents_to_amount, is_storable_id, sum_amount_cents
 from expense_app.services.rules import Errors, add_error, clean_text, raise_if
 
@@ -201,10 +201,11 @@ def update_category(
 def delete_category(*, user: User, category_id: int, reassign_to: int | None = None) -> int:
     """Delete a category of `user`; return how many expenses were moved.
 
-    Without `reassign_to`, a category that still has expenses is refused with Conflict. With it,
-    the expenses move to that category and the category is deleted in one transaction: either
-    both happen or neither. Raises NotFound when either category is missing or not `user`'s, and
-    ValidationFailed when `reassign_to` is the category being deleted.
+    Without `reassign_to`, a category that still has expenses or recurring expenses is refused
+    with Conflict. With it, the expenses and recurring templates move to that category and the
+    category is deleted in one transaction: either all of it happens or none. The category's
+    budget is deleted with it (the database cascades). Raises NotFound when either category is
+    missing or not `user`'s, and ValidationFailed when `reassign_to` is the category itself.
     """
     category = _owned(user, category_id)
     name = category.name
@@ -216,28 +217,40 @@ def delete_category(*, user: User, category_id: int, reassign_to: int | None = N
         except NotFound:
             raise NotFound("The category to move the expenses to was not found.") from None
     owned_expenses = (Expense.user_id == user.id, Expense.category_id == category_id)
+    owned_templates = (RecurringExpense.user_id == user.id, RecurringExpense.category_id == category_id)
     if reassign_to is None:
-        count = db.session.scalar(sa.select(sa.func.count(Expense.id)).where(*owned_expenses))
-        if count:
-            noun = "expense" if count == 1 else "expenses"
-            raise Conflict(
-                f"Cannot delete the category {name}: it still has {count} {noun}. "
-                "Move them to another category (reassign_to) or delete them first.",
-                {"reassign_to": ["Choose a category to move the expenses to."]},
-            )
+        _refuse_if_in_use(name, owned_expenses, owned_templates)
     try:
         moved = 0
         if reassign_to is not None:
             moved = db.session.execute(
                 sa.update(Expense).where(*owned_expenses).values(category_id=reassign_to)
             ).rowcount
+            db.session.execute(sa.update(RecurringExpense).where(*owned_templates).values(category_id=reassign_to))
         db.session.delete(category)
         db.session.commit()
     except IntegrityError:
-        # An expense was added to the category after the check above.
+        # An expense or recurring expense was added to the category after the check above.
         db.session.rollback()
-        raise Conflict(f"Cannot delete the category {name}: it gained expenses meanwhile; try again.") from None
+        raise Conflict(f"Cannot delete the category {name}: it was used again meanwhile; try again.") from None
     except Exception:
         db.session.rollback()
         raise
     return moved
+
+
+def _refuse_if_in_use(name: str, owned_expenses: tuple, owned_templates: tuple) -> None:
+    """Raise Conflict naming what still uses the category (expenses, recurring expenses)."""
+    expense_count = db.session.scalar(sa.select(sa.func.count(Expense.id)).where(*owned_expenses))
+    template_count = db.session.scalar(sa.select(sa.func.count(RecurringExpense.id)).where(*owned_templates))
+    uses = []
+    if expense_count:
+        uses.append(f"{expense_count} {'expense' if expense_count == 1 else 'expenses'}")
+    if template_count:
+        uses.append(f"{template_count} recurring {'expense' if template_count == 1 else 'expenses'}")
+    if uses:
+        raise Conflict(
+            f"Cannot delete the category {name}: it still has {' and '.join(uses)}. "
+            "Move them to another category (reassign_to) or delete them first.",
+            {"reassign_to": ["Choose a category to move the expenses to."]},
+        )
