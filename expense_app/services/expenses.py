@@ -416,7 +416,15 @@ def _filter_amount(errors: Errors, field: str, value) -> Decimal | None:
     number = to_decimal(value)
     if number is None:
         add_error(errors, field, "Must be a number such as 12.50.")
-    return number
+    elif number.copy_abs() > MAX_AMOUNT:  # copy_abs: abs() rounds, and overflows at 1e1000000
+        # Beyond the column's range PostgreSQL refuses the comparison ("value overflows numeric
+        # format", a 500) while SQLite answers, so the two databases would disagree.
+        add_error(errors, field, "Must be at most 99,999,999.99.")
+    elif number != number.quantize(CENT):
+        add_error(errors, field, "Must have at most 2 decimal places.")
+    else:
+        return number
+    return None
 
 
 def filter_conditions(*, user: User, filters: ExpenseFilters | Mapping | None) -> list:
