@@ -82,7 +82,9 @@ def test_the_indexes_are_all_there_after_a_bulk_load(ctx):
 
     inspector = sa.inspect(db.engine)
     names = {index["name"] for index in inspector.get_indexes("expenses")}
-    assert {index.name for index in Expense.__table__.indexes} <= names
+    # The trigram search indexes exist on PostgreSQL only (SQLite has no such index).
+    postgresql = db.engine.dialect.name == "postgresql"
+    assert {index.name for index in Expense.__table__.indexes if postgresql or "_trgm" not in index.name} <= names
     assert {index.name for index in expense_tags.indexes} <= {i["name"] for i in inspector.get_indexes("expense_tags")}
 
 

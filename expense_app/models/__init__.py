@@ -10,6 +10,7 @@ from expense_app.models.recurring import (
     RecurringOccurrence,
     recurring_expense_tags,
 )
+from expense_app.models.stats import ExpenseStats
 from expense_app.models.tags import Tag, expense_tags
 from expense_app.models.tokens import TokenFamily
 from expense_app.models.users import User
@@ -24,6 +25,7 @@ __all__ = [
     "BudgetVersion",
     "Category",
     "Expense",
+    "ExpenseStats",
     "RecurringExpense",
     "RecurringOccurrence",
     "Tag",

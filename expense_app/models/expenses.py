@@ -41,6 +41,18 @@ class Expense(TimestampMixin, Base):
         sa.Index("ix_expenses_user_id_category_id_date", "user_id", "category_id", "date"),
         sa.Index("ix_expenses_user_id_amount_id", "user_id", "amount", "id"),
         sa.Index("ix_expenses_user_id_created_at_id", "user_id", "created_at", "id"),
+        # The text search `q` (lower(column) LIKE '%...%') on PostgreSQL: trigram indexes, which
+        # a B-tree cannot replace (migration 0004 creates the pg_trgm extension). SQLite has no
+        # such index and scans; declared here so autogenerate sees models and migrations agree.
+        *(
+            sa.Index(
+                f"ix_expenses_{column}_trgm",
+                sa.func.lower(sa.column(column)).label(f"lower_{column}"),
+                postgresql_using="gin",
+                postgresql_ops={f"lower_{column}": "gin_trgm_ops"},
+            ).ddl_if(dialect="postgresql")
+            for column in ("description", "notes")
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

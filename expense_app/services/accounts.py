@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from expense_app.errors import AuthError, Conflict, ValidationFailed
 from expense_app.extensions import db
-from expense_app.models import DEFAULT_CATEGORIES, Category, Expense, Tag, TokenFamily, User, expense_tags
+from expense_app.models import DEFAULT_CATEGORIES, Category, Expense, ExpenseStats, Tag, TokenFamily, User, expense_tags
 from expense_app.security import hash_password, password_needs_rehash, verify_password
 from expense_app.services import tokens
 from expense_app.services.rules import Errors, add_error, clean_currency, clean_text, raise_if
@@ -132,7 +132,7 @@ def delete_account(*, user: User, password: str | None = None) -> None:
     owned_expenses = sa.select(Expense.id).where(Expense.user_id == user_id)
     # Explicit deletes, children first: correct on SQLite even without foreign-key enforcement.
     db.session.execute(sa.delete(expense_tags).where(expense_tags.c.expense_id.in_(owned_expenses)))
-    for model in (Expense, Tag, Category, TokenFamily):
+    for model in (Expense, ExpenseStats, Tag, Category, TokenFamily):
         db.session.execute(sa.delete(model).where(model.user_id == user_id))
     db.session.execute(sa.delete(User).where(User.id == user_id))
     db.session.commit()

@@ -27,7 +27,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from expense_app.errors import NotFound
 from expense_app.extensions import db
-from expense_app.models import PAYMENT_METHODS, Category, Expense, Tag, User, expense_tags
+from expense_app.models import PAYMENT_METHODS, Category, Expense, ExpenseStats, Tag, User, expense_tags
 from expense_app.models.base import utcnow
 from expense_app.services.rules import Errors, add_error, clean_currency, clean_text, raise_if
 from expense_app.services.tags import clean_tag_names, normalize_tag, resolve_tags
@@ -485,6 +485,17 @@ def filter_conditions(*, user: User, filters: ExpenseFilters | Mapping | None) -
     return conditions
 
 
+def expense_stats(*, user: User) -> tuple[int, int]:
+    """Return (number of expenses, their total in cents) of all `user`'s expenses, in one row read.
+
+    Triggers on `expenses` keep the row exact (see `models.stats`); no row means no expenses.
+    """
+    row = db.session.execute(
+        sa.select(ExpenseStats.expense_count, ExpenseStats.total_cents).where(ExpenseStats.user_id == user.id)
+    ).one_or_none()
+    return (row.expense_count, row.total_cents) if row else (0, 0)
+
+
 def list_expenses(
     *,
     user: User,
@@ -495,7 +506,8 @@ def list_expenses(
 ) -> ExpensePage:
     """Return one page of `user`'s expenses matching `filters`, in `sort` order.
 
-    Three queries at most, whatever the page size: the count and money total of the filtered set,
+    Three queries at most, whatever the page size: the count and money total of the filtered set
+    (one row of `expense_stats` when nothing is filtered),
     the page (with its categories joined), and the page's tags. A page past the end has no items.
     Raises ValidationFailed for a bad filter, sort, page (< 1) or per_page (not 1-100).
     """
@@ -508,7 +520,13 @@ def list_expenses(
     conditions = filter_conditions(user=user, filters=filters)
     order = sort_order(sort)
 
-    total, cents = db.session.execute(sa.select(sa.func.count(Expense.id), sum_amount_cents()).where(*conditions)).one()
+    if len(conditions) == 1:
+        # No filter beyond the owner: the count and total kept by the database (O(1)).
+        total, cents = expense_stats(user=user)
+    else:
+        total, cents = db.session.execute(
+            sa.select(sa.func.count(Expense.id), sum_amount_cents()).where(*conditions)
+        ).one()
     offset = (page - 1) * per_page
     items: list[Expense] = []
     if offset < total:
