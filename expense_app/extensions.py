@@ -9,6 +9,7 @@ per test). `expense_app.ops.security_headers` builds one per app instead.
 """
 
 from flask import current_app, request
+from flask_compress import Compress
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
@@ -40,4 +41,5 @@ def _default_api_limit() -> str:
 
 limiter = Limiter(get_remote_address, default_limits=[_default_api_limit], default_limits_exempt_when=_outside_api)
 cors = CORS()
+compress = Compress()
 api = JsonErrorApi()
