@@ -14,7 +14,7 @@ import contextlib
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
 from expense_app.errors import error_response
 from expense_app.extensions import db, jwt, login_manager
@@ -22,6 +22,8 @@ from expense_app.extensions import db, jwt, login_manager
 # A hash of a random password, verified against when the email is unknown, so that a login for a
 # missing account costs the same time as one with a wrong password (no account enumeration).
 _DUMMY_PASSWORD = "not-a-real-password-only-for-equal-timing"  # noqa: S105 (never a real credential)
+# Where the blocklist check leaves the token family's user for the user lookup (flask.g, per request).
+_FAMILY_USER = "token_family_user"
 
 
 def _hasher() -> PasswordHasher:
@@ -85,16 +87,26 @@ def load_token_user(_header: dict, payload: dict):
     sub = payload.get("sub", "")
     if not isinstance(sub, str) or not sub.isdigit():
         return None
-    user = db.session.get(User, int(sub))
+    # The blocklist check of this request (it runs first) loaded the family's user already.
+    user = g.pop(_FAMILY_USER, None)
+    if user is None or user.id != int(sub):
+        user = db.session.get(User, int(sub))
     return user if user is not None and user.is_active else None
 
 
 @jwt.token_in_blocklist_loader
 def token_is_revoked(_header: dict, payload: dict) -> bool:
-    """A token is dead when its family is unknown, revoked or expired."""
-    from expense_app.services.tokens import family_is_active
+    """A token is dead when its family is unknown, revoked or expired.
 
-    return not family_is_active(payload.get("fam"))
+    Keeps the family's user (loaded by the same query) for `load_token_user`, so a protected
+    request authenticates with one query.
+    """
+    from expense_app.services.tokens import active_family_user
+
+    active, user = active_family_user(payload.get("fam"))
+    if active and user is not None:
+        setattr(g, _FAMILY_USER, user)
+    return not active
 
 
 def _unauthorized(message: str):

@@ -103,12 +103,27 @@ def revoke_all_for_user(*, user: User) -> None:
     )
 
 
+def active_family_user(family_id: str | None) -> tuple[bool, User | None]:
+    """Return (whether the family is active, the family's user) with one query.
+
+    Active means it exists, is not revoked and has not expired. Every protected request checks
+    the family and then looks its user up; loading both together saves the second query (the
+    caller keeps the user for the lookup). The user is None when the family is unknown.
+    """
+    if not isinstance(family_id, str):
+        return False, None
+    row = db.session.execute(
+        sa.select(TokenFamily, User).outerjoin(User, User.id == TokenFamily.user_id).where(TokenFamily.id == family_id)
+    ).first()
+    if row is None:
+        return False, None
+    family = row.TokenFamily
+    return family.revoked_at is None and family.expires_at > utcnow(), row.User
+
+
 def family_is_active(family_id: str | None) -> bool:
     """True when the family exists, is not revoked and has not expired."""
-    if not isinstance(family_id, str):
-        return False
-    family = db.session.get(TokenFamily, family_id)
-    return family is not None and family.revoked_at is None and family.expires_at > utcnow()
+    return active_family_user(family_id)[0]
 
 
 def purge_expired(*, now: datetime | None = None) -> int:
