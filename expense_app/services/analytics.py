@@ -34,7 +34,7 @@ from expense_app.errors import ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import Category, Expense, User
 from expense_app.models.base import utcnow
-from expense_app.services.expenses import ExpenseFilters, filter_conditions
+from expense_app.services.expenses import ExpenseFilters, filter_conditions, sum_amount_cents
 from expense_app.services.rules import Errors, add_error, raise_if
 
 CENT = Decimal("0.01")
@@ -294,13 +294,6 @@ def preset_period(*, preset: str, today: dt.date | None = None) -> Period:
 
 # --- SQL building blocks ---------------------------------------------------------------------------
 
-# One expense's amount in integer cents: exact to add on SQLite (binary floats) and PostgreSQL.
-_CENTS = sa.cast(sa.func.round(Expense.amount * 100), sa.BigInteger)
-
-
-def _sum_cents(expression=_CENTS):
-    return sa.func.coalesce(sa.func.sum(expression), 0)
-
 
 def _money(cents: int | Decimal) -> Decimal:
     return Decimal(int(cents)).scaleb(-2)
@@ -374,8 +367,8 @@ def summary(
     count, cents, previous_cents = db.session.execute(
         sa.select(
             sa.func.count(sa.case((in_period, Expense.id))),
-            _sum_cents(sa.case((in_period, _CENTS), else_=0)),
-            _sum_cents(sa.case((in_period, 0), else_=_CENTS)),
+            sum_amount_cents(sa.case((in_period, Expense.amount), else_=0)),
+            sum_amount_cents(sa.case((in_period, 0), else_=Expense.amount)),
         ).where(*conditions, Expense.date >= previous.date_from, Expense.date <= period.date_to)
     ).one()
     cents, previous_cents = int(cents), int(previous_cents)
@@ -420,11 +413,18 @@ def by_category(
         payment_methods=payment_methods,
         today=today,
     )
-    rows = db.session.execute(
-        sa.select(Category.id, Category.name, Category.color, sa.func.count(Expense.id), _sum_cents())
-        .join(Category, sa.and_(Category.id == Expense.category_id, Category.user_id == Expense.user_id))
+    # Grouped by category id first (an index-only scan of the date index on PostgreSQL), then the
+    # few groups are joined to their categories; grouping after the join read every expense row.
+    totals = (
+        sa.select(Expense.category_id, sa.func.count(Expense.id).label("count"), sum_amount_cents().label("cents"))
         .where(*conditions, *_in(period))
-        .group_by(Category.id, Category.name, Category.color)
+        .group_by(Expense.category_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Category.id, Category.name, Category.color, totals.c.count, totals.c.cents)
+        .join(totals, totals.c.category_id == Category.id)
+        .where(Category.user_id == user.id)
     ).all()
     # Sorted here, not in SQL: ties by name must not depend on the database's collation.
     rows.sort(key=lambda row: (-int(row[4]), row[1].casefold(), row[0]))
@@ -465,7 +465,7 @@ def by_payment_method(
         today=today,
     )
     rows = db.session.execute(
-        sa.select(Expense.payment_method, sa.func.count(Expense.id), _sum_cents())
+        sa.select(Expense.payment_method, sa.func.count(Expense.id), sum_amount_cents())
         .where(*conditions, *_in(period))
         .group_by(Expense.payment_method)
     ).all()
@@ -550,7 +550,7 @@ def trend(
         year = sa.cast(sa.extract("year", Expense.date), sa.Integer)
         month = sa.cast(sa.extract("month", Expense.date), sa.Integer)
         rows = db.session.execute(
-            sa.select(year, month, sa.func.count(Expense.id), _sum_cents())
+            sa.select(year, month, sa.func.count(Expense.id), sum_amount_cents())
             .where(*conditions, *_in(period))
             .group_by(year, month)
         ).all()
@@ -558,7 +558,7 @@ def trend(
             totals[dt.date(int(row_year), int(row_month), 1)] = [count, int(cents)]
     else:
         rows = db.session.execute(
-            sa.select(Expense.date, sa.func.count(Expense.id), _sum_cents())
+            sa.select(Expense.date, sa.func.count(Expense.id), sum_amount_cents())
             .where(*conditions, *_in(period))
             .group_by(Expense.date)
         ).all()
@@ -633,7 +633,7 @@ def running_totals(
         filters=ExpenseFilters(category_ids=list(category_ids or ()), payment_methods=list(payment_methods or ())),
     )
     rows = db.session.execute(
-        sa.select(Expense.date, _sum_cents())
+        sa.select(Expense.date, sum_amount_cents())
         .where(*conditions, Expense.date >= previous_first, Expense.date <= month_end(first))
         .group_by(Expense.date)
     ).all()
