@@ -21,8 +21,9 @@ def amount(**metadata) -> fields.Decimal:
     )
 
 
-def percent(**metadata) -> fields.Float:
-    return fields.Float(dump_only=True, metadata={"format": "float", **metadata})
+def percent(*, allow_none: bool = False, **metadata) -> fields.Float:
+    """A percentage field; `allow_none` is a field option (nullable in the spec), the rest is metadata."""
+    return fields.Float(dump_only=True, allow_none=allow_none, metadata={"format": "float", **metadata})
 
 
 class AnalyticsArgsSchema(StrictSchema):
