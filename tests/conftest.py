@@ -167,3 +167,21 @@ def csrf_token_from(html: str) -> str:
 def count_rows(app, model) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print how many tests each suite (first folder under tests/) passed, failed or skipped."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            path = getattr(report, "nodeid", "").split("::")[0]
+            parts = path.split("/")
+            suite = parts[1] if len(parts) > 2 and parts[0] == "tests" else "(top level)"
+            counts.setdefault(suite, {}).setdefault(outcome, 0)
+            counts[suite][outcome] += 1
+    if not counts:
+        return
+    terminalreporter.write_sep("-", "tests per suite")
+    for suite in sorted(counts):
+        figures = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts[suite].items()))
+        terminalreporter.write_line(f"{suite:<14} {figures}")

@@ -6,10 +6,9 @@ in the (user_id, date, id) index lets PostgreSQL answer them with index-only sca
 the name are unchanged, so SQLite (which has no INCLUDE) keeps its index and this is a no-op there.
 Autogenerate does not compare INCLUDE columns, hence a hand-written revision.
 
-Numbered 0002 as reserved for issue 7; it follows 0003 (issue 8), which landed first.
 
-Revision ID: 0002
-Revises: 0003
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-26 05:20:00
 
 """
@@ -17,8 +16,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0002'
-down_revision = '0003'
+revision = '0003'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ through a partial unique index, since NULL category ids never collide in a UNIQU
 recurring_expenses + their tags, and the recurring_occurrences ledger whose UNIQUE
 (recurring_id, occurrence_date) makes posting idempotent.
 
-Revision ID: 0003
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-26 05:01:10.539583
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0003'
+revision = '0002'
 down_revision = '0001'
 branch_labels = None
 depends_on = None
