@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from expense_app.services import categories, expenses
+from expense_app.services import budgets, categories, expenses, recurring
 from tests.a11y.conftest import log_in
 from tests.conftest import PASSWORD
 from tests.requirements import require_file
@@ -30,6 +30,8 @@ PRIVATE_PAGES = {
     "expense form": "/expenses/new",
     "categories": "/categories",
     "settings": "/settings",
+    "budgets": "/budgets",
+    "recurring": "/recurring",
 }
 SCHEMES = ("light", "dark")
 
@@ -78,6 +80,11 @@ def user_with_data(app, make_user):
                 payment_method=("cash", "credit_card", "debit_card")[number % 3],
                 tags=["weekly"] if number % 2 else [],
             )
+        # Budgets at three levels (on track, nearly used, over) and a recurring expense, so the
+        # budget cards, progress bars and warnings are all on the pages being checked.
+        for category_id, amount in zip(ids, ("500.00", "30.00", "20.00"), strict=True):
+            budgets.create_budget(user=user, category_id=category_id, amount=amount)
+        recurring.create_recurring(user=user, amount="9.99", category_id=ids[0], start_date=today, description="Music")
     return user
 
 
