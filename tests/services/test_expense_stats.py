@@ -134,9 +134,9 @@ def test_the_bench_seed_is_counted(ctx):
         assert stored(user_id)[0] in (25, 40)
 
 
+@pytest.mark.postgres
 def test_concurrent_creates_are_all_counted(app, user, ctx):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers; the race needs PostgreSQL's concurrent transactions")
+    # PostgreSQL only: SQLite serialises writers, so there is no race to lose.
     food = category_id_of(user, "Food")
     threads_count, per_thread = 8, 10
     failures: list[BaseException] = []

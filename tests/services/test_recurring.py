@@ -224,8 +224,7 @@ def test_posting_relies_on_the_database_when_two_runs_read_the_same_state(make, 
 
 @pytest.mark.postgres
 def test_concurrent_posting_creates_each_occurrence_exactly_once(app, make, user, monkeypatch):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite serialises writers, so there is no race to lose")
+    # PostgreSQL only: SQLite serialises writers, so there is no race to lose.
     make(amount="3.00", interval_unit="day", start_date=d(2026, 1, 1))
     make(amount="50.00", interval_unit="week", start_date=d(2026, 1, 1))
     # Both runs read "nothing posted" before either writes, then insert the same occurrences.
