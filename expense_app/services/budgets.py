@@ -49,12 +49,11 @@ from expense_app.models.base import utcnow
 from expense_app.services.analytics import add_months
 from expense_app.services.expenses import (
     CENT,
-    MAX_AMOUNT,
     cents_to_amount,
+    clean_amount,
     clean_category_id,
     is_storable_id,
     sum_amount_cents,
-    to_decimal,
 )
 from expense_app.services.rules import Errors, add_error, raise_if
 
@@ -225,25 +224,6 @@ def get_budget(*, user: User, budget_id: int, today: dt.date | None = None) -> B
 # --- changing budgets ------------------------------------------------------------------------------
 
 
-def clean_budget_amount(errors: Errors, field: str, value) -> Decimal | None:
-    """Return the amount with 2 places (0 allowed); record an error when it breaks a rule."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        add_error(errors, field, "This field is required.")
-        return None
-    number = to_decimal(value)
-    if number is None:
-        add_error(errors, field, "Must be a number such as 250.00.")
-    elif number < 0:
-        add_error(errors, field, "Must be 0 or more.")
-    elif number > MAX_AMOUNT:
-        add_error(errors, field, "Must be at most 99,999,999.99.")
-    elif number != number.quantize(CENT):
-        add_error(errors, field, "Must have at most 2 decimal places.")
-    else:
-        return number.quantize(CENT)
-    return None
-
-
 def clean_rollover(errors: Errors, field: str, value) -> str | None:
     if value not in ROLLOVER_MODES:
         add_error(errors, field, "Must be one of: " + ", ".join(ROLLOVER_MODES) + ".")
@@ -288,7 +268,7 @@ def create_budget(
     else:
         category_id = None
     values = {
-        "amount": clean_budget_amount(errors, "amount", amount),
+        "amount": clean_amount(errors, "amount", amount, allow_zero=True, example="250.00"),
         "rollover": clean_rollover(errors, "rollover", rollover),
         "effective_from": clean_month(errors, "effective_from", effective_from, default=current_month(today)),
     }
@@ -325,7 +305,7 @@ def update_budget(
     errors: Errors = {}
     month = clean_month(errors, "effective_from", effective_from, default=current_month(today))
     if amount is not None:
-        amount = clean_budget_amount(errors, "amount", amount)
+        amount = clean_amount(errors, "amount", amount, allow_zero=True, example="250.00")
     if rollover is not None:
         rollover = clean_rollover(errors, "rollover", rollover)
     raise_if(errors)

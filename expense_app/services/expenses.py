@@ -144,15 +144,23 @@ def to_decimal(value) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def clean_amount(errors: Errors, field: str, value) -> Decimal | None:
-    """Return the amount with 2 places; record an error (and return None) when it breaks a rule."""
+def clean_amount(
+    errors: Errors, field: str, value, *, allow_zero: bool = False, example: str = "12.50"
+) -> Decimal | None:
+    """Return the amount with 2 places; record an error (and return None) when it breaks a rule.
+
+    Expenses must be greater than 0; a budget may be 0 (`allow_zero`). `example` goes into the
+    message for a value that is not a number.
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         add_error(errors, field, "This field is required.")
         return None
     number = to_decimal(value)
     if number is None:
-        add_error(errors, field, "Must be a number such as 12.50.")
-    elif number <= 0:
+        add_error(errors, field, f"Must be a number such as {example}.")
+    elif allow_zero and number < 0:
+        add_error(errors, field, "Must be 0 or more.")
+    elif not allow_zero and number <= 0:
         add_error(errors, field, "Must be greater than 0.")
     elif number > MAX_AMOUNT:
         add_error(errors, field, "Must be at most 99,999,999.99.")
@@ -401,7 +409,8 @@ def _as_filters(filters: ExpenseFilters | Mapping | None) -> ExpenseFilters:
     return ExpenseFilters(**{key: value for key, value in filters.items() if value is not None})
 
 
-def _filter_date(errors: Errors, field: str, value) -> dt.date | None:
+def clean_optional_date(errors: Errors, field: str, value) -> dt.date | None:
+    """Return the date, None when blank; record an error when it is not a date."""
     if value is None or value == "":
         return None
     day = _parse_date(value)
@@ -437,8 +446,8 @@ def filter_conditions(*, user: User, filters: ExpenseFilters | Mapping | None) -
     errors: Errors = {}
     conditions: list = [Expense.user_id == user.id]
 
-    date_from = _filter_date(errors, "date_from", filters.date_from)
-    date_to = _filter_date(errors, "date_to", filters.date_to)
+    date_from = clean_optional_date(errors, "date_from", filters.date_from)
+    date_to = clean_optional_date(errors, "date_to", filters.date_to)
     min_amount = _filter_amount(errors, "min_amount", filters.min_amount)
     max_amount = _filter_amount(errors, "max_amount", filters.max_amount)
     category_ids = [_parse_id(value) for value in filters.category_ids]

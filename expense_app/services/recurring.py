@@ -62,6 +62,7 @@ from expense_app.services.expenses import (
     clean_amount,
     clean_category_id,
     clean_date,
+    clean_optional_date,
     clean_payment_method,
     is_storable_id,
 )
@@ -385,15 +386,6 @@ def _clean_int(errors: Errors, field: str, value, *, low: int, high: int) -> int
     return number
 
 
-def _clean_optional_date(errors: Errors, field: str, value) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    day = _parse_date(value)
-    if day is None:
-        add_error(errors, field, "Must be a date such as 2026-11-26.")
-    return day
-
-
 def _clean_fields(errors: Errors, user: User, given: dict) -> dict:
     """Check the fields present in `given` (None = left out) and return their cleaned values."""
     cleaners = {
@@ -417,7 +409,7 @@ def _clean_fields(errors: Errors, user: User, given: dict) -> dict:
                 add_error(errors, field, "Must be one of: " + ", ".join(INTERVAL_UNITS) + ".")
             cleaned[field] = value
         elif field == "end_date":
-            cleaned[field] = _clean_optional_date(errors, field, value)
+            cleaned[field] = clean_optional_date(errors, field, value)
         elif field == "max_occurrences":
             empty = value is None or value == ""
             cleaned[field] = None if empty else _clean_int(errors, field, value, low=1, high=MAX_OCCURRENCES)
