@@ -1,4 +1,4 @@
-"""`flask` commands for operators: create a user, purge expired tokens."""
+"""`flask` commands for operators: create-user, purge-tokens, recurring post, seed-bench."""
 
 import click
 from flask import Flask
