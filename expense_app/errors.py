@@ -60,11 +60,6 @@ class AuthError(ServiceError):
     status_code = 401
 
 
-def field_error(field: str, message: str) -> ValidationFailed:
-    """A ValidationFailed for one field with one message."""
-    return ValidationFailed({field: [message]})
-
-
 def wants_json() -> bool:
     """True when the current request belongs to the JSON API (including its docs' assets)."""
     return request.path == "/api" or request.path.startswith(API_PREFIX)

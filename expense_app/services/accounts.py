@@ -88,17 +88,16 @@ def authenticate(*, email: str, password: str) -> User:
 
 
 def update_profile(*, user: User, full_name: str | None = None, currency: str | None = None) -> User:
-    """Change the name and/or default currency; return the user."""
+    """Change the name and/or default currency (None leaves a field as it is); return the user."""
     errors: Errors = {}
+    changes = {}
     if full_name is not None:
-        user_name = clean_text(errors, "full_name", full_name, max_length=100)
+        changes["full_name"] = clean_text(errors, "full_name", full_name, max_length=100)
     if currency is not None:
-        code = clean_currency(errors, "currency", currency)
+        changes["currency"] = clean_currency(errors, "currency", currency)
     raise_if(errors)
-    if full_name is not None:
-        user.full_name = user_name
-    if currency is not None:
-        user.currency = code
+    for field, value in changes.items():
+        setattr(user, field, value)
     db.session.commit()
     return user
 
