@@ -80,11 +80,11 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
-    from expense_app.errors import register_error_handlers as install
-    from expense_app.security import register_jwt_errors
+    from expense_app import security
+    from expense_app.error_handlers import register_error_handlers as install
 
     install(app)
-    register_jwt_errors(app)
+    security.init_app(app)
 
 
 def register_ops(app: Flask) -> None:

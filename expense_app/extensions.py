@@ -19,8 +19,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-from expense_app.errors import JsonErrorApi
 from expense_app.models.base import Base
+from expense_app.responses import JsonErrorApi
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

@@ -37,7 +37,7 @@ from flask.cli import with_appcontext
 from expense_app.extensions import db
 from expense_app.models import DEFAULT_CATEGORIES, PAYMENT_METHODS, Category, Expense, Tag, User, expense_tags
 from expense_app.models.base import utcnow
-from expense_app.security import hash_password
+from expense_app.passwords import hash_password
 
 BENCH_DOMAIN = "bench.local"
 HEAVY_EMAIL = f"bench-heavy@{BENCH_DOMAIN}"

@@ -50,7 +50,7 @@ def login(data):
     Returns an access token (send it as `Authorization: Bearer <token>`) and a refresh token
     (only for `POST /auth/refresh`). A wrong email and a wrong password give the same 401.
     """
-    return tokens.login(**data)
+    return accounts.login_for_tokens(**data)
 
 
 @blp.post("/refresh")

@@ -20,8 +20,8 @@ from flask_talisman import Talisman
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from expense_app.errors import error_response, wants_json
 from expense_app.extensions import cors
+from expense_app.responses import error_response, wants_json
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",

@@ -5,35 +5,45 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from expense_app.errors import AuthError, Conflict, ValidationFailed
 from expense_app.extensions import db
-from expense_app.models import DEFAULT_CATEGORIES, Category, Expense, ExpenseStats, Tag, TokenFamily, User, expense_tags
-from expense_app.security import hash_password, password_needs_rehash, verify_password
+from expense_app.models import DEFAULT_CATEGORIES, Category, User
+from expense_app.passwords import hash_password, password_needs_rehash, verify_password
 from expense_app.services import tokens
-from expense_app.services.rules import Errors, add_error, clean_currency, clean_text, raise_if
+from expense_app.services.rules import Errors, add_error, clean_currency, clean_text, has_control_characters, raise_if
+from expense_app.services.unit_of_work import transaction
 
 logger = logging.getLogger(__name__)
 
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 128
+EMAIL_MAX_LENGTH = 254
 INVALID_CREDENTIALS = "Invalid email or password."
+PASSWORD_LENGTH_MESSAGE = f"Must be between {PASSWORD_MIN_LENGTH} and {PASSWORD_MAX_LENGTH} characters."
+EMAIL_TAKEN = "An account with this email already exists."
 
 
 def normalize_email(email: str | None) -> str:
     """Trim and lower-case an email address, the form in which it is stored and compared."""
-    return (email or "").strip().lower()
+    return email.strip().lower() if isinstance(email, str) else ""
 
 
-def _check_password(errors: Errors, field: str, password: str | None) -> None:
-    if password is None or not (PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH):
-        add_error(errors, field, f"Must be between {PASSWORD_MIN_LENGTH} and {PASSWORD_MAX_LENGTH} characters.")
+def check_password(errors: Errors, field: str, password: str | None) -> None:
+    """The password rule, the only copy: PASSWORD_MIN_LENGTH to PASSWORD_MAX_LENGTH characters.
+
+    Control characters are allowed (a password is never displayed or searched), NUL excepted:
+    argon2 hashes bytes up to it on some platforms.
+    """
+    if not isinstance(password, str) or not (PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH):
+        add_error(errors, field, PASSWORD_LENGTH_MESSAGE)
+    elif "\x00" in password:
+        add_error(errors, field, "Must not contain a NUL character.")
 
 
 def _check_email(errors: Errors, email: str) -> None:
     # The faces check the format with email-validator; this guards the invariants the database needs.
-    if not email or "@" not in email or len(email) > 254:
+    if not email or "@" not in email or len(email) > EMAIL_MAX_LENGTH or has_control_characters(email):
         add_error(errors, "email", "Must be a valid email address.")
 
 
@@ -45,28 +55,24 @@ def register_user(*, email: str, password: str, full_name: str = "", currency: s
     errors: Errors = {}
     email = normalize_email(email)
     _check_email(errors, email)
-    _check_password(errors, "password", password)
+    check_password(errors, "password", password)
     full_name = clean_text(errors, "full_name", full_name, max_length=100)
     currency = clean_currency(errors, "currency", currency or "USD")
     raise_if(errors)
 
-    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise Conflict("An account with this email already exists.", {"email": ["This email is already registered."]})
-    user = User(email=email, password_hash=hash_password(password), full_name=full_name, currency=currency)
-    db.session.add(user)
-    try:
-        db.session.flush()
-        db.session.add_all(
+    taken = Conflict(EMAIL_TAKEN, {"email": ["This email is already registered."]})
+    password_hash = hash_password(password)
+    # Two registrations racing for one email: the unique constraint decides, and the loser gets `taken`.
+    with transaction(conflict=taken) as session:
+        if session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+            raise taken
+        user = User(email=email, password_hash=password_hash, full_name=full_name, currency=currency)
+        session.add(user)
+        session.flush()
+        session.add_all(
             Category(user_id=user.id, name=name, name_key=name.casefold(), color=color)
             for name, color in DEFAULT_CATEGORIES
         )
-        db.session.commit()
-    except IntegrityError:
-        # Two registrations raced for one email; the unique constraint decided.
-        db.session.rollback()
-        raise Conflict(
-            "An account with this email already exists.", {"email": ["This email is already registered."]}
-        ) from None
     logger.info("user registered", extra={"user_id": user.id})
     return user
 
@@ -76,15 +82,24 @@ def authenticate(*, email: str, password: str) -> User:
 
     The message is the same for an unknown email and a wrong password.
     """
-    user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
-    if not verify_password(user.password_hash if user else None, password or "") or not user.is_active:
+    email = normalize_email(email)
+    if has_control_characters(email) or len(email) > EMAIL_MAX_LENGTH:
+        raise ValidationFailed({"email": ["Must be a valid email address."]})
+    password = password if isinstance(password, str) else ""
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if not verify_password(user.password_hash if user else None, password) or not user.is_active:
         logger.info("login failed", extra={"user_id": user.id if user else None})
         raise AuthError(INVALID_CREDENTIALS)
     if password_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-        db.session.commit()
+        with transaction():
+            user.password_hash = hash_password(password)
     logger.info("login succeeded", extra={"user_id": user.id})
     return user
+
+
+def login_for_tokens(*, email: str, password: str) -> dict:
+    """Check the credentials and return a new API token pair; AuthError when they are wrong."""
+    return tokens.issue_token_pair(user=authenticate(email=email, password=password))
 
 
 def update_profile(*, user: User, full_name: str | None = None, currency: str | None = None) -> User:
@@ -96,9 +111,9 @@ def update_profile(*, user: User, full_name: str | None = None, currency: str | 
     if currency is not None:
         changes["currency"] = clean_currency(errors, "currency", currency)
     raise_if(errors)
-    for field, value in changes.items():
-        setattr(user, field, value)
-    db.session.commit()
+    with transaction():
+        for field, value in changes.items():
+            setattr(user, field, value)
     return user
 
 
@@ -108,32 +123,49 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
     Raises ValidationFailed when the current password is wrong or the new one is invalid.
     """
     errors: Errors = {}
-    if not verify_password(user.password_hash, current_password or ""):
+    if not verify_password(user.password_hash, current_password if isinstance(current_password, str) else ""):
         add_error(errors, "current_password", "The current password is not correct.")
-    _check_password(errors, "new_password", new_password)
+    check_password(errors, "new_password", new_password)
     raise_if(errors)
-    user.password_hash = hash_password(new_password)
-    user.session_version += 1
-    tokens.revoke_all_for_user(user=user)
-    db.session.commit()
+    password_hash = hash_password(new_password)
+    with transaction():
+        user.password_hash = password_hash
+        user.session_version += 1
+        tokens.revoke_all_for_user(user=user)
     logger.info("password changed; all tokens revoked", extra={"user_id": user.id})
     return user
+
+
+def _owned_rows(table: sa.Table, user_id: int):
+    """A condition selecting the rows of `table` that belong to `user_id`, or None when it has none.
+
+    A table with a `user_id` column is owned directly; one without (tag links, budget versions,
+    occurrences) through a foreign key to a table that is.
+    """
+    if "user_id" in table.c:
+        return table.c.user_id == user_id
+    for fk in table.foreign_keys:
+        parent = fk.column.table
+        if "user_id" in parent.c:
+            return fk.parent.in_(sa.select(fk.column).where(parent.c.user_id == user_id))
+    return None
 
 
 def delete_account(*, user: User, password: str | None = None) -> None:
     """Delete the user and every row they own, in one transaction.
 
-    When `password` is given (the web form asks for it) it must be correct, else ValidationFailed.
+    The tables come from the models' metadata, children before parents, so a table added later is
+    covered without touching this function. When `password` is given (the web form asks for it)
+    it must be correct, else ValidationFailed.
     """
     if password is not None and not verify_password(user.password_hash, password):
         raise ValidationFailed({"password": ["The password is not correct."]})
     user_id = user.id
-    owned_expenses = sa.select(Expense.id).where(Expense.user_id == user_id)
-    # Explicit deletes, children first: correct on SQLite even without foreign-key enforcement.
-    db.session.execute(sa.delete(expense_tags).where(expense_tags.c.expense_id.in_(owned_expenses)))
-    for model in (Expense, ExpenseStats, Tag, Category, TokenFamily):
-        db.session.execute(sa.delete(model).where(model.user_id == user_id))
-    db.session.execute(sa.delete(User).where(User.id == user_id))
-    db.session.commit()
+    with transaction(conflict=Conflict("The account changed while it was being deleted; please try again.")) as session:
+        for table in reversed(db.metadata.sorted_tables):
+            owned = _owned_rows(table, user_id)
+            if owned is not None:
+                session.execute(sa.delete(table).where(owned))
+        session.execute(sa.delete(User.__table__).where(User.__table__.c.id == user_id))
     db.session.expunge_all()
     logger.info("account deleted", extra={"user_id": user_id})

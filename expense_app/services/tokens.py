@@ -1,4 +1,4 @@
-"""API tokens: login, refresh-token rotation with replay detection, and revocation.
+"""API tokens: token pairs, refresh-token rotation with replay detection, and revocation.
 
 See `expense_app.models.tokens` for the family model. Rotation is a compare-and-swap on the
 family's `current_jti`, so two concurrent refreshes with one token cannot both succeed.
@@ -18,6 +18,7 @@ from expense_app.errors import AuthError
 from expense_app.extensions import db
 from expense_app.models import TokenFamily, User
 from expense_app.models.base import utcnow
+from expense_app.services.unit_of_work import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -42,16 +43,9 @@ def issue_token_pair(*, user: User) -> dict:
     family_id = str(uuid.uuid4())
     body, refresh_jti = _new_pair(user, family_id)
     expires_at = utcnow() + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
-    db.session.add(TokenFamily(id=family_id, user_id=user.id, current_jti=refresh_jti, expires_at=expires_at))
-    db.session.commit()
+    with transaction() as session:
+        session.add(TokenFamily(id=family_id, user_id=user.id, current_jti=refresh_jti, expires_at=expires_at))
     return body
-
-
-def login(*, email: str, password: str) -> dict:
-    """Check the credentials and return a new token pair; AuthError when they are wrong."""
-    from expense_app.services.accounts import authenticate
-
-    return issue_token_pair(user=authenticate(email=email, password=password))
 
 
 def rotate(*, user: User, refresh_payload: dict) -> dict:
@@ -63,44 +57,44 @@ def rotate(*, user: User, refresh_payload: dict) -> dict:
     family_id = refresh_payload.get("fam")
     old_jti = refresh_payload["jti"]
     body, new_jti = _new_pair(user, family_id)
-    swapped = db.session.execute(
-        sa.update(TokenFamily)
-        .where(
-            TokenFamily.id == family_id,
-            TokenFamily.user_id == user.id,
-            TokenFamily.current_jti == old_jti,
-            TokenFamily.revoked_at.is_(None),
-        )
-        .values(current_jti=new_jti)
-    ).rowcount
+    with transaction() as session:
+        swapped = session.execute(
+            sa.update(TokenFamily)
+            .where(
+                TokenFamily.id == family_id,
+                TokenFamily.user_id == user.id,
+                TokenFamily.current_jti == old_jti,
+                TokenFamily.revoked_at.is_(None),
+            )
+            .values(current_jti=new_jti)
+        ).rowcount
     if swapped != 1:
-        db.session.rollback()
         revoke_family(family_id=family_id)
         logger.warning("refresh token replayed; family revoked", extra={"user_id": user.id})
         raise AuthError("The refresh token has already been used; please log in again.")
-    db.session.commit()
     return body
 
 
 def revoke_family(*, family_id: str | None) -> None:
     """Revoke every token of a family (logout, or a detected replay)."""
     if family_id:
-        db.session.execute(
-            sa.update(TokenFamily)
-            .where(TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        )
-        db.session.commit()
+        with transaction() as session:
+            session.execute(
+                sa.update(TokenFamily)
+                .where(TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
         logger.info("token family revoked", extra={"family": family_id})
 
 
 def revoke_all_for_user(*, user: User) -> None:
-    """Mark every family of `user` revoked; the caller commits (it is part of a larger change)."""
-    db.session.execute(
-        sa.update(TokenFamily)
-        .where(TokenFamily.user_id == user.id, TokenFamily.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+    """Mark every family of `user` revoked (inside the caller's unit of work, when there is one)."""
+    with transaction() as session:
+        session.execute(
+            sa.update(TokenFamily)
+            .where(TokenFamily.user_id == user.id, TokenFamily.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
 
 
 def active_family_user(family_id: str | None) -> tuple[bool, User | None]:
@@ -129,6 +123,6 @@ def family_is_active(family_id: str | None) -> bool:
 def purge_expired(*, now: datetime | None = None) -> int:
     """Delete families whose refresh tokens have expired; return how many were deleted."""
     now = now or utcnow()
-    deleted = db.session.execute(sa.delete(TokenFamily).where(TokenFamily.expires_at <= now)).rowcount
-    db.session.commit()
+    with transaction() as session:
+        deleted = session.execute(sa.delete(TokenFamily).where(TokenFamily.expires_at <= now)).rowcount
     return deleted

@@ -21,13 +21,13 @@ def _family(token: str) -> str:
 
 
 def test_login_starts_an_active_family(account):
-    pair = tokens.login(email="a@example.com", password=PASSWORD)
+    pair = accounts.login_for_tokens(email="a@example.com", password=PASSWORD)
     assert _family(pair["access_token"]) == _family(pair["refresh_token"])
     assert tokens.family_is_active(_family(pair["access_token"]))
 
 
 def test_rotation_accepts_each_refresh_token_once(account):
-    pair = tokens.login(email="a@example.com", password=PASSWORD)
+    pair = accounts.login_for_tokens(email="a@example.com", password=PASSWORD)
     payload = decode_token(pair["refresh_token"])
     tokens.rotate(user=account, refresh_payload=payload)
     with pytest.raises(AuthError):
@@ -37,7 +37,7 @@ def test_rotation_accepts_each_refresh_token_once(account):
 
 def test_refresh_token_of_another_user_is_refused(account):
     other = accounts.register_user(email="b@example.com", password=PASSWORD)
-    payload = decode_token(tokens.login(email="a@example.com", password=PASSWORD)["refresh_token"])
+    payload = decode_token(accounts.login_for_tokens(email="a@example.com", password=PASSWORD)["refresh_token"])
     with pytest.raises(AuthError):
         tokens.rotate(user=other, refresh_payload=payload)
 
@@ -49,7 +49,7 @@ def test_unknown_or_missing_family_is_inactive():
 
 
 def test_purge_deletes_only_expired_families(app, account):
-    pair = tokens.login(email="a@example.com", password=PASSWORD)
+    pair = accounts.login_for_tokens(email="a@example.com", password=PASSWORD)
     assert tokens.purge_expired() == 0
     later = utcnow() + app.config["JWT_REFRESH_TOKEN_EXPIRES"] * 2
     assert tokens.purge_expired(now=later) == 1

@@ -7,18 +7,9 @@ from marshmallow import fields, validate
 
 from expense_app.api.schemas import StrictSchema
 from expense_app.api.schemas.expenses import ExpenseSchema
+from expense_app.api.schemas.fields import money_output
 from expense_app.models import PAYMENT_METHODS
 from expense_app.services.analytics import DEFAULT_INTERVAL, DEFAULT_TOP_LIMIT, INTERVALS, MAX_TOP_LIMIT
-
-
-def amount(**metadata) -> fields.Decimal:
-    """Money in a response: a decimal string with 2 places, never a float."""
-    return fields.Decimal(
-        as_string=True,
-        places=2,
-        dump_only=True,
-        metadata={"type": "string", "format": "decimal", "example": "12.50", **metadata},
-    )
 
 
 def percent(*, allow_none: bool = False, **metadata) -> fields.Float:
@@ -77,16 +68,16 @@ class TopExpensesArgsSchema(AnalyticsArgsSchema):
 class PeriodTotalSchema(StrictSchema):
     date_from = fields.Date(dump_only=True, metadata={"example": "2026-10-02"})
     date_to = fields.Date(dump_only=True, metadata={"example": "2026-10-31"})
-    total = amount(example="1180.00")
+    total = money_output(example="1180.00")
 
 
 class SummarySchema(StrictSchema):
     date_from = fields.Date(dump_only=True, metadata={"example": "2026-11-01"})
     date_to = fields.Date(dump_only=True, metadata={"example": "2026-11-30"})
-    total = amount(description="Sum of the period's expenses.", example="1234.50")
+    total = money_output(description="Sum of the period's expenses.", example="1234.50")
     count = fields.Integer(dump_only=True, metadata={"description": "Number of expenses.", "example": 42})
-    average = amount(description="Average per expense; 0.00 without expenses.", example="29.39")
-    daily_average = amount(
+    average = money_output(description="Average per expense; 0.00 without expenses.", example="29.39")
+    daily_average = money_output(
         description="Total divided by the period's days (only the days up to today while the period is under way).",
         example="41.15",
     )
@@ -107,7 +98,7 @@ class CategoryShareSchema(StrictSchema):
     category_id = fields.Integer(dump_only=True, metadata={"example": 3})
     name = fields.String(dump_only=True, metadata={"example": "Food"})
     color = fields.String(dump_only=True, metadata={"example": "#198754"})
-    total = amount(example="410.25")
+    total = money_output(example="410.25")
     count = fields.Integer(dump_only=True, metadata={"example": 17})
     share_pct = percent(description="Share of the period's total, one decimal.", example=33.2)
 
@@ -115,13 +106,13 @@ class CategoryShareSchema(StrictSchema):
 class ByCategorySchema(StrictSchema):
     date_from = fields.Date(dump_only=True, metadata={"example": "2026-11-01"})
     date_to = fields.Date(dump_only=True, metadata={"example": "2026-11-30"})
-    total = amount(example="1234.50")
+    total = money_output(example="1234.50")
     items = fields.List(fields.Nested(CategoryShareSchema), dump_only=True)
 
 
 class PaymentMethodShareSchema(StrictSchema):
     payment_method = fields.String(dump_only=True, metadata={"enum": list(PAYMENT_METHODS), "example": "credit_card"})
-    total = amount(example="800.00")
+    total = money_output(example="800.00")
     count = fields.Integer(dump_only=True, metadata={"example": 20})
     share_pct = percent(description="Share of the period's total, one decimal.", example=64.8)
 
@@ -129,7 +120,7 @@ class PaymentMethodShareSchema(StrictSchema):
 class ByPaymentMethodSchema(StrictSchema):
     date_from = fields.Date(dump_only=True, metadata={"example": "2026-11-01"})
     date_to = fields.Date(dump_only=True, metadata={"example": "2026-11-30"})
-    total = amount(example="1234.50")
+    total = money_output(example="1234.50")
     items = fields.List(fields.Nested(PaymentMethodShareSchema), dump_only=True)
 
 
@@ -148,7 +139,7 @@ class TrendPointSchema(StrictSchema):
             "example": "2026-11-01",
         },
     )
-    total = amount(example="1234.50")
+    total = money_output(example="1234.50")
     count = fields.Integer(dump_only=True, metadata={"example": 42})
 
 

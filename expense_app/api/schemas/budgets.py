@@ -6,8 +6,8 @@ Months are `"YYYY-MM"` strings; money is written as strings with 2 places.
 from marshmallow import fields
 
 from expense_app.api.schemas import StrictSchema
-from expense_app.api.schemas.categories import money
-from expense_app.api.schemas.expenses import CategoryRefSchema, money_input
+from expense_app.api.schemas.expenses import CategoryRefSchema
+from expense_app.api.schemas.fields import money_input, money_output
 from expense_app.models import ROLLOVER_MODES
 from expense_app.services.budgets import format_month
 
@@ -25,7 +25,7 @@ def month_out(attribute: str, **metadata) -> fields.Function:
 
 class BudgetVersionSchema(StrictSchema):
     effective_from = month_out("effective_from", description="First month this version applies to.")
-    amount = money(example="400.00")
+    amount = money_output(example="400.00")
     rollover = fields.String(dump_only=True, metadata={"enum": list(ROLLOVER_MODES), "example": "surplus"})
 
 
@@ -38,7 +38,9 @@ class BudgetSchema(StrictSchema):
     name = fields.String(
         dump_only=True, metadata={"description": "The category's name, or Overall.", "example": "Food"}
     )
-    amount = money(description="The monthly amount in force this month (or from the first month).", example="400.00")
+    amount = money_output(
+        description="The monthly amount in force this month (or from the first month).", example="400.00"
+    )
     rollover = fields.String(dump_only=True, metadata={"enum": list(ROLLOVER_MODES), "example": "surplus"})
     effective_from = month_out("effective_from", description="Since when `amount` and `rollover` apply.")
     starts = month_out("starts", description="The budget's first month.", example="2026-01")
@@ -108,11 +110,13 @@ class BudgetLineSchema(StrictSchema):
     category = fields.Nested(CategoryRefSchema, dump_only=True, allow_none=True)
     name = fields.String(dump_only=True, metadata={"example": "Food"})
     rollover = fields.String(dump_only=True, metadata={"enum": list(ROLLOVER_MODES), "example": "surplus"})
-    budgeted = money(description="The month's amount.", example="600.00")
-    carried_over = money(description="Brought forward from last month (negative: overspend carried).", example="80.00")
-    available = money(description="budgeted + carried_over.", example="680.00")
-    spent = money(description="The month's expenses in this budget.", example="185.00")
-    remaining = money(description="available - spent (negative when over budget).", example="495.00")
+    budgeted = money_output(description="The month's amount.", example="600.00")
+    carried_over = money_output(
+        description="Brought forward from last month (negative: overspend carried).", example="80.00"
+    )
+    available = money_output(description="budgeted + carried_over.", example="680.00")
+    spent = money_output(description="The month's expenses in this budget.", example="185.00")
+    remaining = money_output(description="available - spent (negative when over budget).", example="495.00")
     percent_used = fields.Decimal(
         as_string=True,
         places=1,
@@ -124,7 +128,7 @@ class BudgetLineSchema(StrictSchema):
             "example": "27.2",
         },
     )
-    projected = money(
+    projected = money_output(
         description="Month-end spend at the current daily pace (current month); the actual spend for a past month.",
         example="485.00",
     )

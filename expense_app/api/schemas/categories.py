@@ -3,16 +3,7 @@
 from marshmallow import fields
 
 from expense_app.api.schemas import StrictSchema
-
-
-def money(**metadata) -> fields.Decimal:
-    """An amount in a response: a string with 2 decimal places, e.g. `"12.50"`, never a float."""
-    return fields.Decimal(
-        as_string=True,
-        places=2,
-        dump_only=True,
-        metadata={"type": "string", "format": "decimal", "example": "12.50", **metadata},
-    )
+from expense_app.api.schemas.fields import money_output
 
 
 class CategorySchema(StrictSchema):
@@ -23,7 +14,7 @@ class CategorySchema(StrictSchema):
     expense_count = fields.Integer(
         dump_only=True, metadata={"description": "How many expenses are in this category.", "example": 12}
     )
-    total_amount = money(description="Sum of the amounts of its expenses.", example="245.80")
+    total_amount = money_output(description="Sum of the amounts of its expenses.", example="245.80")
     created_at = fields.AwareDateTime(dump_only=True, metadata={"example": "2026-11-26T09:30:00+00:00"})
 
 

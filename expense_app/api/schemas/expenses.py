@@ -7,21 +7,9 @@ strings with 2 places.
 from marshmallow import fields, post_load, validate
 
 from expense_app.api.schemas import StrictSchema
-from expense_app.api.schemas.categories import money
+from expense_app.api.schemas.fields import money_input, money_output
 from expense_app.models import PAYMENT_METHODS
 from expense_app.services.expenses import DEFAULT_PER_PAGE, DEFAULT_SORT, MAX_PER_PAGE, SORTS
-
-
-def money_input(**kwargs) -> fields.Decimal:
-    """An amount in a request: a string (`"12.50"`) or a number; never quantized, so 10.005 reaches the rule."""
-    metadata = {
-        "type": "string",
-        "format": "decimal",
-        "description": 'A decimal string such as "12.50"; a JSON number is accepted too.',
-        "example": "12.50",
-        **kwargs.pop("metadata", {}),
-    }
-    return fields.Decimal(metadata=metadata, **kwargs)
 
 
 class CategoryRefSchema(StrictSchema):
@@ -36,7 +24,7 @@ class TagNameSchema(StrictSchema):
 
 class ExpenseSchema(StrictSchema):
     id = fields.Integer(dump_only=True, metadata={"example": 42})
-    amount = money()
+    amount = money_output()
     currency = fields.String(dump_only=True, metadata={"example": "USD"})
     date = fields.Date(dump_only=True, metadata={"example": "2026-11-26"})
     description = fields.String(dump_only=True, metadata={"example": "Weekly groceries"})

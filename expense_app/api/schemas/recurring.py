@@ -3,7 +3,6 @@
 from marshmallow import fields, post_load
 
 from expense_app.api.schemas import StrictSchema
-from expense_app.api.schemas.categories import money
 from expense_app.api.schemas.expenses import (
     AMOUNT,
     CATEGORY_ID,
@@ -14,15 +13,15 @@ from expense_app.api.schemas.expenses import (
     TAGS,
     CategoryRefSchema,
     TagNameSchema,
-    money_input,
 )
+from expense_app.api.schemas.fields import money_input, money_output
 from expense_app.models import INTERVAL_UNITS, PAYMENT_METHODS
 from expense_app.services.recurring import DEFAULT_UPCOMING_DAYS, MAX_UPCOMING_DAYS
 
 
 class RecurringSchema(StrictSchema):
     id = fields.Integer(dump_only=True, metadata={"example": 12})
-    amount = money(example="1200.00")
+    amount = money_output(example="1200.00")
     currency = fields.String(dump_only=True, metadata={"example": "USD"})
     category_id = fields.Integer(dump_only=True, metadata={"example": 3})
     category = fields.Nested(CategoryRefSchema, dump_only=True)
@@ -53,7 +52,7 @@ class RecurringSchema(StrictSchema):
         allow_none=True,
         metadata={"description": "Next occurrence from today not posted or skipped; null when paused or ended."},
     )
-    monthly_amount = money(
+    monthly_amount = money_output(
         description="Monthly-equivalent cost: amount * occurrences per year (365 days, 52 weeks, 12 months, 1 year, "
         "divided by interval_count) / 12, rounded half up.",
         example="1200.00",
@@ -142,7 +141,7 @@ class UpcomingArgsSchema(StrictSchema):
 class OccurrenceSchema(StrictSchema):
     date = fields.Date(dump_only=True, metadata={"example": "2027-02-28"})
     recurring_id = fields.Integer(dump_only=True, metadata={"example": 12})
-    amount = money(example="1200.00")
+    amount = money_output(example="1200.00")
     currency = fields.String(dump_only=True, metadata={"example": "USD"})
     description = fields.String(dump_only=True, metadata={"example": "Rent"})
     category = fields.Nested(CategoryRefSchema, dump_only=True)
@@ -154,7 +153,7 @@ class UpcomingSchema(StrictSchema):
 
 class CurrencyTotalSchema(StrictSchema):
     currency = fields.String(dump_only=True, metadata={"example": "USD"})
-    monthly_amount = money(example="1243.33")
+    monthly_amount = money_output(example="1243.33")
 
 
 class CostSummarySchema(StrictSchema):

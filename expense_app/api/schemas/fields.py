@@ -1,0 +1,39 @@
+"""Field helpers shared by every schema: money in and out, ids. One definition each.
+
+Money is never a float: in a response it is a decimal string with 2 places (`"12.50"`); in a
+request a string or a JSON number, read without rounding so `10.005` reaches the service's rule
+and is refused there. Digits must be ASCII (`"٣"` is not 3), the input rule of `services.rules`.
+"""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from expense_app.services.rules import parse_decimal
+
+MONEY_METADATA = {"type": "string", "format": "decimal", "example": "12.50"}
+
+
+class AsciiDecimal(fields.Decimal):
+    """`fields.Decimal` that refuses what `rules.parse_decimal` refuses in a string (non-ASCII
+    digits, over-long numbers), as the HTML face does."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and parse_decimal(value) is None:
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def money_output(**metadata) -> fields.Decimal:
+    """Money in a response: a decimal string with 2 places, never a float."""
+    return fields.Decimal(as_string=True, places=2, dump_only=True, metadata={**MONEY_METADATA, **metadata})
+
+
+def money_input(**kwargs) -> fields.Decimal:
+    """An amount in a request: a string (`"12.50"`) or a number; never quantized, so 10.005 reaches the rule."""
+    metadata = {
+        **MONEY_METADATA,
+        "description": 'A decimal string such as "12.50"; a JSON number is accepted too.',
+        **kwargs.pop("metadata", {}),
+    }
+    return AsciiDecimal(metadata=metadata, **kwargs)
