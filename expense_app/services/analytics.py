@@ -34,6 +34,7 @@ from expense_app.errors import ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import Category, Expense, User
 from expense_app.models.base import utcnow
+from expense_app.services.categories import CategoryOption, category_options
 from expense_app.services.expenses import ExpenseFilters, filter_conditions, sum_amount_cents
 from expense_app.services.rules import Errors, add_error, raise_if
 
@@ -171,12 +172,6 @@ class RunningTotals:
 
 
 @dataclass(frozen=True)
-class CategoryOption:
-    id: int
-    name: str
-
-
-@dataclass(frozen=True)
 class Dashboard:
     """Everything the dashboard page shows, for one period and filter set."""
 
@@ -192,7 +187,7 @@ class Dashboard:
     trend: Trend
     top_expenses: TopExpenses
     running_totals: RunningTotals
-    categories: list[CategoryOption]
+    categories: list[CategoryOption]  # for the filter control
 
 
 # --- dates and periods -----------------------------------------------------------------------------
@@ -666,12 +661,6 @@ def running_totals(
 
 
 # --- the dashboard ---------------------------------------------------------------------------------
-
-
-def category_options(*, user: User) -> list[CategoryOption]:
-    """The user's categories (id and name) by name, for a filter control."""
-    rows = db.session.execute(sa.select(Category.id, Category.name).where(Category.user_id == user.id)).all()
-    return sorted((CategoryOption(id, name) for id, name in rows), key=lambda option: option.name.casefold())
 
 
 def dashboard_interval(period: Period) -> str:

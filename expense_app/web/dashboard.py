@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 
 from expense_app.errors import ValidationFailed
 from expense_app.models import PAYMENT_METHODS
-from expense_app.services import analytics, budgets
+from expense_app.services import analytics, budgets, categories
 
 bp = Blueprint("dashboard", __name__)
 
@@ -46,9 +46,9 @@ def index():
             payment_methods=form["payment_methods"],
         )
     except ValidationFailed as error:
-        categories = analytics.category_options(user=current_user)
+        options = categories.category_options(user=current_user)
         return render_template(
-            "dashboard/index.html", data=None, errors=error.errors, form=form, categories=categories, **_labels()
+            "dashboard/index.html", data=None, errors=error.errors, form=form, categories=options, **_labels()
         ), 422
     return render_template(
         "dashboard/index.html",

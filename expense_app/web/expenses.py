@@ -15,7 +15,7 @@ from wtforms import SelectChoice
 
 from expense_app.errors import ValidationFailed
 from expense_app.models.base import utcnow
-from expense_app.services import analytics, expenses, exports
+from expense_app.services import categories, expenses, exports
 from expense_app.web.auth import safe_next_url
 from expense_app.web.filters import money
 from expense_app.web.forms import apply_service_errors
@@ -43,7 +43,7 @@ def _back_url() -> str:
 def _category_choices() -> list[SelectChoice]:
     # The select of the user's categories; posting another id by hand is refused by the service.
     # Names only: list_categories would also total every category's expenses, unused here.
-    return category_choices(analytics.category_options(user=current_user))
+    return category_choices(categories.category_options(user=current_user))
 
 
 def _filter_form() -> ExpenseFilterForm:
@@ -52,7 +52,7 @@ def _filter_form() -> ExpenseFilterForm:
 
 def _list_page(quick_form: QuickAddForm | None = None, status: int = 200):
     """Render the list for the query string, with `quick_form` (fresh when None) above it."""
-    summaries = analytics.category_options(user=current_user)
+    summaries = categories.category_options(user=current_user)
     form = _filter_form()
     form.category_id.choices = category_choices(summaries)
     if quick_form is None:
