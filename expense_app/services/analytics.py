@@ -33,12 +33,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from expense_app.errors import ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import Category, Expense, User
-from expense_app.models.base import utcnow
 from expense_app.services.categories import CategoryOption, category_options
-from expense_app.services.expenses import ExpenseFilters, filter_conditions, sum_amount_cents
-from expense_app.services.rules import Errors, add_error, raise_if
+from expense_app.services.expenses import ExpenseFilters, cents_to_amount, filter_conditions, sum_amount_cents
+from expense_app.services.rules import CENT, Errors, clean_date, raise_if, today_utc
 
-CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
 ZERO = Decimal("0.00")
 
@@ -48,8 +46,7 @@ MAX_SPAN_YEARS = 10
 MAX_DAILY_DAYS = 366
 DEFAULT_TOP_LIMIT = 5
 MAX_TOP_LIMIT = 50
-# Analytics dates stay in this range so that every derived date (previous period, week ends) exists.
-MIN_DATE = dt.date(1900, 1, 1)
+# Analytics dates stay in MIN_DATE..MAX_DATE so that every derived date (previous period, week ends) exists.
 MAX_DATE = dt.date(2999, 12, 31)
 # The dashboard's "spending over time" chart has one bar per day up to this many days, else per month.
 DAILY_TREND_MAX_DAYS = 62
@@ -211,30 +208,6 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return dt.date(day.year + years, 3, 1)
 
 
-def _parse_date(errors: Errors, field: str, value: dt.date | str | None) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value.strip())
-        except ValueError:
-            add_error(errors, field, "Must be a date such as 2026-11-26.")
-            return None
-    if not isinstance(value, dt.date):
-        add_error(errors, field, "Must be a date such as 2026-11-26.")
-        return None
-    if not MIN_DATE <= value <= MAX_DATE:
-        add_error(errors, field, f"Must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}.")
-        return None
-    return value
-
-
-def today_utc() -> dt.date:
-    return utcnow().date()
-
-
 def resolve_period(
     *, date_from: dt.date | str | None = None, date_to: dt.date | str | None = None, today: dt.date | None = None
 ) -> Period:
@@ -247,8 +220,8 @@ def resolve_period(
     """
     today = today or today_utc()
     errors: Errors = {}
-    start = _parse_date(errors, "date_from", date_from)
-    end = _parse_date(errors, "date_to", date_to)
+    start = clean_date(errors, "date_from", date_from, required=False, latest=MAX_DATE)
+    end = clean_date(errors, "date_to", date_to, required=False, latest=MAX_DATE)
     raise_if(errors)
     if start is None and end is None:
         start, end = today.replace(day=1), month_end(today)
@@ -288,10 +261,6 @@ def preset_period(*, preset: str, today: dt.date | None = None) -> Period:
 
 
 # --- SQL building blocks ---------------------------------------------------------------------------
-
-
-def _money(cents: int | Decimal) -> Decimal:
-    return Decimal(int(cents)).scaleb(-2)
 
 
 def _share(part_cents: int, total_cents: int) -> Decimal:
@@ -377,11 +346,11 @@ def summary(
     return Summary(
         date_from=period.date_from,
         date_to=period.date_to,
-        total=_money(cents),
+        total=cents_to_amount(cents),
         count=count,
         average=_divide_money(cents, count),
         daily_average=_divide_money(cents, elapsed_days),
-        previous_period=PeriodTotal(previous.date_from, previous.date_to, _money(previous_cents)),
+        previous_period=PeriodTotal(previous.date_from, previous.date_to, cents_to_amount(previous_cents)),
         change_pct=change,
     )
 
@@ -429,13 +398,13 @@ def by_category(
             category_id=category_id,
             name=name,
             color=color,
-            total=_money(cents),
+            total=cents_to_amount(cents),
             count=count,
             share_pct=_share(int(cents), total),
         )
         for category_id, name, color, count, cents in rows
     ]
-    return Breakdown(period.date_from, period.date_to, _money(total), items)
+    return Breakdown(period.date_from, period.date_to, cents_to_amount(total), items)
 
 
 def by_payment_method(
@@ -467,10 +436,12 @@ def by_payment_method(
     rows.sort(key=lambda row: (-int(row[2]), row[0]))
     total = sum(int(row[2]) for row in rows)
     items = [
-        PaymentMethodShare(payment_method=method, total=_money(cents), count=count, share_pct=_share(int(cents), total))
+        PaymentMethodShare(
+            payment_method=method, total=cents_to_amount(cents), count=count, share_pct=_share(int(cents), total)
+        )
         for method, count, cents in rows
     ]
-    return Breakdown(period.date_from, period.date_to, _money(total), items)
+    return Breakdown(period.date_from, period.date_to, cents_to_amount(total), items)
 
 
 def _bucket_start(day: dt.date, interval: str) -> dt.date:
@@ -567,7 +538,7 @@ def trend(
     while start <= period.date_to:
         end = _bucket_end(start, interval)
         count, cents = totals.get(start, (0, 0))
-        items.append(TrendPoint(_bucket_label(start, interval), start, end, _money(cents), count))
+        items.append(TrendPoint(_bucket_label(start, interval), start, end, cents_to_amount(cents), count))
         start = end + dt.timedelta(days=1)
     return Trend(interval, period.date_from, period.date_to, items)
 
@@ -643,7 +614,7 @@ def running_totals(
                 values.append(None)
                 continue
             running += per_day.get(day, 0)
-            values.append(_money(running))
+            values.append(cents_to_amount(running))
         return values
 
     # The current month's line stops at today: the days ahead have no spending yet.

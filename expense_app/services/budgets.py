@@ -47,15 +47,9 @@ from expense_app.extensions import db
 from expense_app.models import ROLLOVER_MODES, Budget, BudgetVersion, Category, Expense, User
 from expense_app.models.base import utcnow
 from expense_app.services.analytics import add_months
-from expense_app.services.expenses import (
-    CENT,
-    cents_to_amount,
-    clean_amount,
-    clean_category_id,
-    is_storable_id,
-    sum_amount_cents,
-)
-from expense_app.services.rules import Errors, add_error, raise_if
+from expense_app.services.expenses import cents_to_amount, clean_category_id, sum_amount_cents
+from expense_app.services.rules import CENT, Errors, add_error, is_storable_id, raise_if
+from expense_app.services.rules import clean_money as clean_amount
 
 ZERO = Decimal("0.00")
 TENTH = Decimal("0.1")

@@ -12,13 +12,13 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from expense_app.errors import Conflict, NotFound
 from expense_app.extensions import db
 from expense_app.models import Category, Expense, RecurringExpense, User
-from expense_app.services.expenses import cents_to_amount, is_storable_id, sum_amount_cents
-from expense_app.services.rules import Errors, add_error, clean_text, raise_if
+from expense_app.services.expenses import cents_to_amount, sum_amount_cents
+from expense_app.services.rules import Errors, add_error, clean_text, is_storable_id, parse_id, raise_if
+from expense_app.services.unit_of_work import transaction
 
 NAME_MAX_LENGTH = 50
 ICON_MAX_LENGTH = 32
@@ -133,7 +133,7 @@ def _owned(user: User, category_id: int) -> Category:
 
 
 def _clean_color(errors: Errors, value: str | None) -> str:
-    color = (value or "").strip().lower()
+    color = value.strip().lower() if isinstance(value, str) else ""
     if not COLOR_PATTERN.fullmatch(color):
         add_error(errors, "color", "Must be a colour like #1a2b3c.")
     return color
@@ -148,16 +148,12 @@ def _check_name_free(user: User, name_key: str, *, except_id: int | None = None)
     if except_id is not None:
         query = query.where(Category.id != except_id)
     if db.session.scalar(query) is not None:
-        raise Conflict(DUPLICATE_NAME, {"name": [DUPLICATE_NAME]})
+        raise _name_taken()
 
 
-def _commit_or_conflict() -> None:
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Another request took the name between our check and this commit.
-        db.session.rollback()
-        raise Conflict(DUPLICATE_NAME, {"name": [DUPLICATE_NAME]}) from None
+def _name_taken() -> Conflict:
+    # Also what a concurrent request that took the name between the check and the commit gets.
+    return Conflict(DUPLICATE_NAME, {"name": [DUPLICATE_NAME]})
 
 
 def create_category(*, user: User, name: str, color: str | None = None, icon: str | None = None) -> CategorySummary:
@@ -171,10 +167,10 @@ def create_category(*, user: User, name: str, color: str | None = None, icon: st
     color = _clean_color(errors, DEFAULT_COLOR if color is None else color)
     icon = _clean_icon(errors, icon)
     raise_if(errors)
-    _check_name_free(user, name.casefold())
-    category = Category(user_id=user.id, name=name, name_key=name.casefold(), color=color, icon=icon)
-    db.session.add(category)
-    _commit_or_conflict()
+    with transaction(conflict=_name_taken()) as session:
+        _check_name_free(user, name.casefold())
+        category = Category(user_id=user.id, name=name, name_key=name.casefold(), color=color, icon=icon)
+        session.add(category)
     return CategorySummary(category=category, expense_count=0, total_amount=Decimal("0.00"))
 
 
@@ -191,24 +187,24 @@ def update_category(
     Returns the category with its count and total. Raises NotFound, ValidationFailed, or Conflict
     for a name the user already has on another category.
     """
-    category = _owned(user, category_id)
-    errors: Errors = {}
-    if name is not None:
-        name = clean_text(errors, "name", name, max_length=NAME_MAX_LENGTH, required=True)
-    if color is not None:
-        color = _clean_color(errors, color)
-    clear_icon = icon is not None and not icon.strip()
-    if icon is not None:
-        icon = _clean_icon(errors, icon)
-    raise_if(errors)
-    if name is not None:
-        _check_name_free(user, name.casefold(), except_id=category.id)
-        category.name, category.name_key = name, name.casefold()
-    if color is not None:
-        category.color = color
-    if icon is not None or clear_icon:
-        category.icon = icon
-    _commit_or_conflict()
+    with transaction(conflict=_name_taken()):
+        category = _owned(user, category_id)
+        errors: Errors = {}
+        if name is not None:
+            name = clean_text(errors, "name", name, max_length=NAME_MAX_LENGTH, required=True)
+        if color is not None:
+            color = _clean_color(errors, color)
+        clear_icon = isinstance(icon, str) and not icon.strip()
+        if icon is not None:
+            icon = _clean_icon(errors, icon)
+        raise_if(errors)
+        if name is not None:
+            _check_name_free(user, name.casefold(), except_id=category.id)
+            category.name, category.name_key = name, name.casefold()
+        if color is not None:
+            category.color = color
+        if icon is not None or clear_icon:
+            category.icon = icon
     return get_category(user=user, category_id=category_id)
 
 
@@ -223,33 +219,26 @@ def delete_category(*, user: User, category_id: int, reassign_to: int | None = N
     """
     category = _owned(user, category_id)
     name = category.name
-    if reassign_to is not None:
-        if reassign_to == category_id:
-            raise_if({"reassign_to": ["Choose a different category to move the expenses to."]})
-        try:
-            _owned(user, reassign_to)
-        except NotFound:
-            raise NotFound("The category to move the expenses to was not found.") from None
-    owned_expenses = (Expense.user_id == user.id, Expense.category_id == category_id)
-    owned_templates = (RecurringExpense.user_id == user.id, RecurringExpense.category_id == category_id)
-    if reassign_to is None:
-        _refuse_if_in_use(name, owned_expenses, owned_templates)
-    try:
-        moved = 0
+    # An expense or recurring expense added to the category after the check below: the foreign key refuses.
+    used_meanwhile = Conflict(f"Cannot delete the category {name}: it was used again meanwhile; try again.")
+    with transaction(conflict=used_meanwhile) as session:
         if reassign_to is not None:
-            moved = db.session.execute(
-                sa.update(Expense).where(*owned_expenses).values(category_id=reassign_to)
-            ).rowcount
-            db.session.execute(sa.update(RecurringExpense).where(*owned_templates).values(category_id=reassign_to))
-        db.session.delete(category)
-        db.session.commit()
-    except IntegrityError:
-        # An expense or recurring expense was added to the category after the check above.
-        db.session.rollback()
-        raise Conflict(f"Cannot delete the category {name}: it was used again meanwhile; try again.") from None
-    except Exception:
-        db.session.rollback()
-        raise
+            reassign_to = parse_id(reassign_to) or 0  # 0 names no category: NotFound below
+            if reassign_to == category_id:
+                raise_if({"reassign_to": ["Choose a different category to move the expenses to."]})
+            try:
+                _owned(user, reassign_to)
+            except NotFound:
+                raise NotFound("The category to move the expenses to was not found.") from None
+        owned_expenses = (Expense.user_id == user.id, Expense.category_id == category_id)
+        owned_templates = (RecurringExpense.user_id == user.id, RecurringExpense.category_id == category_id)
+        moved = 0
+        if reassign_to is None:
+            _refuse_if_in_use(name, owned_expenses, owned_templates)
+        else:
+            moved = session.execute(sa.update(Expense).where(*owned_expenses).values(category_id=reassign_to)).rowcount
+            session.execute(sa.update(RecurringExpense).where(*owned_templates).values(category_id=reassign_to))
+        session.delete(category)
     return moved
 
 

@@ -19,7 +19,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -29,12 +29,25 @@ from expense_app.errors import NotFound
 from expense_app.extensions import db
 from expense_app.models import PAYMENT_METHODS, Category, Expense, ExpenseStats, Tag, User, expense_tags
 from expense_app.models.base import utcnow
-from expense_app.services.rules import Errors, add_error, clean_currency, clean_text, raise_if
+from expense_app.services.rules import (
+    Errors,
+    add_error,
+    clean_choice,
+    clean_currency,
+    clean_date,
+    clean_ids,
+    clean_int,
+    clean_money,
+    clean_text,
+    is_blank,
+    is_storable_id,
+    latest_expense_date,
+    parse_id,
+    raise_if,
+)
 from expense_app.services.tags import clean_tag_names, normalize_tag, resolve_tags
+from expense_app.services.unit_of_work import transaction
 
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("99999999.99")
-MIN_DATE = dt.date(1900, 1, 1)
 DESCRIPTION_MAX_LENGTH = 255
 NOTES_MAX_LENGTH = 2000
 SEARCH_MAX_LENGTH = 100
@@ -44,8 +57,9 @@ SORTS = ("-date", "date", "-amount", "amount", "-created_at", "created_at")
 DEFAULT_SORT = "-date"
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
-
-ID_RANGE = range(-(2**31), 2**31)
+# Deeper than any real list: page 10,000 of 100 is a million expenses; a larger page number would
+# only make the database skip rows to return nothing.
+MAX_PAGE = 1_000_000
 
 EXPENSE_NOT_FOUND = "Expense not found."
 CATEGORY_NOT_YOURS = "Choose one of your categories."
@@ -126,119 +140,22 @@ def cents_to_amount(cents: int | Decimal) -> Decimal:
     return Decimal(int(cents)).scaleb(-2)
 
 
-def to_decimal(value) -> Decimal | None:
-    """`value` (Decimal, str or int) as a finite Decimal; None when it is not one (floats included)."""
-    if isinstance(value, bool | float):
-        return None
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int):
-        number = Decimal(value)
-    elif isinstance(value, str):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            return None
-    else:
-        return None
-    return number if number.is_finite() else None
+def clean_amount(errors: Errors, field: str, value) -> Decimal | None:
+    """An expense amount: required, greater than 0, at most MAX_AMOUNT, at most 2 places."""
+    return clean_money(errors, field, value)
 
 
-def clean_amount(
-    errors: Errors, field: str, value, *, allow_zero: bool = False, example: str = "12.50"
-) -> Decimal | None:
-    """Return the amount with 2 places; record an error (and return None) when it breaks a rule.
-
-    Expenses must be greater than 0; a budget may be 0 (`allow_zero`). `example` goes into the
-    message for a value that is not a number.
-    """
-    if value is None or (isinstance(value, str) and not value.strip()):
-        add_error(errors, field, "This field is required.")
-        return None
-    number = to_decimal(value)
-    if number is None:
-        add_error(errors, field, f"Must be a number such as {example}.")
-    elif allow_zero and number < 0:
-        add_error(errors, field, "Must be 0 or more.")
-    elif not allow_zero and number <= 0:
-        add_error(errors, field, "Must be greater than 0.")
-    elif number > MAX_AMOUNT:
-        add_error(errors, field, "Must be at most 99,999,999.99.")
-    elif number != number.quantize(CENT):
-        add_error(errors, field, "Must have at most 2 decimal places.")
-    else:
-        return number.quantize(CENT)
-    return None
-
-
-# --- other fields ----------------------------------------------------------------------------------
-
-
-def latest_date(today: dt.date | None = None) -> dt.date:
-    """The latest allowed expense date: one year from today (UTC); 29 February maps to 28 February."""
-    today = today or utcnow().date()
-    try:
-        return today.replace(year=today.year + 1)
-    except ValueError:
-        return today.replace(year=today.year + 1, day=28)
-
-
-def _parse_date(value) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def clean_date(errors: Errors, field: str, value) -> dt.date | None:
-    """Return the expense date; record an error when it is missing, malformed or out of range."""
-    if value is None or value == "":
-        add_error(errors, field, "This field is required.")
-        return None
-    day = _parse_date(value)
-    if day is None:
-        add_error(errors, field, "Must be a date such as 2026-11-26.")
-        return None
-    latest = latest_date()
-    if not MIN_DATE <= day <= latest:
-        add_error(errors, field, f"Must be between {MIN_DATE.isoformat()} and {latest.isoformat()}.")
-        return None
-    return day
-
-
-def is_storable_id(value: int) -> bool:
-    """True when `value` fits the id columns (PostgreSQL `integer`); any other number names no row.
-
-    Such a number must not reach the database: PostgreSQL refuses it with an error and SQLite cannot
-    even bind a number beyond 64 bits, either of which would be a 500 instead of a 404 or a 422.
-    """
-    return value in ID_RANGE
-
-
-def _parse_id(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
-    else:
-        return None
-    return number if is_storable_id(number) else None
+def clean_expense_date(errors: Errors, field: str, value) -> dt.date | None:
+    """An expense date: required, from MIN_DATE to one year from today (UTC)."""
+    return clean_date(errors, field, value, latest=latest_expense_date())
 
 
 def clean_category_id(errors: Errors, field: str, user: User, value) -> int | None:
     """Return the id when it names one of `user`'s categories; record an error otherwise."""
-    if value is None or value == "":
+    if is_blank(value):
         add_error(errors, field, "This field is required.")
         return None
-    category_id = _parse_id(value)
+    category_id = parse_id(value)
     owned = category_id is not None and db.session.scalar(
         sa.select(Category.id).where(Category.id == category_id, Category.user_id == user.id)
     )
@@ -248,10 +165,9 @@ def clean_category_id(errors: Errors, field: str, user: User, value) -> int | No
     return category_id
 
 
-def clean_payment_method(errors: Errors, field: str, value) -> str:
-    if value not in PAYMENT_METHODS:
-        add_error(errors, field, "Must be one of: " + ", ".join(PAYMENT_METHODS) + ".")
-    return value
+def clean_payment_method(errors: Errors, field: str, value) -> str | None:
+    """One of `models.PAYMENT_METHODS`."""
+    return clean_choice(errors, field, value, PAYMENT_METHODS)
 
 
 # --- use cases -------------------------------------------------------------------------------------
@@ -298,27 +214,22 @@ def create_expense(
 
     Raises ValidationFailed with an entry per failing field; nothing is stored then.
     """
-    errors: Errors = {}
-    values = {
-        "amount": clean_amount(errors, "amount", amount),
-        "date": clean_date(errors, "date", date),
-        "category_id": clean_category_id(errors, "category_id", user, category_id),
-        "description": clean_text(errors, "description", description, max_length=DESCRIPTION_MAX_LENGTH),
-        "payment_method": clean_payment_method(errors, "payment_method", payment_method),
-        "currency": clean_currency(errors, "currency", user.currency if currency is None else currency),
-        "notes": clean_text(errors, "notes", notes, max_length=NOTES_MAX_LENGTH),
-    }
-    tag_names = clean_tag_names(errors, "tags", tags)
-    raise_if(errors)
-
-    try:
+    with transaction() as session:
+        errors: Errors = {}
+        values = {
+            "amount": clean_amount(errors, "amount", amount),
+            "date": clean_expense_date(errors, "date", date),
+            "category_id": clean_category_id(errors, "category_id", user, category_id),
+            "description": clean_text(errors, "description", description, max_length=DESCRIPTION_MAX_LENGTH),
+            "payment_method": clean_payment_method(errors, "payment_method", payment_method),
+            "currency": clean_currency(errors, "currency", user.currency if currency is None else currency),
+            "notes": clean_text(errors, "notes", notes, max_length=NOTES_MAX_LENGTH, multiline=True),
+        }
+        tag_names = clean_tag_names(errors, "tags", tags)
+        raise_if(errors)
         expense = Expense(user_id=user.id, **values)
         expense.tags = resolve_tags(user=user, names=tag_names)
-        db.session.add(expense)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        session.add(expense)
     return _load_expense(user=user, expense_id=expense.id)
 
 
@@ -340,27 +251,26 @@ def update_expense(
     Returns the expense with category and tags loaded. Raises NotFound for a missing or foreign
     expense, ValidationFailed for a broken rule (nothing is changed then).
     """
-    expense = _load_expense(user=user, expense_id=expense_id, for_update=True)
-    errors: Errors = {}
-    changes: dict = {}
-    if amount is not None:
-        changes["amount"] = clean_amount(errors, "amount", amount)
-    if date is not None:
-        changes["date"] = clean_date(errors, "date", date)
-    if category_id is not None:
-        changes["category_id"] = clean_category_id(errors, "category_id", user, category_id)
-    if description is not None:
-        changes["description"] = clean_text(errors, "description", description, max_length=DESCRIPTION_MAX_LENGTH)
-    if payment_method is not None:
-        changes["payment_method"] = clean_payment_method(errors, "payment_method", payment_method)
-    if currency is not None:
-        changes["currency"] = clean_currency(errors, "currency", currency)
-    if notes is not None:
-        changes["notes"] = clean_text(errors, "notes", notes, max_length=NOTES_MAX_LENGTH)
-    tag_names = clean_tag_names(errors, "tags", tags) if tags is not None else None
-    raise_if(errors)
-
-    try:
+    with transaction():
+        expense = _load_expense(user=user, expense_id=expense_id, for_update=True)
+        errors: Errors = {}
+        changes: dict = {}
+        if amount is not None:
+            changes["amount"] = clean_amount(errors, "amount", amount)
+        if date is not None:
+            changes["date"] = clean_expense_date(errors, "date", date)
+        if category_id is not None:
+            changes["category_id"] = clean_category_id(errors, "category_id", user, category_id)
+        if description is not None:
+            changes["description"] = clean_text(errors, "description", description, max_length=DESCRIPTION_MAX_LENGTH)
+        if payment_method is not None:
+            changes["payment_method"] = clean_payment_method(errors, "payment_method", payment_method)
+        if currency is not None:
+            changes["currency"] = clean_currency(errors, "currency", currency)
+        if notes is not None:
+            changes["notes"] = clean_text(errors, "notes", notes, max_length=NOTES_MAX_LENGTH, multiline=True)
+        tag_names = clean_tag_names(errors, "tags", tags) if tags is not None else None
+        raise_if(errors)
         for field, value in changes.items():
             setattr(expense, field, value)
         if tag_names is not None:
@@ -368,18 +278,13 @@ def update_expense(
         if changes or tag_names is not None:
             # A tag-only change writes no expenses row, so onupdate would not fire.
             expense.updated_at = utcnow()
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return _load_expense(user=user, expense_id=expense.id)
 
 
 def delete_expense(*, user: User, expense_id: int) -> None:
     """Delete the expense (its tags stay); NotFound when it is missing or not `user`'s."""
-    expense = _load_expense(user=user, expense_id=expense_id, for_update=True)
-    db.session.delete(expense)
-    db.session.commit()
+    with transaction() as session:
+        session.delete(_load_expense(user=user, expense_id=expense_id, for_update=True))
 
 
 # --- listing ---------------------------------------------------------------------------------------
@@ -409,33 +314,6 @@ def _as_filters(filters: ExpenseFilters | Mapping | None) -> ExpenseFilters:
     return ExpenseFilters(**{key: value for key, value in filters.items() if value is not None})
 
 
-def clean_optional_date(errors: Errors, field: str, value) -> dt.date | None:
-    """Return the date, None when blank; record an error when it is not a date."""
-    if value is None or value == "":
-        return None
-    day = _parse_date(value)
-    if day is None:
-        add_error(errors, field, "Must be a date such as 2026-11-26.")
-    return day
-
-
-def _filter_amount(errors: Errors, field: str, value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    number = to_decimal(value)
-    if number is None:
-        add_error(errors, field, "Must be a number such as 12.50.")
-    elif number.copy_abs() > MAX_AMOUNT:  # copy_abs: abs() rounds, and overflows at 1e1000000
-        # Beyond the column's range PostgreSQL refuses the comparison ("value overflows numeric
-        # format", a 500) while SQLite answers, so the two databases would disagree.
-        add_error(errors, field, "Must be at most 99,999,999.99.")
-    elif number != number.quantize(CENT):
-        add_error(errors, field, "Must have at most 2 decimal places.")
-    else:
-        return number
-    return None
-
-
 def filter_conditions(*, user: User, filters: ExpenseFilters | Mapping | None) -> list:
     """WHERE clauses for `user`'s expenses narrowed by `filters`.
 
@@ -446,20 +324,22 @@ def filter_conditions(*, user: User, filters: ExpenseFilters | Mapping | None) -
     errors: Errors = {}
     conditions: list = [Expense.user_id == user.id]
 
-    date_from = clean_optional_date(errors, "date_from", filters.date_from)
-    date_to = clean_optional_date(errors, "date_to", filters.date_to)
-    min_amount = _filter_amount(errors, "min_amount", filters.min_amount)
-    max_amount = _filter_amount(errors, "max_amount", filters.max_amount)
-    category_ids = [_parse_id(value) for value in filters.category_ids]
-    if None in category_ids:
-        add_error(errors, "category_id", "Must be category ids.")
+    date_from = clean_date(errors, "date_from", filters.date_from, required=False, earliest=None)
+    date_to = clean_date(errors, "date_to", filters.date_to, required=False, earliest=None)
+    # Beyond the column's range PostgreSQL refuses the comparison ("value overflows numeric
+    # format", a 500) while SQLite answers, so the bounds are held to the amounts' own range.
+    min_amount = clean_money(errors, "min_amount", filters.min_amount, required=False, allow_negative=True)
+    max_amount = clean_money(errors, "max_amount", filters.max_amount, required=False, allow_negative=True)
+    category_ids = clean_ids(errors, "category_id", filters.category_ids, message="Must be category ids.")
     for method in filters.payment_methods:
-        if method not in PAYMENT_METHODS:
-            add_error(errors, "payment_method", "Must be one of: " + ", ".join(PAYMENT_METHODS) + ".")
+        if clean_payment_method(errors, "payment_method", method) is None:
             break
-    query = (filters.q or "").strip()
-    if len(query) > SEARCH_MAX_LENGTH:
-        add_error(errors, "q", f"Must be at most {SEARCH_MAX_LENGTH} characters.")
+    query = clean_text(errors, "q", filters.q, max_length=SEARCH_MAX_LENGTH)
+    tag_names = set()
+    for name in filters.tags:
+        tag = clean_text(errors, "tag", name, max_length=SEARCH_MAX_LENGTH)
+        if tag:
+            tag_names.add(normalize_tag(tag))
     raise_if(errors)
 
     if date_from is not None:
@@ -474,7 +354,6 @@ def filter_conditions(*, user: User, filters: ExpenseFilters | Mapping | None) -
         conditions.append(Expense.category_id.in_(category_ids))
     if filters.payment_methods:
         conditions.append(Expense.payment_method.in_(list(filters.payment_methods)))
-    tag_names = {normalize_tag(name) for name in filters.tags if isinstance(name, str)} - {""}
     if tag_names:
         tagged = (
             sa.select(expense_tags.c.expense_id)
@@ -521,10 +400,8 @@ def list_expenses(
     Raises ValidationFailed for a bad filter, sort, page (< 1) or per_page (not 1-100).
     """
     errors: Errors = {}
-    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-        add_error(errors, "page", "Must be 1 or more.")
-    if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
-        add_error(errors, "per_page", f"Must be between 1 and {MAX_PER_PAGE}.")
+    page = clean_int(errors, "page", page, low=1, high=MAX_PAGE)
+    per_page = clean_int(errors, "per_page", per_page, low=1, high=MAX_PER_PAGE)
     raise_if(errors)
     conditions = filter_conditions(user=user, filters=filters)
     order = sort_order(sort)

@@ -53,21 +53,26 @@ from expense_app.models import (
 )
 from expense_app.models.base import utcnow
 from expense_app.services.expenses import (
-    CENT,
     DEFAULT_PAYMENT_METHOD,
     DESCRIPTION_MAX_LENGTH,
     NOTES_MAX_LENGTH,
-    _parse_date,
-    _parse_id,
     clean_amount,
     clean_category_id,
-    clean_date,
-    clean_optional_date,
     clean_payment_method,
-    is_storable_id,
 )
-from expense_app.services.rules import Errors, add_error, clean_currency, clean_text, raise_if
+from expense_app.services.expenses import clean_expense_date as clean_date
+from expense_app.services.rules import CENT, Errors, add_error, clean_currency, clean_text, is_storable_id, raise_if
+from expense_app.services.rules import parse_date as _parse_date
+from expense_app.services.rules import parse_id as _parse_id
 from expense_app.services.tags import clean_tag_names, resolve_tags
+
+
+# Temporary bridge until the recurring service moves onto services.rules (issue 11).
+def clean_optional_date(errors, field, value):
+    from expense_app.services.rules import clean_date as _clean_date
+
+    return _clean_date(errors, field, value, required=False, earliest=None)
+
 
 MAX_INTERVAL_COUNT = 1000
 MAX_OCCURRENCES = 10_000

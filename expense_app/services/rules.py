@@ -132,7 +132,7 @@ def clean_int(errors: Errors, field: str, value, *, low: int, high: int, require
         return None
     number = parse_int(value)
     if number is None or not low <= number <= high:
-        add_error(errors, field, f"Must be a whole number between {low} and {high}.")
+        add_error(errors, field, f"Must be between {low} and {high}.")
         return None
     return number
 

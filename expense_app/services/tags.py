@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from expense_app.extensions import db
 from expense_app.models import Tag, User, expense_tags
-from expense_app.services.rules import Errors, add_error
+from expense_app.services.rules import Errors, add_error, has_control_characters
 
 MAX_TAGS = 20
 TAG_MAX_LENGTH = 50
@@ -54,6 +54,9 @@ def clean_tag_names(errors: Errors, field: str, names: Iterable[str] | None) -> 
         tag = normalize_tag(name)
         if not 1 <= len(tag) <= TAG_MAX_LENGTH:
             add_error(errors, field, f"Each tag must be 1 to {TAG_MAX_LENGTH} characters.")
+            return []
+        if has_control_characters(tag):
+            add_error(errors, field, "Tags must not contain control characters.")
             return []
         if tag not in cleaned:
             cleaned.append(tag)

@@ -14,7 +14,7 @@ starts a transaction only at the first INSERT/UPDATE/DELETE, so two requests tha
 row before either writes both went on to write from a stale read (12 concurrent PATCHes of one
 expense gave 9 `StaleDataError`s). `install_sqlite_transactions` takes the transaction handling
 over: a unit of work begins with `BEGIN IMMEDIATE`, which waits (up to the busy timeout) for the
-other writer to finish instead of failing; plain reads begin with a deferred `BEGIN`.
+other writer to finish instead of failing; plain reads stay in autocommit, as before.
 """
 
 from __future__ import annotations
@@ -82,8 +82,9 @@ def rollback_quietly(session: Session) -> None:
 
 
 def _begin_immediately(session: Session) -> None:
-    # On SQLite a read-only transaction already open (the request looked the user up) would begin
-    # deferred; end it so the unit of work's own transaction begins with BEGIN IMMEDIATE.
+    # On SQLite the session may already be "in a transaction" for its reads (the request looked
+    # the user up), which holds nothing at the database (autocommit); end it, so that the unit of
+    # work's own transaction begins now, with BEGIN IMMEDIATE, before its first read.
     if session.get_bind().dialect.name != "sqlite":
         return
     if session.in_transaction() and not (session.new or session.dirty or session.deleted):
@@ -98,8 +99,12 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
 
 
 def _sqlite_begin(connection) -> None:
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+    # Only a unit of work opens a database transaction; a plain read runs in the driver's autocommit
+    # mode, as it did under pysqlite's own handling, so it always sees the latest commit (a long
+    # read transaction would pin a stale snapshot). Emitted on the driver's connection: it is
+    # transaction control, not a statement of the use case.
+    if connection.dialect.name == "sqlite" and _write_intent.get():
+        connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
 def install_sqlite_transactions() -> None:

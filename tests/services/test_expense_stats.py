@@ -15,6 +15,7 @@ from expense_app.extensions import db
 from expense_app.models import Expense, ExpenseStats, User
 from expense_app.seeding import seed_bench
 from expense_app.services import accounts, expenses, recurring
+from expense_app.services.unit_of_work import transaction
 from tests.services.conftest import category_id_of
 
 DAY = dt.date(2026, 1, 15)
@@ -98,9 +99,10 @@ def test_bulk_sql_statements_are_counted(ctx, user, food):
 
 def test_a_failed_transaction_leaves_the_stats_untouched(ctx, user, add_expense, food):
     add_expense(amount="7.00")
-    db.session.add(Expense(user_id=user.id, category_id=food, currency="USD", date=DAY, amount=Decimal("3.00")))
-    db.session.flush()
-    db.session.rollback()
+    with pytest.raises(RuntimeError), transaction() as session:
+        session.add(Expense(user_id=user.id, category_id=food, currency="USD", date=DAY, amount=Decimal("3.00")))
+        session.flush()  # the trigger has run: only the unit of work's rollback can undo it
+        raise RuntimeError("the use case failed after writing")
     assert stored(user.id) == counted(user.id) == (1, 700)
 
 

@@ -10,7 +10,8 @@ from expense_app.errors import NotFound, ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import PAYMENT_METHODS, Expense, Tag
 from expense_app.services import expenses, tags
-from expense_app.services.expenses import ExpenseFilters, latest_date
+from expense_app.services.expenses import ExpenseFilters
+from expense_app.services.rules import latest_expense_date as latest_date
 from tests.services.conftest import category_id_of, count_statements
 
 
@@ -186,7 +187,10 @@ def test_failed_create_stores_nothing_not_even_tags(ctx, user):
     assert stored_counts() == (0, 0)
 
 
+@pytest.mark.postgres
 def test_tag_created_concurrently_is_reused(ctx, user, food):
+    # PostgreSQL only: on SQLite a unit of work holds the write lock from its first statement
+    # (BEGIN IMMEDIATE), so no other writer can commit between our lookup and our insert.
     """Another transaction commits the same new tag between our lookup and our insert."""
     raced = []
 
