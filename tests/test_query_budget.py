@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from expense_app.extensions import db
-from expense_app.seeding import BENCH_PASSWORD, HEAVY_EMAIL, seed_bench
+from bench.seeding import BENCH_PASSWORD, HEAVY_EMAIL, seed_bench
 from tests.conftest import bearer
 
 # Enough rows that every measured page has items (an empty page skips the page and tag queries).

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from expense_app.extensions import db
 from expense_app.models import Expense, ExpenseStats, User
-from expense_app.seeding import seed_bench
+from bench.seeding import seed_bench
 from expense_app.services import accounts, expenses, recurring
 from tests.services.conftest import category_id_of
 
