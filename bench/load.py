@@ -23,6 +23,7 @@ WRK_DIR = Path(__file__).resolve().parent / "wrk"
 
 
 def auth_env(scenario: Scenario, credentials: dict) -> tuple[str, dict]:
+    """The wrk script for `scenario`'s authentication and the environment it reads the secret from."""
     if scenario.auth == "none":
         return "plain.lua", {}
     if scenario.auth == "session":
@@ -31,6 +32,7 @@ def auth_env(scenario: Scenario, credentials: dict) -> tuple[str, dict]:
 
 
 def run_wrk(args, scenario: Scenario, credentials: dict, duration: int) -> dict:
+    """Run wrk on `scenario` for `duration` seconds; return report.lua's figures (RuntimeError without them)."""
     script, extra = auth_env(scenario, credentials)
     env = {
         **os.environ,
@@ -59,6 +61,7 @@ def run_wrk(args, scenario: Scenario, credentials: dict, duration: int) -> dict:
 
 
 def run_ab(port: int, path: str, headers: dict, *, requests: int, concurrency: int) -> dict:
+    """Run `ab -k -n requests -c concurrency` on `path`; return its counts, rate and percentiles."""
     command = ["ab", "-q", "-k", "-n", str(requests), "-c", str(concurrency), "-H", "X-Forwarded-Proto: https"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]

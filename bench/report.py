@@ -188,7 +188,7 @@ def render_markdown(report: dict) -> str:
         "",
         f"Machine: {machine_info['cpu_cores']} cores ({machine_info['cpu_model']}), {machine_info['memory_gb']} GB RAM, "
         f"PostgreSQL {machine_info['postgresql']} (shared_buffers {machine_info['postgresql_shared_buffers']}), "
-        f"Python {machine_info['python']}, {machine_info.get('wrk')}.",
+        f"Python {machine_info['python']}, {machine_info.get('wrk') or 'wrk not installed'}.",
         f"Load average at start {machine_info['load_average_start']}, at end {machine_info.get('load_average_end')} "
         "(the machine is shared: compare ratios within this run, not absolute figures across runs).",
         f"gunicorn: {settings_info['workers']} sync workers, ENV=production. wrk: {settings_info['wrk_threads']} threads, "
