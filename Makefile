@@ -51,8 +51,9 @@ format: install
 	$(BIN)/ruff format .
 
 # Load and data-scale benchmarks against PostgreSQL on loopback (bench/README.md); needs wrk and ab.
+# Run as a module from the repo root, so bench/ imports the app without any sys.path edit.
 bench: install
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache .coverage htmlcov

@@ -1,12 +1,12 @@
 """In-process timings and a cProfile of single requests against the bench database.
 
-    .venv/bin/python bench/profile_requests.py                 # median ms per scenario
-    .venv/bin/python bench/profile_requests.py --profile list  # plus the top functions of one
+    .venv/bin/python -m bench.profile_requests                 # median ms per scenario (from the repo root)
+    .venv/bin/python -m bench.profile_requests --profile list  # plus the top functions of one
 
 Builds the app as production does (ENV=production) against `expense_bench`, logs the heavy user
 in, and times each request through the test client, so the figures contain the framework and
 the database but no HTTP server. Useful between `make bench` runs; the load figures come from
-bench/run.py.
+`python -m bench.run`.
 """
 
 from __future__ import annotations
@@ -17,13 +17,12 @@ import os
 import pstats
 import secrets
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.database import DEFAULT_DATABASE_URL
+from bench.seeding import BENCH_PASSWORD, HEAVY_EMAIL
+from expense_app import create_app
 
-HEAVY = ("bench-heavy@bench.local", "bench-password-2026")
 SCENARIOS = {
     "health": "/health",
     "me": "/api/v1/users/me",
@@ -45,14 +44,11 @@ def build_client(database_url: str):
             "LOG_LEVEL": "WARNING",
         }
     )
-    from expense_app import create_app
-
     app = create_app()
     client = app.test_client()
     client.environ_base["wsgi.url_scheme"] = "https"
-    email, password = HEAVY
     response = client.post(
-        "/api/v1/auth/login", json={"email": email, "password": password}, base_url="https://localhost"
+        "/api/v1/auth/login", json={"email": HEAVY_EMAIL, "password": BENCH_PASSWORD}, base_url="https://localhost"
     )
     token = response.json["access_token"]
     return client, {"Authorization": f"Bearer {token}"}
@@ -69,8 +65,8 @@ def timed(client, headers: dict, path: str, repeat: int) -> list[float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default="postgresql://root@127.0.0.1:5432/expense_bench")
+    parser = argparse.ArgumentParser(prog="python -m bench.profile_requests", description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--profile", choices=sorted(SCENARIOS), help="cProfile this scenario")
     args = parser.parse_args()

@@ -1,11 +1,15 @@
-"""`flask` commands for operators: create-user, purge-tokens, recurring post, seed-bench."""
+"""`flask` commands for operators: create-user, purge-tokens, recurring post, and seed-bench in a checkout.
+
+`seed-bench` is bench code (`bench/seeding.py`, outside the package): it is registered only when
+the `bench` package can be imported, i.e. when the app runs from a checkout of the repository.
+The Docker image and a pip-installed app have no bench/ and simply lack the command.
+"""
 
 import click
 from flask import Flask
 
 from expense_app.errors import ServiceError
 from expense_app.recurring_cli import recurring_cli
-from expense_app.seeding import seed_bench_command
 from expense_app.services import accounts, tokens
 
 
@@ -30,5 +34,21 @@ def purge_tokens() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for command in (create_user, purge_tokens, seed_bench_command, recurring_cli):
+    for command in (create_user, purge_tokens, recurring_cli):
         app.cli.add_command(command)
+    register_bench_cli(app)
+
+
+def register_bench_cli(app: Flask) -> None:
+    """Add `flask seed-bench` when the bench package is importable; do nothing when it is absent.
+
+    Only a missing `bench` is tolerated: an ImportError from inside bench (a name it needs from
+    the app has moved) is raised, so a broken bench fails loudly instead of losing its command.
+    """
+    try:
+        from bench.seeding import seed_bench_command
+    except ModuleNotFoundError as error:
+        if error.name not in ("bench", "bench.seeding"):
+            raise
+        return
+    app.cli.add_command(seed_bench_command)

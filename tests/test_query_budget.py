@@ -15,8 +15,8 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
+from bench.seeding import BENCH_PASSWORD, HEAVY_EMAIL, seed_bench
 from expense_app.extensions import db
-from expense_app.seeding import BENCH_PASSWORD, HEAVY_EMAIL, seed_bench
 from tests.conftest import bearer
 
 # Enough rows that every measured page has items (an empty page skips the page and tag queries).

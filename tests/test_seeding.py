@@ -1,17 +1,35 @@
-"""`flask seed-bench`: realistic, idempotent benchmark data (COPY on PostgreSQL, executemany on SQLite).
+"""`flask seed-bench` (bench/seeding.py): realistic, idempotent benchmark data (COPY on PostgreSQL,
+executemany on SQLite), registered as a command only where the bench package exists.
 
 Small numbers, so the suite stays quick; the same tests run on both databases.
 """
 
 import datetime as dt
+import os
+import subprocess
+import sys
+import types
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
+from bench.seeding import BENCH_PASSWORD, HEAVY_EMAIL, HISTORY_DAYS, TAGS, seed_bench
 from expense_app.extensions import db
-from expense_app.models import DEFAULT_CATEGORIES, PAYMENT_METHODS, Category, Expense, Tag, User, expense_tags
-from expense_app.seeding import BENCH_PASSWORD, HEAVY_EMAIL, HISTORY_DAYS, TAGS, seed_bench
-from expense_app.services import accounts
+from expense_app.models import (
+    DEFAULT_CATEGORIES,
+    PAYMENT_METHODS,
+    Category,
+    Expense,
+    ExpenseStats,
+    Tag,
+    User,
+    expense_tags,
+)
+from expense_app.services import accounts, expenses
+
+ROOT = Path(__file__).resolve().parent.parent
 
 TODAY = dt.date(2026, 11, 26)
 
@@ -100,3 +118,75 @@ def test_the_command_shows_what_it_did(app):
     assert second.exit_code == 0
     assert "1 already complete" in second.output
     assert "Nothing to insert" in second.output
+
+
+def test_the_expense_stats_stay_exact_through_a_bulk_load_and_a_top_up(ctx):
+    # The COPY path (PostgreSQL) and executemany (SQLite) both go through the expense_stats triggers.
+    seed_bench(users=2, per_user=20, heavy=60, today=TODAY)
+    seed_bench(users=2, per_user=35, heavy=60, today=TODAY)
+
+    rows = db.session.execute(
+        sa.select(Expense.user_id, sa.func.count(Expense.id), expenses.sum_amount_cents()).group_by(Expense.user_id)
+    )
+    counted = {user_id: (count, int(cents)) for user_id, count, cents in rows}
+    stored = {row.user_id: (row.expense_count, row.total_cents) for row in db.session.scalars(sa.select(ExpenseStats))}
+    assert stored == counted
+    assert sorted(count for count, _ in stored.values()) == [35, 35, 60]
+
+
+def test_bench_users_are_registered_by_the_accounts_service(ctx, monkeypatch):
+    registered = []
+    register_user = accounts.register_user
+
+    def spy(**fields):
+        registered.append(fields["email"])
+        return register_user(**fields)
+
+    monkeypatch.setattr(accounts, "register_user", spy)
+    seed_bench(users=1, per_user=1, heavy=1, today=TODAY)
+    seed_bench(users=1, per_user=1, heavy=1, today=TODAY)
+
+    assert registered == ["bench-000@bench.local", HEAVY_EMAIL]  # once each: the re-run finds them
+
+
+def test_the_command_is_missing_when_the_bench_package_is_not_there(app_factory, monkeypatch):
+    assert "seed-bench" in app_factory().cli.commands
+
+    # As in the Docker image or a pip-installed app: `bench` cannot be imported.
+    monkeypatch.setitem(sys.modules, "bench.seeding", None)
+    assert "seed-bench" not in app_factory().cli.commands
+
+
+def test_a_broken_bench_package_is_an_error_not_a_missing_command(app_factory, monkeypatch):
+    # bench is there but cannot import what it needs: that must be loud, not a silently absent command.
+    monkeypatch.setitem(sys.modules, "bench.seeding", types.ModuleType("bench.seeding"))
+    with pytest.raises(ImportError, match="seed_bench_command"):
+        app_factory()
+
+
+def test_no_module_of_the_app_imports_bench():
+    # Import every module of the package in a fresh interpreter: none may pull bench in (only the
+    # guarded registration in create_app does).
+    code = (
+        "import importlib, pkgutil, sys, expense_app\n"
+        "for module in pkgutil.walk_packages(expense_app.__path__, 'expense_app.'):\n"
+        "    importlib.import_module(module.name)\n"
+        "print(len(sys.modules), sorted(name for name in sys.modules if name.split('.')[0] == 'bench'))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+
+    assert result.returncode == 0, result.stderr
+    modules, bench_modules = result.stdout.split(" ", 1)
+    assert int(modules) > 100  # the package really was imported
+    assert bench_modules.strip() == "[]"
+
+
+def test_it_runs_as_a_module(ctx, database_url):
+    env = {**os.environ, "ENV": "testing", "TEST_DATABASE_URL": database_url}
+    command = [sys.executable, "-m", "bench.seeding", "--users", "1", "--per-user", "4", "--heavy", "0"]
+
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Inserted 4 expenses" in result.stdout
+    assert _counts_by_email() == {"bench-000@bench.local": 4}

@@ -1,6 +1,6 @@
 -- Shared by bearer.lua and session.lua: the request, status counting and the JSON report.
 --
--- Environment (set by bench/run.py):
+-- Environment (set by bench/load.py):
 --   BENCH_METHOD  GET (default) or POST
 --   BENCH_BODY    request body (POST), sent as application/json
 -- Every request says it arrived over HTTPS (X-Forwarded-Proto: https), as the TLS-terminating

@@ -11,9 +11,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from bench.seeding import seed_bench
 from expense_app.extensions import db
 from expense_app.models import Expense, ExpenseStats, User
-from expense_app.seeding import seed_bench
 from expense_app.services import accounts, expenses, recurring
 from expense_app.services.unit_of_work import transaction
 from tests.services.conftest import category_id_of

@@ -1,20 +1,30 @@
 """Benchmark data at scale: `flask seed-bench` fills the database with realistic expenses, fast.
 
+Bench code, not part of the app: `expense_app.cli` registers the command only when this package
+is importable (a checkout, not the Docker image or a pip-installed app). Without the flask CLI:
+
+    python -m bench.seeding --users 100 --per-user 10000 --heavy 100000   # from the repo root
+
 Who is created (fixed emails, so a re-run finds them instead of adding more):
 - `bench-000@bench.local` .. `bench-NNN@bench.local`: ordinary users with `--per-user` expenses each;
 - `bench-heavy@bench.local`: one heavy user with `--heavy` expenses.
-Every bench user has the password `BENCH_PASSWORD` (documented in bench/README.md), the starter
-categories of a new account, and a handful of tags.
+Every bench user has the password `BENCH_PASSWORD` (documented in bench/README.md) and a handful
+of tags. Accounts are made by the accounts service (`accounts.register_user`), so they get exactly
+the starter categories and password hash of a real sign-up; each registration hashes the password
+(argon2, slow on purpose: about 0.3 s each with the production parameters), a one-time cost of the
+first run.
 
 The data looks like a person's spending: descriptions that fit their category (groceries in Food,
 fuel in Transport...), amounts with cents drawn from a per-category range, dates spread over the
 last three years, mostly cards, about a third of the expenses tagged. It is deterministic: the
 random generator is seeded per user, so two runs produce the same rows.
 
-Speed: on PostgreSQL the rows are streamed with COPY (psycopg2 `copy_expert` on the engine's raw
+Speed: only the expenses and their tag links are bulk-loaded. On PostgreSQL the rows are streamed with COPY (psycopg2 `copy_expert` on the engine's raw
 connection), in chunks of `CHUNK_SIZE`, each chunk its own transaction. Ids are reserved from the
 tables' sequences first, so the tag links can be written in the same pass without reading the
 expenses back. Other databases (SQLite, for tests) get an `executemany` insert of the same rows.
+The `expense_stats` triggers (expense_app/models/stats.py) stay on during the load and count every
+row, COPY included, so the per-user totals are exact when the seed ends.
 
 Idempotence: a user whose expense count already reaches its target is skipped; one with fewer
 (an interrupted run, or a larger target) is topped up with the missing rows only.
@@ -32,12 +42,16 @@ from dataclasses import dataclass
 
 import click
 import sqlalchemy as sa
-from flask.cli import with_appcontext
+from dotenv import load_dotenv
+from flask.cli import ScriptInfo, with_appcontext
 
+from expense_app import create_app
 from expense_app.extensions import db
-from expense_app.models import DEFAULT_CATEGORIES, PAYMENT_METHODS, Category, Expense, Tag, User, expense_tags
+from expense_app.models import PAYMENT_METHODS, Category, Expense, Tag, User, expense_tags
 from expense_app.models.base import utcnow
-from expense_app.passwords import hash_password
+from expense_app.services import accounts
+from expense_app.services.tags import resolve_tags
+from expense_app.services.unit_of_work import transaction
 
 BENCH_DOMAIN = "bench.local"
 HEAVY_EMAIL = f"bench-heavy@{BENCH_DOMAIN}"
@@ -191,72 +205,31 @@ class _CpuMeter:
         return total
 
 
-# --- accounts, categories and tags -----------------------------------------------------------------
+# --- accounts (through the service) and tags -------------------------------------------------------
 
 
 def _ensure_users(plan: list[BenchUser]) -> tuple[dict[str, int], int]:
-    """Return {email: id} for the plan's users, creating the missing ones with starter categories and tags."""
+    """Return {email: id} for the plan's users and how many were created.
+
+    Both steps are the app's own services, so a re-run finds everything and adds nothing: the
+    missing users are registered (`accounts.register_user` gives each the starter categories in
+    the same transaction), then every user gets the bench tags it lacks (`tags.resolve_tags`, all
+    in one unit of work).
+    """
     emails = [entry.email for entry in plan]
-    ids = dict(db.session.execute(sa.select(User.email, User.id).where(User.email.in_(emails))).all())
-    missing = [email for email in emails if email not in ids]
-    if missing:
-        # One hash for every bench account: argon2 is slow on purpose, and they share the password.
-        password_hash = hash_password(BENCH_PASSWORD)
-        now = utcnow()
-        rows = [
-            {
-                "email": email,
-                "password_hash": password_hash,
-                "full_name": "Bench Heavy" if email == HEAVY_EMAIL else f"Bench {email[6:9]}",
-                "currency": CURRENCY,
-                "is_active": True,
-                "session_version": 1,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for email in missing
-        ]
-        db.session.execute(sa.insert(User), rows)
-        ids = dict(db.session.execute(sa.select(User.email, User.id).where(User.email.in_(emails))).all())
-    user_ids = [ids[email] for email in emails]
-    _ensure_categories(user_ids)
-    _ensure_tags(user_ids)
-    db.session.commit()
-    return ids, len(missing)
-
-
-def _ensure_categories(user_ids: list[int]) -> None:
-    # The same starter set `accounts.register_user` gives a new account, in one bulk insert.
-    have = set(db.session.execute(sa.select(Category.user_id).where(Category.user_id.in_(user_ids))).scalars())
-    now = utcnow()
-    rows = [
-        {
-            "user_id": user_id,
-            "name": name,
-            "name_key": name.casefold(),
-            "color": color,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for user_id in user_ids
-        if user_id not in have
-        for name, color in DEFAULT_CATEGORIES
-    ]
-    if rows:
-        db.session.execute(sa.insert(Category), rows)
-
-
-def _ensure_tags(user_ids: list[int]) -> None:
-    have = set(db.session.execute(sa.select(Tag.user_id, Tag.name).where(Tag.user_id.in_(user_ids))).all())
-    now = utcnow()
-    rows = [
-        {"user_id": user_id, "name": name, "created_at": now, "updated_at": now}
-        for user_id in user_ids
-        for name in TAGS
-        if (user_id, name) not in have
-    ]
-    if rows:
-        db.session.execute(sa.insert(Tag), rows)
+    users = {user.email: user for user in db.session.scalars(sa.select(User).where(User.email.in_(emails)))}
+    missing = [email for email in emails if email not in users]
+    for email in missing:
+        users[email] = accounts.register_user(
+            email=email,
+            password=BENCH_PASSWORD,
+            full_name="Bench Heavy" if email == HEAVY_EMAIL else f"Bench {email[6:9]}",
+            currency=CURRENCY,
+        )
+    with transaction():
+        for email in emails:
+            resolve_tags(user=users[email], names=list(TAGS))
+    return {email: users[email].id for email in emails}, len(missing)
 
 
 # --- rows ------------------------------------------------------------------------------------------
@@ -570,3 +543,16 @@ def seed_bench_command(users: int, per_user: int, heavy: int, seed: int) -> None
             )
     else:
         click.echo(f"Nothing to insert ({report.total_seconds:.1f} s).")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m bench.seeding [options]`: `flask seed-bench` on the app configured by the environment.
+
+    Reads a local .env as `wsgi.py` does; the options and output are the command's.
+    """
+    load_dotenv()
+    seed_bench_command.main(args=argv, prog_name="python -m bench.seeding", obj=ScriptInfo(create_app=create_app))
+
+
+if __name__ == "__main__":
+    main()

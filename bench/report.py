@@ -1,0 +1,290 @@
+"""The run's output: progress lines, the machine it ran on, the targets checked against the
+measured figures, and the results written as bench/results/<date>.json and .md.
+"""
+
+# ruff: noqa: S607 (reads the version of a fixed local tool: wrk)
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import psycopg2
+
+from bench.scenarios import Scenario
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+# Targets of issue 7, checked against the measured figures in the report.
+LIST_VS_HEALTH_MIN = 0.40
+API_VS_HEALTH_MIN = 0.20
+TAIL_RATIO_MAX = 10.0
+RSS_MAX_MB = 150.0
+RSS_GROWTH_MAX = 0.10
+PAGE_BYTES_MAX = 400 * 1024
+PAGE_REQUESTS_MAX = 15
+
+
+def log(message: str) -> None:
+    """Print one progress line, with the time, at once (the run takes minutes)."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def errors_of(result: dict) -> int:
+    """The failed requests of one wrk result: socket errors, timeouts and statuses outside 2xx."""
+    errors = result["errors"]
+    return errors["connect"] + errors["read"] + errors["write"] + errors["timeout"] + errors["non_2xx"]
+
+
+def machine(args, database_url: str) -> dict:
+    """What the figures were measured on: CPU, memory, OS, Python, PostgreSQL, workers, wrk, load."""
+    model = ""
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as cpuinfo:
+        match = re.search(r"model name\s*:\s*(.+)", cpuinfo.read())
+        model = match.group(1).strip() if match else ""
+    memory_kb = 0
+    with contextlib.suppress(OSError), open("/proc/meminfo") as meminfo:
+        match = re.search(r"MemTotal:\s*(\d+)", meminfo.read())
+        memory_kb = int(match.group(1)) if match else 0
+    connection = psycopg2.connect(database_url.replace("postgresql+psycopg2://", "postgresql://"))
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            pg_version = cursor.fetchone()[0]
+            cursor.execute("SHOW shared_buffers")
+            shared_buffers = cursor.fetchone()[0]
+    finally:
+        connection.close()
+    wrk = None
+    if shutil.which("wrk"):
+        version = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
+        wrk = (version.stdout or version.stderr).splitlines()[0]
+    return {
+        "cpu_cores": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "postgresql": pg_version,
+        "postgresql_shared_buffers": shared_buffers,
+        "gunicorn_workers": args.workers,
+        "wrk": wrk,
+        "load_average_start": [round(value, 2) for value in os.getloadavg()],
+    }
+
+
+def settings(args) -> dict:
+    return {
+        "workers": args.workers,
+        "wrk_threads": args.threads,
+        "connections": args.connections,
+        "duration_s": args.duration,
+        "warmup_s": args.warmup,
+        "data": {"users": args.users, "per_user": args.per_user, "heavy": args.heavy},
+        "ratelimit": f"enabled, {args.ratelimit_storage}, default 100000000/minute (cannot throttle)",
+    }
+
+
+def scenario_report(scenario: Scenario) -> dict:
+    return {
+        "name": scenario.name,
+        "title": scenario.title,
+        "kind": scenario.kind,
+        "method": scenario.method,
+        "path": scenario.path,
+        "auth": scenario.auth,
+        **scenario.results,
+    }
+
+
+def targets(report: dict) -> list[dict]:
+    checks: list[dict] = []
+    rows = {row["name"]: row for row in report.get("scenarios", [])}
+    health = rows.get("health", {}).get("wrk", {}).get("requests_per_s")
+
+    def add(target: str, measured: str, met: bool | None) -> None:
+        checks.append({"target": target, "measured": measured, "met": met})
+
+    if health:
+        for row in rows.values():
+            if row["kind"] != "api":
+                continue
+            if not row.get("available"):
+                add(f"{row['title']}: ≥ 20 % of /health req/s", "not available", None)
+                continue
+            ratio = row["wrk"]["requests_per_s"] / health
+            minimum = LIST_VS_HEALTH_MIN if row["name"] == "list_page1" else API_VS_HEALTH_MIN
+            add(
+                f"{row['title']}: ≥ {minimum:.0%} of /health req/s",
+                f"{ratio:.0%} ({row['wrk']['requests_per_s']:.0f} / {health:.0f})",
+                ratio >= minimum,
+            )
+    for row in rows.values():
+        if not row.get("available"):
+            continue
+        latency = row["wrk"]["latency_ms"]
+        tail = latency["p99"] / latency["p50"] if latency["p50"] else float("inf")
+        add(f"{row['title']}: p99 < 10 x p50", f"{tail:.1f}x", tail < TAIL_RATIO_MAX)
+        add(f"{row['title']}: zero errors", str(errors_of(row["wrk"])), errors_of(row["wrk"]) == 0)
+    if "ab" in report:
+        ab = report["ab"]
+        failures = ab["failed_requests"] + ab["non_2xx"]
+        add(
+            "ab -n 1000 -c 10 expense list: zero errors",
+            f"{failures} failed of {ab['complete_requests']}",
+            failures == 0,
+        )
+    plans = report.get("plans", {})
+    if plans:
+        seq = {
+            name: entry.get("seq_scans_on_expenses", 0) for name, entry in plans.items() if entry.get("available", True)
+        }
+        bad = [name for name, count in seq.items() if count]
+        add("No sequential scan of expenses (EXPLAIN)", "none" if not bad else "in " + ", ".join(bad), not bad)
+        counts = ", ".join(
+            f"{name} {entry['queries']}" for name, entry in plans.items() if entry.get("available", True)
+        )
+        add("Bounded queries per request (counted; test_query_budget.py)", counts, None)
+    memory = report.get("memory")
+    if memory and len(memory["after"]) == 2:
+        first, second = (memory["after"][key] for key in sorted(memory["after"], key=int))
+        peak = max(item["rss_mb"] for item in second)
+        growth = max(
+            (b["rss_mb"] - a["rss_mb"]) / a["rss_mb"]
+            for a, b in zip(first, second, strict=False)
+            if a["pid"] == b["pid"]
+        )
+        add("Each worker < 150 MB RSS after 10,000 requests", f"max {peak:.1f} MB", peak < RSS_MAX_MB)
+        add("RSS growth 5,000 → 10,000 requests < 10 %", f"max {growth:+.1%}", growth < RSS_GROWTH_MAX)
+    page = report.get("page_weight")
+    if page and page.get("available"):
+        add(
+            "Dashboard first load < 400 KB",
+            f"{page['transferred_bytes'] / 1024:.0f} KB",
+            page["transferred_bytes"] < PAGE_BYTES_MAX,
+        )
+        add("Dashboard first load < 15 requests", str(page["requests"]), page["requests"] < PAGE_REQUESTS_MAX)
+        add("Static assets compressed", "yes" if page["static_compressed"] else "no", page["static_compressed"])
+        add(
+            "Static assets cached (long max-age)",
+            "yes" if page["static_long_cache"] else "no",
+            page["static_long_cache"],
+        )
+    return checks
+
+
+def render_markdown(report: dict) -> str:
+    machine_info = report["machine"]
+    settings_info = report["settings"]
+    lines = [
+        f"# Benchmark {report['started_at']}",
+        "",
+        f"Machine: {machine_info['cpu_cores']} cores ({machine_info['cpu_model']}), {machine_info['memory_gb']} GB RAM, "
+        f"PostgreSQL {machine_info['postgresql']} (shared_buffers {machine_info['postgresql_shared_buffers']}), "
+        f"Python {machine_info['python']}, {machine_info.get('wrk') or 'wrk not installed'}.",
+        f"Load average at start {machine_info['load_average_start']}, at end {machine_info.get('load_average_end')} "
+        "(the machine is shared: compare ratios within this run, not absolute figures across runs).",
+        f"gunicorn: {settings_info['workers']} sync workers, ENV=production. wrk: {settings_info['wrk_threads']} threads, "
+        f"{settings_info['connections']} connections, {settings_info['duration_s']} s per scenario after "
+        f"{settings_info['warmup_s']} s of warm-up. Rate limit: {settings_info['ratelimit']}.",
+        f"Data: {settings_info['data']['users']} users x {settings_info['data']['per_user']} expenses + "
+        f"the heavy user's {settings_info['data']['heavy']}.",
+        "",
+    ]
+    if report.get("seed"):
+        lines += ["Seed: " + " ".join(report["seed"]), ""]
+    if report.get("scenarios"):
+        health = next((r for r in report["scenarios"] if r["name"] == "health" and r.get("available")), None)
+        base = health["wrk"]["requests_per_s"] if health else None
+        lines += [
+            "| Scenario | req/s | vs /health | p50 ms | p95 ms | p99 ms | p99/p50 | errors | queries |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        plans = report.get("plans", {})
+        for row in report["scenarios"]:
+            queries = plans.get(row["name"], {}).get("queries", "-" if row["name"] != "health" else 0)
+            if not row.get("available"):
+                lines.append(f"| {row['title']} | not available | | | | | | | {queries} |")
+                continue
+            result = row["wrk"]
+            latency = result["latency_ms"]
+            ratio = f"{result['requests_per_s'] / base:.0%}" if base else ""
+            tail = latency["p99"] / latency["p50"] if latency["p50"] else 0
+            lines.append(
+                f"| {row['title']} | {result['requests_per_s']:.1f} | {ratio} | {latency['p50']:.1f} | "
+                f"{latency['p95']:.1f} | {latency['p99']:.1f} | {tail:.1f} | {errors_of(result)} | {queries} |"
+            )
+        lines.append("")
+    if "ab" in report:
+        ab = report["ab"]
+        lines += [
+            f"ab -n 1000 -c 10 (expense list, heavy user): {ab['requests_per_s']:.1f} req/s, "
+            f"mean {ab['mean_ms']:.1f} ms, p50 {ab['latency_ms'].get('p50')} ms, p95 {ab['latency_ms'].get('p95')} ms, "
+            f"p99 {ab['latency_ms'].get('p99')} ms, {ab['failed_requests']} failed, {ab['non_2xx']} non-2xx "
+            f"of {ab['complete_requests']}.",
+            "",
+        ]
+    if report.get("memory"):
+        memory = report["memory"]
+        lines.append("Worker memory (VmRSS, fresh gunicorn, mix: " + ", ".join(memory["mix"]) + "):")
+        for served, readings in sorted(memory["after"].items(), key=lambda item: int(item[0])):
+            values = ", ".join(f"pid {r['pid']} {r['rss_mb']} MB" for r in readings)
+            lines.append(f"- after {served} requests: {values}")
+        lines.append("")
+    page = report.get("page_weight")
+    if page:
+        if page.get("available"):
+            lines.append(
+                f"Dashboard first load: {page['transferred_bytes'] / 1024:.0f} KB transferred in {page['requests']} requests "
+                f"(static compressed: {page['static_compressed']}, long cache: {page['static_long_cache']})."
+            )
+            for entry in page["entries"]:
+                lines.append(
+                    f"- {entry['url']}: {entry['status']}, {entry['transferred_bytes'] / 1024:.1f} KB, "
+                    f"encoding {entry['content_encoding'] or 'none'}, cache-control {entry['cache_control'] or 'none'}"
+                )
+        else:
+            lines.append(f"Dashboard page weight: not available ({page.get('reason')}).")
+        lines.append("")
+    if report.get("plans"):
+        lines.append("Query plans (EXPLAIN ANALYZE, BUFFERS; full text in the JSON):")
+        for name, entry in report["plans"].items():
+            if not entry.get("available", True):
+                lines.append(f"- {name}: not available")
+                continue
+            lines.append(
+                f"- {name}: {entry['queries']} queries, seq scans on expenses: {entry['seq_scans_on_expenses']}"
+            )
+            for statement in entry["statements"]:
+                if statement.get("plan") is None:
+                    continue
+                ms = statement.get("execution_ms")
+                timing = f"{ms:.2f} ms" if ms is not None else "not analyzed (write)"
+                lines.append(f"  - {timing}: {', '.join(statement['nodes'])}")
+        lines.append("")
+    lines += ["## Targets", "", "| Target | Measured | Met |", "|---|---|---|"]
+    for check in report.get("targets", []):
+        met = {True: "yes", False: "**no**", None: "n/a"}[check["met"]]
+        lines.append(f"| {check['target']} | {check['measured']} | {met} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_results(report: dict, results_dir: Path, stamp: str) -> Path:
+    """Check the targets, write `<stamp>.json` and `<stamp>.md` into `results_dir`, print the
+    Markdown and return the JSON file's path."""
+    report["targets"] = targets(report)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    json_path = results_dir / f"{stamp}.json"
+    json_path.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    markdown = render_markdown(report)
+    json_path.with_suffix(".md").write_text(markdown)
+    print(markdown)
+    log(f"wrote {json_path} and {json_path.with_suffix('.md')}")
+    return json_path
