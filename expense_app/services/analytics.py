@@ -34,7 +34,8 @@ from expense_app.errors import ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import Category, Expense, User
 from expense_app.services.categories import CategoryOption, category_options
-from expense_app.services.expenses import ExpenseFilters, cents_to_amount, filter_conditions, sum_amount_cents
+from expense_app.services.expenses import ExpenseFilters, filter_conditions
+from expense_app.services.money import cents_to_amount, sum_amount_cents
 from expense_app.services.rules import CENT, Errors, clean_date, raise_if, today_utc
 
 TENTH = Decimal("0.1")

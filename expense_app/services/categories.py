@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from expense_app.errors import Conflict, NotFound
 from expense_app.extensions import db
 from expense_app.models import Category, Expense, RecurringExpense, User
-from expense_app.services.expenses import cents_to_amount, sum_amount_cents
+from expense_app.services.money import cents_to_amount, sum_amount_cents
 from expense_app.services.rules import Errors, add_error, clean_text, is_storable_id, parse_id, raise_if
 from expense_app.services.unit_of_work import transaction
 
@@ -123,6 +123,21 @@ def get_category(*, user: User, category_id: int) -> CategorySummary:
     return found[0]
 
 
+@dataclass(frozen=True)
+class CategoryDeletion:
+    """What the delete page of a category shows: the category and where its expenses can go."""
+
+    category: CategorySummary
+    others: list[CategoryOption]
+
+
+def deletion_page(*, user: User, category_id: int) -> CategoryDeletion:
+    """The category with its count and total, and the user's other categories; NotFound when foreign."""
+    category = get_category(user=user, category_id=category_id)
+    others = [option for option in category_options(user=user) if option.id != category.id]
+    return CategoryDeletion(category=category, others=others)
+
+
 def _owned(user: User, category_id: int) -> Category:
     if not is_storable_id(category_id):
         raise NotFound(CATEGORY_NOT_FOUND)
@@ -223,7 +238,9 @@ def delete_category(*, user: User, category_id: int, reassign_to: int | None = N
     used_meanwhile = Conflict(f"Cannot delete the category {name}: it was used again meanwhile; try again.")
     with transaction(conflict=used_meanwhile) as session:
         if reassign_to is not None:
-            reassign_to = parse_id(reassign_to) or 0  # 0 names no category: NotFound below
+            reassign_to = parse_id(reassign_to)
+            if reassign_to is None:
+                raise_if({"reassign_to": ["Choose one of your categories."]})
             if reassign_to == category_id:
                 raise_if({"reassign_to": ["Choose a different category to move the expenses to."]})
             try:

@@ -131,10 +131,13 @@ def clean_int(errors: Errors, field: str, value, *, low: int, high: int, require
             add_error(errors, field, REQUIRED)
         return None
     number = parse_int(value)
-    if number is None or not low <= number <= high:
+    if number is None:
+        add_error(errors, field, f"Must be a whole number between {low} and {high}.")
+    elif not low <= number <= high:
         add_error(errors, field, f"Must be between {low} and {high}.")
-        return None
-    return number
+    else:
+        return number
+    return None
 
 
 # --- money -----------------------------------------------------------------------------------------

@@ -5,10 +5,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from expense_app.errors import AuthError, Conflict, ValidationFailed
+from expense_app.errors import AuthError, ValidationFailed
 from expense_app.ops.rate_limits import auth_limit
 from expense_app.services import accounts
-from expense_app.web.forms import apply_service_errors
+from expense_app.web.forms import apply_service_errors, submit
 from expense_app.web.forms.accounts import LoginForm, RegisterForm
 
 bp = Blueprint("auth", __name__)
@@ -32,19 +32,21 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = RegisterForm()
-    if form.validate_on_submit():
-        try:
-            user = accounts.register_user(
-                email=form.email.data, password=form.password.data, full_name=form.full_name.data or ""
-            )
-        except (ValidationFailed, Conflict) as error:
-            apply_service_errors(form, ValidationFailed(error.errors or {"email": [error.message]}))
-        else:
-            login_user(user)
-            flash("Welcome! Your account is ready, with a starter set of categories.", "success")
-            return redirect(url_for("dashboard.index"))
-    status = 422 if form.errors else 200
-    return render_template("auth/register.html", form=form), status
+
+    def register_and_log_in():
+        user = accounts.register_user(
+            email=form.email.data, password=form.password.data, full_name=form.full_name.data or ""
+        )
+        login_user(user)
+        return user
+
+    outcome = submit(
+        form,
+        register_and_log_in,
+        message="Welcome! Your account is ready, with a starter set of categories.",
+        next_url=url_for("dashboard.index"),
+    )
+    return outcome.response or (render_template("auth/register.html", form=form), outcome.status)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -60,6 +62,9 @@ def login():
         except AuthError as error:
             form.form_errors.append(error.message)
             status = 401
+        except ValidationFailed as error:
+            apply_service_errors(form, error)
+            status = 422
         else:
             login_user(user, remember=form.remember.data)
             flash("You are logged in.", "success")

@@ -13,9 +13,9 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from expense_app.errors import ValidationFailed
 from expense_app.models import PAYMENT_METHODS
-from expense_app.services import analytics, budgets, categories
+from expense_app.services import analytics, dashboard
+from expense_app.web.forms.choices import payment_method_label
 
 bp = Blueprint("dashboard", __name__)
 
@@ -36,29 +36,26 @@ def index():
         "category_ids": [value for value in args.getlist("category_id") if value.strip()],
         "payment_methods": [value for value in args.getlist("payment_method") if value.strip()],
     }
-    try:
-        data = analytics.dashboard(
-            user=current_user,
-            preset=form["period"] or None,
-            date_from=form["date_from"] or None,
-            date_to=form["date_to"] or None,
-            category_ids=form["category_ids"],
-            payment_methods=form["payment_methods"],
-        )
-    except ValidationFailed as error:
-        options = categories.category_options(user=current_user)
+    page = dashboard.overview(
+        user=current_user,
+        preset=form["period"] or None,
+        date_from=form["date_from"] or None,
+        date_to=form["date_to"] or None,
+        category_ids=form["category_ids"],
+        payment_methods=form["payment_methods"],
+    )
+    if page.data is None:
         return render_template(
-            "dashboard/index.html", data=None, errors=error.errors, form=form, categories=options, **_labels()
+            "dashboard/index.html", data=None, errors=page.errors, form=form, categories=page.categories, **_labels()
         ), 422
     return render_template(
         "dashboard/index.html",
-        data=data,
+        data=page.data,
         errors={},
         form=form,
-        categories=data.categories,
-        charts=_charts(data),
-        # This month's budgets, whatever period the charts show: "am I on track now?"
-        budget_status=budgets.budget_status(user=current_user) if data.has_expenses else None,
+        categories=page.categories,
+        charts=_charts(page.data),
+        budget_status=page.budget_status,
         **_labels(),
     )
 
@@ -76,11 +73,6 @@ def _add_expense_url() -> str:
         if endpoint in current_app.view_functions:
             return url_for(endpoint)
     return _expenses_url()
-
-
-def payment_method_label(method: str) -> str:
-    """`credit_card` -> `Credit card`."""
-    return method.replace("_", " ").capitalize()
 
 
 def _expenses_url(**params) -> str:

@@ -9,16 +9,15 @@ the list is not shown then, rather than a list silently filtered differently fro
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
-from wtforms import SelectChoice
 
 from expense_app.errors import ValidationFailed
 from expense_app.models.base import utcnow
-from expense_app.services import categories, expenses, exports
+from expense_app.services import expenses, exports
 from expense_app.web.auth import safe_next_url
 from expense_app.web.filters import money
-from expense_app.web.forms import apply_service_errors
+from expense_app.web.forms import submit
 from expense_app.web.forms.expenses import (
     PAYMENT_METHOD_LABELS,
     DeleteForm,
@@ -40,47 +39,32 @@ def _back_url() -> str:
     return safe_next_url(target) if target else url_for("expenses.index")
 
 
-def _category_choices() -> list[SelectChoice]:
-    # The select of the user's categories; posting another id by hand is refused by the service.
-    # Names only: list_categories would also total every category's expenses, unused here.
-    return category_choices(categories.category_options(user=current_user))
-
-
 def _filter_form() -> ExpenseFilterForm:
     return ExpenseFilterForm(formdata=request.args)
 
 
 def _list_page(quick_form: QuickAddForm | None = None, status: int = 200):
     """Render the list for the query string, with `quick_form` (fresh when None) above it."""
-    summaries = categories.category_options(user=current_user)
     form = _filter_form()
-    form.category_id.choices = category_choices(summaries)
+    # The form only checks shape; every value (ids, amounts, dates, page) is parsed by the service.
+    form.validate()
+    page = expenses.list_page(
+        user=current_user, filters=form.filters(), sort=form.sort.data or None, **form.page_arguments()
+    )
+    form.category_id.choices = category_choices(page.categories)
     if quick_form is None:
         quick_form = QuickAddForm(formdata=None, prefix="quick", date=utcnow().date().isoformat())
-    quick_form.category_id.choices = category_choices(summaries)
-    result, errors = None, {}
-    if form.validate():
-        try:
-            result = expenses.list_expenses(
-                user=current_user,
-                filters=form.filters(),
-                sort=form.sort.data or None,
-                page=1 if form.page.data is None else form.page.data,
-                per_page=form.per_page_number(),
-            )
-        except ValidationFailed as error:
-            errors = error.errors
-    else:
-        errors = form.errors
+    quick_form.category_id.choices = category_choices(page.categories)
+    errors = {**form.errors, **page.errors}
     if errors and status == 200:
         status = 422
     return render_template(
         "expenses/index.html",
         form=form,
         quick_form=quick_form,
-        result=result,
+        result=page.result if not errors else None,
         errors=errors,
-        has_categories=bool(summaries),
+        has_categories=bool(page.categories),
         sort=form.sort.data or expenses.DEFAULT_SORT,
         sortable=SORTABLE,
         payment_methods=PAYMENT_METHOD_LABELS,
@@ -93,24 +77,27 @@ def index():
     return _list_page()
 
 
+def _added(expense) -> str:
+    return f"Expense of {money(expense.amount, expense.currency)} on {expense.date.isoformat()} added."
+
+
 @bp.post("")
 @login_required
 def quick_add():
     """The quick-add form posts to the list URL with its filters, so an error shows the same list."""
     form = QuickAddForm(prefix="quick")
-    if form.validate_on_submit():
-        try:
-            expense = expenses.create_expense(user=current_user, **form.service_fields())
-        except ValidationFailed as error:
-            apply_service_errors(form, error)
-        else:
-            flash(f"Expense of {_money(expense)} on {expense.date.isoformat()} added.", "success")
-            return redirect(url_for("expenses.index", **_filter_form().params()))
-    return _list_page(quick_form=form, status=422)
+    outcome = submit(
+        form,
+        lambda: expenses.create_expense(user=current_user, **form.service_fields()),
+        message=_added,
+        next_url=lambda _: url_for("expenses.index", **_filter_form().params()),
+    )
+    return outcome.response or _list_page(quick_form=form, status=422)
 
 
-def _money(expense) -> str:
-    return money(expense.amount, expense.currency)
+def _form_page(form: ExpenseForm, page: expenses.ExpenseFormPage, status: int):
+    form.category_id.choices = category_choices(page.categories)
+    return render_template("expenses/form.html", form=form, expense=page.expense, back_url=_back_url()), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -122,17 +109,17 @@ def new():
         currency=current_user.currency,
         category_id=request.args.get("category_id"),
     )
-    form.category_id.choices = _category_choices()
-    if form.validate_on_submit():
-        try:
-            expense = expenses.create_expense(user=current_user, **form.service_fields())
-        except ValidationFailed as error:
-            apply_service_errors(form, error)
-        else:
-            flash(f"Expense of {_money(expense)} on {expense.date.isoformat()} added.", "success")
-            return redirect(_back_url())
-    status = 422 if form.errors else 200
-    return render_template("expenses/form.html", form=form, expense=None, back_url=_back_url()), status
+    outcome = submit(
+        form,
+        lambda: expenses.create_expense(user=current_user, **form.service_fields()),
+        message=_added,
+        next_url=_back_url(),
+    )
+    return outcome.response or _form_page(form, expenses.form_page(user=current_user), outcome.status)
+
+
+def _payment_method_label(expense) -> str:
+    return PAYMENT_METHOD_LABELS.get(expense.payment_method, expense.payment_method)
 
 
 @bp.get("/<int:expense_id>")
@@ -140,54 +127,63 @@ def new():
 def show(expense_id: int):
     expense = expenses.get_expense(user=current_user, expense_id=expense_id)
     return render_template(
-        "expenses/show.html",
-        expense=expense,
-        payment_method=PAYMENT_METHOD_LABELS.get(expense.payment_method, expense.payment_method),
-        back_url=_back_url(),
+        "expenses/show.html", expense=expense, payment_method=_payment_method_label(expense), back_url=_back_url()
     )
 
 
 @bp.route("/<int:expense_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(expense_id: int):
-    expense = expenses.get_expense(user=current_user, expense_id=expense_id)
-    form = ExpenseForm(
-        amount=format(expense.amount, "f"),
-        date=expense.date.isoformat(),
-        category_id=str(expense.category_id),
-        description=expense.description,
-        payment_method=expense.payment_method,
-        tags=[tag.name for tag in expense.tags],
-        notes=expense.notes,
-        currency=expense.currency,
+    form = ExpenseForm()
+    outcome = submit(
+        form,
+        lambda: expenses.update_expense(user=current_user, expense_id=expense_id, **form.service_fields()),
+        message=lambda updated: (
+            f"Expense of {money(updated.amount, updated.currency)} on {updated.date.isoformat()} saved."
+        ),
+        next_url=_back_url(),
     )
-    form.category_id.choices = _category_choices()
-    if form.validate_on_submit():
-        try:
-            updated = expenses.update_expense(user=current_user, expense_id=expense_id, **form.service_fields())
-        except ValidationFailed as error:
-            apply_service_errors(form, error)
-        else:
-            flash(f"Expense of {_money(updated)} on {updated.date.isoformat()} saved.", "success")
-            return redirect(_back_url())
-    status = 422 if form.errors else 200
-    return render_template("expenses/form.html", form=form, expense=expense, back_url=_back_url()), status
+    if outcome.response:
+        return outcome.response
+    page = expenses.form_page(user=current_user, expense_id=expense_id)
+    if not form.is_submitted():
+        form = ExpenseForm(formdata=None, **_form_values(page.expense))
+    return _form_page(form, page, outcome.status)
+
+
+def _form_values(expense) -> dict:
+    """The edit form's initial values: the expense as stored."""
+    return {
+        "amount": format(expense.amount, "f"),
+        "date": expense.date.isoformat(),
+        "category_id": str(expense.category_id),
+        "description": expense.description,
+        "payment_method": expense.payment_method,
+        "tags": [tag.name for tag in expense.tags],
+        "notes": expense.notes,
+        "currency": expense.currency,
+    }
 
 
 @bp.route("/<int:expense_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(expense_id: int):
     form = DeleteForm()
-    if form.validate_on_submit():
-        expenses.delete_expense(user=current_user, expense_id=expense_id)
-        flash("Expense deleted.", "info")
-        return redirect(_back_url())
+    outcome = submit(
+        form,
+        lambda: expenses.delete_expense(user=current_user, expense_id=expense_id),
+        message="Expense deleted.",
+        next_url=_back_url(),
+        category="info",
+    )
+    if outcome.response:
+        return outcome.response
     expense = expenses.get_expense(user=current_user, expense_id=expense_id)
     return render_template(
         "expenses/delete.html",
         form=form,
         expense=expense,
-        payment_method=PAYMENT_METHOD_LABELS.get(expense.payment_method, expense.payment_method),
+        payment_method=_payment_method_label(expense),
         back_url=_back_url(),
     )
 

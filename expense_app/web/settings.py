@@ -1,11 +1,10 @@
 """The settings page: profile, password change and account deletion."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from expense_app.errors import ValidationFailed
 from expense_app.services import accounts
-from expense_app.web.forms import apply_service_errors
+from expense_app.web.forms import submit
 from expense_app.web.forms.accounts import DeleteAccountForm, PasswordForm, ProfileForm
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -34,50 +33,56 @@ def index():
 @login_required
 def profile():
     form = ProfileForm()
-    if form.validate_on_submit():
-        try:
-            accounts.update_profile(user=current_user, full_name=form.full_name.data or "", currency=form.currency.data)
-        except ValidationFailed as error:
-            apply_service_errors(form, error)
-        else:
-            flash("Your profile was saved.", "success")
-            return redirect(url_for("settings.index"))
-    return _page(profile=form, status=422)
+    outcome = submit(
+        form,
+        lambda: accounts.update_profile(
+            user=current_user, full_name=form.full_name.data or "", currency=form.currency.data
+        ),
+        message="Your profile was saved.",
+        next_url=url_for("settings.index"),
+    )
+    return outcome.response or _page(profile=form, status=422)
 
 
 @bp.post("/password")
 @login_required
 def password():
     form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            # The real object, not the proxy: login_user must not store a proxy to itself.
-            user = accounts.change_password(
-                user=current_user._get_current_object(),
-                current_password=form.current_password.data,
-                new_password=form.new_password.data,
-            )
-        except ValidationFailed as error:
-            apply_service_errors(form, error)
-        else:
-            # The session version changed: log this browser in again so only the others end.
-            login_user(user)
-            flash("Your password was changed. Other sessions and API tokens were signed out.", "success")
-            return redirect(url_for("settings.index"))
-    return _page(password=form, status=422)
+
+    def change_and_stay_logged_in():
+        # The real object, not the proxy: login_user must not store a proxy to itself.
+        user = accounts.change_password(
+            user=current_user._get_current_object(),
+            current_password=form.current_password.data,
+            new_password=form.new_password.data,
+        )
+        # The session version changed: log this browser in again so only the others end.
+        login_user(user)
+        return user
+
+    outcome = submit(
+        form,
+        change_and_stay_logged_in,
+        message="Your password was changed. Other sessions and API tokens were signed out.",
+        next_url=url_for("settings.index"),
+    )
+    return outcome.response or _page(password=form, status=422)
 
 
 @bp.post("/delete")
 @login_required
 def delete():
     form = DeleteAccountForm()
-    if form.validate_on_submit():
-        try:
-            accounts.delete_account(user=current_user, password=form.password.data)
-        except ValidationFailed as error:
-            apply_service_errors(form, error)
-        else:
-            logout_user()
-            flash("Your account and all its data were deleted.", "info")
-            return redirect(url_for("auth.register"))
-    return _page(delete=form, status=422)
+
+    def delete_and_log_out():
+        accounts.delete_account(user=current_user, password=form.password.data)
+        logout_user()
+
+    outcome = submit(
+        form,
+        delete_and_log_out,
+        message="Your account and all its data were deleted.",
+        next_url=url_for("auth.register"),
+        category="info",
+    )
+    return outcome.response or _page(delete=form, status=422)

@@ -23,11 +23,14 @@ T = TypeVar("T")
 def apply_service_errors(form: FlaskForm, error: ValidationFailed | Conflict) -> None:
     """Attach a service's field errors to the matching form fields (or the form's own list).
 
-    A Conflict without field errors (e.g. a concurrent change) becomes a form-level message.
+    A Conflict's message says what clashed (a category still in use, a concurrent change): it is
+    shown above the form unless a field already carries it.
     """
-    errors = error.errors or {"": [error.message]}
-    for field_name, messages in errors.items():
-        field = getattr(form, field_name, None) if field_name else None
+    field_messages = [message for messages in error.errors.values() for message in messages]
+    if isinstance(error, Conflict) and error.message not in field_messages:
+        form.form_errors.append(error.message)
+    for field_name, messages in error.errors.items():
+        field = getattr(form, field_name, None)
         if field is not None and hasattr(field, "errors"):
             field.errors = list(field.errors) + list(messages)
         else:

@@ -1,22 +1,21 @@
 """Forms for registration, login and the settings page."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
-from expense_app.services.rules import iso_currencies
+from expense_app.services.accounts import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from expense_app.web.forms.choices import currency_choices
 
-
-def currency_choices() -> list[SelectChoice]:
-    return [SelectChoice(code) for code in sorted(iso_currencies())]
+# The length rule is the accounts service's; the form only describes it (and the service's
+# message comes back on the field when it is broken).
+PASSWORD_HELP = f"{PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters."
 
 
 class RegisterForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     full_name = StringField("Name (optional)", validators=[Length(max=100)])
-    password = PasswordField(
-        "Password", validators=[DataRequired(), Length(min=8, max=128)], description="8 to 128 characters."
-    )
+    password = PasswordField("Password", validators=[DataRequired()], description=PASSWORD_HELP)
     submit = SubmitField("Create account")
 
 
@@ -35,9 +34,7 @@ class ProfileForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=128)])
-    new_password = PasswordField(
-        "New password", validators=[DataRequired(), Length(min=8, max=128)], description="8 to 128 characters."
-    )
+    new_password = PasswordField("New password", validators=[DataRequired()], description=PASSWORD_HELP)
     submit = SubmitField("Change password")
 
 

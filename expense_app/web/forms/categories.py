@@ -8,13 +8,6 @@ from wtforms import ColorField, SelectField, StringField, SubmitField
 from expense_app.services.categories import DEFAULT_COLOR
 
 
-def optional_id(value) -> int | None:
-    """A select's value as an id; None for the empty "choose" option. Raises ValueError on text."""
-    if value in (None, ""):
-        return None
-    return int(value)
-
-
 class CategoryForm(FlaskForm):
     """Add, rename or recolour a category; the name rules (required, unique, length) are the service's."""
 
@@ -29,5 +22,6 @@ class CategoryForm(FlaskForm):
 class DeleteCategoryForm(FlaskForm):
     """Confirm a deletion; `reassign_to` names the category that receives the expenses, if any."""
 
-    reassign_to = SelectField("Move its expenses to", coerce=optional_id, validate_choice=False)
+    # Kept as text: the service reads the id (ASCII digits only) and refuses anything else.
+    reassign_to = SelectField("Move its expenses to", validate_choice=False)
     submit = SubmitField("Delete category")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -18,13 +17,16 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
-from expense_app.models import PAYMENT_METHODS
-from expense_app.services.categories import CategorySummary
 from expense_app.services.expenses import DEFAULT_PAYMENT_METHOD, DEFAULT_SORT
-from expense_app.services.rules import iso_currencies
+from expense_app.web.forms.choices import (  # noqa: F401 - re-exported for the pages that build these forms
+    PAYMENT_METHOD_CHOICES,
+    PAYMENT_METHOD_LABELS,
+    category_choices,
+    currency_choices,
+    payment_method_label,
+)
 
 PER_PAGE_CHOICES = (20, 50, 100)
 SORT_CHOICES = [
@@ -35,24 +37,6 @@ SORT_CHOICES = [
     SelectChoice("-created_at", "Recently added first"),
     SelectChoice("created_at", "Added longest ago first"),
 ]
-
-
-def payment_method_label(method: str) -> str:
-    """`credit_card` -> `Credit card`."""
-    return method.replace("_", " ").capitalize()
-
-
-PAYMENT_METHOD_CHOICES = [SelectChoice(method, payment_method_label(method)) for method in PAYMENT_METHODS]
-PAYMENT_METHOD_LABELS = {choice.value: choice.label for choice in PAYMENT_METHOD_CHOICES}
-
-
-def currency_choices() -> list[SelectChoice]:
-    return [SelectChoice(code) for code in sorted(iso_currencies())]
-
-
-def category_choices(summaries: list[CategorySummary]) -> list[SelectChoice]:
-    """The user's categories as options (value = id as text)."""
-    return [SelectChoice(str(summary.id), summary.name) for summary in summaries]
 
 
 def split_tags(text: str) -> list[str]:
@@ -161,7 +145,8 @@ class ExpenseFilterForm(FlaskForm):
         default=str(PER_PAGE_CHOICES[0]),
         validate_choice=False,
     )
-    page = IntegerField("Page", validators=[Optional()], default=1)
+    # Text, not IntegerField: int() would take "٣" as 3; the service's rule reads ASCII digits only.
+    page = StringField("Page", default="1")
 
     def filters(self) -> dict:
         """The filter keyword arguments of `list_expenses` / `export_expenses_csv` (`filters=`)."""
@@ -176,10 +161,12 @@ class ExpenseFilterForm(FlaskForm):
             "q": (self.q.data or "").strip() or None,
         }
 
-    def per_page_number(self) -> int | str:
-        """per_page as a number when it is one; the raw text otherwise (the service refuses it)."""
-        value = (self.per_page.data or "").strip() or self.per_page.default
-        return int(value) if value.isdigit() else value
+    def page_arguments(self) -> dict:
+        """`page` and `per_page` as typed (blank means the default); the service parses and bounds them."""
+        return {
+            "page": (self.page.data or "").strip() or "1",
+            "per_page": (self.per_page.data or "").strip() or self.per_page.default,
+        }
 
     def params(self, **override) -> dict:
         """The current query as URL parameters (empty ones dropped), with `override` applied.
@@ -197,7 +184,7 @@ class ExpenseFilterForm(FlaskForm):
             "max_amount": self.max_amount.data,
             "sort": self.sort.data if self.sort.data != DEFAULT_SORT else None,
             "per_page": self.per_page.data if self.per_page.data != self.per_page.default else None,
-            "page": self.page.data if self.page.data and self.page.data != 1 else None,
+            "page": self.page.data if self.page.data and self.page.data != "1" else None,
         }
         params.update(override)
         return {key: value for key, value in params.items() if value not in (None, "", [])}
