@@ -17,7 +17,7 @@ from expense_app.errors import Conflict, NotFound
 from expense_app.extensions import db
 from expense_app.models import Category, Expense, RecurringExpense, User
 from expense_app.services.money import cents_to_amount, sum_amount_cents
-from expense_app.services.rules import Errors, add_error, clean_text, is_storable_id, parse_id, raise_if
+from expense_app.services.rules import Errors, add_error, clean_text, is_storable_id, parse_int, raise_if
 from expense_app.services.unit_of_work import transaction
 
 NAME_MAX_LENGTH = 50
@@ -238,7 +238,8 @@ def delete_category(*, user: User, category_id: int, reassign_to: int | None = N
     used_meanwhile = Conflict(f"Cannot delete the category {name}: it was used again meanwhile; try again.")
     with transaction(conflict=used_meanwhile) as session:
         if reassign_to is not None:
-            reassign_to = parse_id(reassign_to)
+            # Text is a 422; a number that names no category of the user's (too large included) a 404.
+            reassign_to = parse_int(reassign_to)
             if reassign_to is None:
                 raise_if({"reassign_to": ["Choose one of your categories."]})
             if reassign_to == category_id:

@@ -6,8 +6,8 @@ Money is a string with 2 places (`"12.50"`); percentages are numbers with one de
 from marshmallow import fields, validate
 
 from expense_app.api.schemas import StrictSchema
-from expense_app.api.schemas.expenses import ExpenseSchema
-from expense_app.api.schemas.fields import money_output
+from expense_app.api.schemas.expenses import ExpenseSchema, ScopeArgsSchema
+from expense_app.api.schemas.fields import AsciiInteger, money_output
 from expense_app.models import PAYMENT_METHODS
 from expense_app.services.analytics import DEFAULT_INTERVAL, DEFAULT_TOP_LIMIT, INTERVALS, MAX_TOP_LIMIT
 
@@ -17,7 +17,7 @@ def percent(*, allow_none: bool = False, **metadata) -> fields.Float:
     return fields.Float(dump_only=True, allow_none=allow_none, metadata={"format": "float", **metadata})
 
 
-class AnalyticsArgsSchema(StrictSchema):
+class AnalyticsArgsSchema(ScopeArgsSchema):
     """The period and filters every analytics operation accepts."""
 
     date_from = fields.Date(
@@ -34,16 +34,6 @@ class AnalyticsArgsSchema(StrictSchema):
             "example": "2026-11-30",
         }
     )
-    category_ids = fields.List(
-        fields.Integer(),
-        data_key="category_id",
-        metadata={"description": "Only these categories; repeat the parameter for several (any of them)."},
-    )
-    payment_methods = fields.List(
-        fields.String(metadata={"enum": list(PAYMENT_METHODS)}),
-        data_key="payment_method",
-        metadata={"description": "Only these payment methods; repeat the parameter for several (any of them)."},
-    )
 
 
 class TrendArgsSchema(AnalyticsArgsSchema):
@@ -58,7 +48,7 @@ class TrendArgsSchema(AnalyticsArgsSchema):
 
 
 class TopExpensesArgsSchema(AnalyticsArgsSchema):
-    limit = fields.Integer(
+    limit = AsciiInteger(
         load_default=DEFAULT_TOP_LIMIT,
         validate=validate.Range(min=1, max=MAX_TOP_LIMIT),
         metadata={"description": f"How many expenses, 1 to {MAX_TOP_LIMIT}.", "example": DEFAULT_TOP_LIMIT},

@@ -3,7 +3,7 @@
 from marshmallow import fields
 
 from expense_app.api.schemas import StrictSchema
-from expense_app.api.schemas.fields import money_output
+from expense_app.api.schemas.fields import AsciiInteger, money_output
 
 
 class CategorySchema(StrictSchema):
@@ -36,7 +36,7 @@ class CategoryUpdateSchema(StrictSchema):
 
 
 class CategoryDeleteArgsSchema(StrictSchema):
-    reassign_to = fields.Integer(
+    reassign_to = AsciiInteger(
         metadata={
             "description": "Another of your categories to move this category's expenses to before deleting it. "
             "Required when the category still has expenses.",

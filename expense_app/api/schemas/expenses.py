@@ -7,7 +7,7 @@ strings with 2 places.
 from marshmallow import fields, post_load, validate
 
 from expense_app.api.schemas import StrictSchema
-from expense_app.api.schemas.fields import money_input, money_output
+from expense_app.api.schemas.fields import AsciiInteger, money_input, money_output
 from expense_app.models import PAYMENT_METHODS
 from expense_app.services.expenses import DEFAULT_PER_PAGE, DEFAULT_SORT, MAX_PER_PAGE, SORTS
 
@@ -82,21 +82,26 @@ class ExpenseUpdateSchema(StrictSchema):
     notes = fields.String(metadata=NOTES)
 
 
-class ExpenseFilterArgsSchema(StrictSchema):
-    """Query arguments shared by the list and the CSV export; loads as `{"filters": {...}, "sort": ...}`."""
+class ScopeArgsSchema(StrictSchema):
+    """The category and payment-method filters, shared by the expense list, the export and analytics."""
 
-    date_from = fields.Date(metadata={"description": "On or after this date.", "example": "2026-11-01"})
-    date_to = fields.Date(metadata={"description": "On or before this date.", "example": "2026-11-30"})
     category_ids = fields.List(
-        fields.Integer(),
+        AsciiInteger(),
         data_key="category_id",
-        metadata={"description": "Repeat for several categories (any of them)."},
+        metadata={"description": "Only these categories; repeat the parameter for several (any of them)."},
     )
     payment_methods = fields.List(
         fields.String(metadata={"enum": list(PAYMENT_METHODS)}),
         data_key="payment_method",
-        metadata={"description": "Repeat for several payment methods (any of them)."},
+        metadata={"description": "Only these payment methods; repeat the parameter for several (any of them)."},
     )
+
+
+class ExpenseFilterArgsSchema(ScopeArgsSchema):
+    """Query arguments shared by the list and the CSV export; loads as `{"filters": {...}, "sort": ...}`."""
+
+    date_from = fields.Date(metadata={"description": "On or after this date.", "example": "2026-11-01"})
+    date_to = fields.Date(metadata={"description": "On or before this date.", "example": "2026-11-30"})
     tags = fields.List(
         fields.String(),
         data_key="tag",
@@ -122,8 +127,8 @@ class ExpenseFilterArgsSchema(StrictSchema):
 
 
 class ExpenseListArgsSchema(ExpenseFilterArgsSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={"example": 1})
-    per_page = fields.Integer(
+    page = AsciiInteger(load_default=1, validate=validate.Range(min=1), metadata={"example": 1})
+    per_page = AsciiInteger(
         load_default=DEFAULT_PER_PAGE,
         validate=validate.Range(min=1, max=MAX_PER_PAGE),
         metadata={"description": f"1 to {MAX_PER_PAGE}.", "example": DEFAULT_PER_PAGE},

@@ -1,4 +1,4 @@
-"""Field helpers shared by every schema: money in and out, ids. One definition each.
+"""Field helpers shared by every schema: money in and out, integers from a query. One definition each.
 
 Money is never a float: in a response it is a decimal string with 2 places (`"12.50"`); in a
 request a string or a JSON number, read without rounding so `10.005` reaches the service's rule
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from expense_app.services.rules import parse_decimal
+from expense_app.services.rules import parse_decimal, parse_int
 
 MONEY_METADATA = {"type": "string", "format": "decimal", "example": "12.50"}
 
@@ -20,6 +20,16 @@ class AsciiDecimal(fields.Decimal):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str) and parse_decimal(value) is None:
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class AsciiInteger(fields.Integer):
+    """`fields.Integer` for query strings: ASCII digits only (`int("٣")` is 3 to Python, not to us),
+    and no 5,000-digit numbers (refused before `int()`, which has a digit limit of its own)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and parse_int(value) is None:
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
 
