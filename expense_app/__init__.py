@@ -21,6 +21,7 @@ def create_app(config: Config | Mapping | None = None) -> Flask:
     """
     app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=True)
     register_config(app, config)
+    register_url_converters(app)
     register_logging(app)
     register_extensions(app)
     register_security_headers(app)
@@ -47,6 +48,12 @@ def _ensure_sqlite_folder(uri: str) -> None:
     # SQLite creates the file but not its folder (instance/ on a fresh clone).
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def register_url_converters(app: Flask) -> None:
+    from expense_app.converters import register_url_converters as install
+
+    install(app)
 
 
 def register_logging(app: Flask) -> None:

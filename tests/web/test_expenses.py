@@ -176,7 +176,7 @@ def test_a_foreign_category_filter_matches_nothing(app, logged_in, three, make_u
         ("payment_method=barter", "Payment methods: Must be one of:"),
         ("sort=name", "Sort: Must be one of:"),
         ("page=0", "Page: Must be between 1 and 1000000."),
-        ("page=abc", "Page: Not a valid integer value."),
+        ("page=abc", "Page: Must be a whole number between 1 and 1000000."),
         ("per_page=500", "Per page: Must be between 1 and 100."),
     ],
 )
