@@ -192,9 +192,8 @@ def owned_tables() -> dict[str, sa.Table]:
     """
     owned: dict[str, sa.Table] = {}
     for table in db.metadata.sorted_tables:  # parents before children
-        if table.name == User.__tablename__ or "user_id" in table.c:
-            owned[table.name] = table
-        elif any(fk.column.table.name in owned for fk in table.foreign_keys if fk.column.table is not table):
+        direct = table.name == User.__tablename__ or "user_id" in table.c
+        if direct or any(fk.column.table.name in owned for fk in table.foreign_keys if fk.column.table is not table):
             owned[table.name] = table
     return owned
 
