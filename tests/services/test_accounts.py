@@ -106,9 +106,7 @@ def test_delete_account_with_wrong_password_keeps_everything():
     assert db.session.get(User, user.id) is not None
 
 
-def test_delete_account_of_a_user_owning_every_table_leaves_nothing_and_no_one_else_changes(
-    full_user, other_full_user
-):
+def test_delete_account_of_a_user_owning_every_table_leaves_nothing_and_no_one_else_changes(full_user, other_full_user):
     others_before = factories.owned_rows(other_full_user.id)
     accounts.delete_account(user=db.session.get(User, full_user.id), password=PASSWORD)
     left = {table: rows for table, rows in factories.owned_rows(full_user.id).items() if rows}
