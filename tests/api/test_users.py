@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from expense_app.extensions import db
 from expense_app.models import Category, TokenFamily, User
+from tests import factories
 from tests.conftest import PASSWORD, bearer, count_rows
 
 
@@ -80,6 +81,25 @@ def test_delete_me_removes_everything_and_kills_tokens(client, app, user, make_u
         assert db.session.scalar(sa.select(sa.func.count()).where(TokenFamily.user_id == user.id)) == 0
         assert db.session.scalar(sa.select(sa.func.count()).where(Category.user_id == other.id)) == 8
     assert count_rows(app, User) == 1
+
+
+def test_deleting_an_account_with_years_of_data_removes_every_row_and_no_one_elses(
+    client, app, full_user_with_history, other_full_user
+):
+    deleted = full_user_with_history
+    headers = bearer(deleted.tokens["access_token"])
+    with app.app_context():
+        others_before = factories.owned_rows(other_full_user.id)
+
+    assert client.delete("/api/v1/users/me", headers=headers).status_code == 204
+
+    assert client.get("/api/v1/users/me", headers=headers).status_code == 401
+    with app.app_context():
+        left = {table: rows for table, rows in factories.owned_rows(deleted.id).items() if rows}
+        assert not left, f"the deleted account still has rows in {sorted(left)}"
+        assert factories.owned_rows(other_full_user.id) == others_before, "another user's rows changed"
+    other_headers = bearer(other_full_user.tokens["access_token"])
+    assert client.get("/api/v1/users/me", headers=other_headers).status_code == 200
 
 
 def test_deactivated_user_tokens_stop_working(client, app, user, api_headers):

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from expense_app.extensions import db
 from expense_app.models import Expense
 from expense_app.services import categories, expenses
+from tests import factories
 from tests.conftest import PASSWORD, bearer
 
 SETTINGS = settings(
@@ -41,7 +42,7 @@ def fresh_user(make_user):
 
 
 def _food(user) -> int:
-    return next(summary.id for summary in categories.list_categories(user=user) if summary.name == "Food")
+    return factories.category_id(user, "Food")
 
 
 @SETTINGS

@@ -1,4 +1,8 @@
-"""Fixtures of the security matrix: a victim who owns things, and a second user who tries to reach them."""
+"""Fixtures of the security matrix: a victim who owns things, and a second user who tries to reach them.
+
+Both are full users (`make_full_user`): each owns at least one row of every table, so every
+id-taking route is tried while real rows of both users sit next to the object under attack.
+"""
 
 from __future__ import annotations
 
@@ -40,10 +44,10 @@ def act_as(app) -> Callable[[User], Actor]:
 
 
 @pytest.fixture
-def victim(make_user) -> User:
-    return make_user(email="victim@example.com")
+def victim(make_full_user) -> User:
+    return make_full_user("victim@example.com").user
 
 
 @pytest.fixture
-def intruder(make_user, act_as) -> Actor:
-    return act_as(make_user(email="intruder@example.com"))
+def intruder(make_full_user, act_as) -> Actor:
+    return act_as(make_full_user("intruder@example.com").user)

@@ -35,7 +35,7 @@ from expense_app.models import (
     RecurringOccurrence,
     User,
 )
-from expense_app.services import budgets, categories, expenses, recurring
+from tests import factories
 from tests.conftest import PASSWORD, make_app
 
 API_PREFIX = "/api/v1/"
@@ -120,16 +120,12 @@ def routes(predicate: Callable[[Route], bool]) -> list:
 
 def food_of(user: User) -> int:
     """The id of `user`'s starter category Food (inside an app context)."""
-    return db.session.scalar(sa.select(Category.id).where(Category.user_id == user.id, Category.name == "Food"))
+    return factories.category_id(user, "Food")
 
 
 def database_state() -> dict[str, list]:
     """Every row of every table (inside an app context), to prove that a request changed nothing."""
-    with db.engine.connect() as connection:
-        return {
-            table.name: sorted(map(repr, connection.execute(sa.select(table)).all()))
-            for table in db.metadata.sorted_tables
-        }
+    return factories.all_rows()
 
 
 def _row(model, object_id: int) -> dict | None:
@@ -137,13 +133,9 @@ def _row(model, object_id: int) -> dict | None:
     return dict(row) if row is not None else None
 
 
-_numbers = itertools.count(1)
-
-
 def make_category(owner: User) -> int:
     """A category of `owner` with no expenses (so deleting it would succeed if ownership were ignored)."""
-    name = f"Victim's savings {next(_numbers)}"
-    return categories.create_category(user=owner, name=name, color="#123456", icon="lock").id
+    return factories.create_category(owner, name=factories.unique("Victim's savings {}"), icon="lock")
 
 
 def read_category(object_id: int) -> dict | None:
@@ -151,15 +143,9 @@ def read_category(object_id: int) -> dict | None:
 
 
 def make_expense(owner: User) -> int:
-    return expenses.create_expense(
-        user=owner,
-        amount="123.45",
-        date=dt.date(2026, 1, 15),
-        category_id=food_of(owner),
-        description="Victim's dinner",
-        tags=["private"],
-        notes="only mine",
-    ).id
+    return factories.create_expense(
+        owner, amount="123.45", description="Victim's dinner", tags=["private"], notes="only mine"
+    )
 
 
 def read_expense(object_id: int) -> dict | None:
@@ -171,7 +157,7 @@ def read_expense(object_id: int) -> dict | None:
 
 
 def make_budget(owner: User) -> int:
-    return budgets.create_budget(user=owner, category_id=make_category(owner), amount="500.00").id
+    return factories.create_budget(owner, amount="500.00")
 
 
 def read_budget(object_id: int) -> dict | None:
@@ -188,21 +174,16 @@ def recurring_start() -> dt.date:
 
 
 def make_recurring(owner: User) -> int:
-    return recurring.create_recurring(
-        user=owner,
-        amount="950.00",
-        category_id=food_of(owner),
-        start_date=recurring_start(),
-        description="Victim's rent",
-        tags=["home"],
-    ).id
+    return factories.create_recurring(
+        owner, amount="950.00", start_date=recurring_start(), description="Victim's rent", tags=["home"]
+    )
 
 
 def make_paused_recurring(owner: User) -> int:
     """A paused recurring expense (resuming it is a change the matrix can see)."""
-    object_id = make_recurring(owner)
-    recurring.pause_recurring(user=owner, recurring_id=object_id)
-    return object_id
+    return factories.create_paused_recurring(
+        owner, amount="950.00", start_date=recurring_start(), description="Victim's rent", tags=["home"]
+    )
 
 
 def read_recurring(object_id: int) -> dict | None:

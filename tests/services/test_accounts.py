@@ -7,6 +7,7 @@ from expense_app.errors import AuthError, Conflict, ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import Category, User
 from expense_app.services import accounts
+from tests import factories
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("ctx")
@@ -103,3 +104,18 @@ def test_delete_account_with_wrong_password_keeps_everything():
     with pytest.raises(ValidationFailed):
         accounts.delete_account(user=user, password="wrong password")
     assert db.session.get(User, user.id) is not None
+
+
+def test_delete_account_of_a_user_owning_every_table_leaves_nothing_and_no_one_else_changes(full_user, other_full_user):
+    others_before = factories.owned_rows(other_full_user.id)
+    accounts.delete_account(user=db.session.get(User, full_user.id), password=PASSWORD)
+    left = {table: rows for table, rows in factories.owned_rows(full_user.id).items() if rows}
+    assert not left, f"the deleted account still has rows in {sorted(left)}"
+    assert factories.owned_rows(other_full_user.id) == others_before, "another user's rows changed"
+
+
+def test_delete_account_with_wrong_password_keeps_every_row(full_user):
+    before = factories.owned_rows(full_user.id)
+    with pytest.raises(ValidationFailed):
+        accounts.delete_account(user=db.session.get(User, full_user.id), password="wrong password")
+    assert factories.owned_rows(full_user.id) == before

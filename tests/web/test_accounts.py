@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from expense_app.extensions import db
 from expense_app.models import Category, User
+from tests import factories
 from tests.conftest import PASSWORD, count_rows, csrf_token_from
 
 
@@ -132,6 +133,24 @@ def test_delete_account_needs_password_then_removes_everything(client, app, user
         assert db.session.get(User, user.id) is None
         assert db.session.get(User, other.id) is not None
         assert db.session.scalar(sa.select(sa.func.count()).where(Category.user_id == user.id)) == 0
+    assert client.get("/settings").status_code == 302
+
+
+def test_deleting_an_account_that_owns_every_kind_of_row_removes_all_of_them(
+    client, app, login, full_user, other_full_user
+):
+    with app.app_context():
+        others_before = factories.owned_rows(other_full_user.id)
+    login(full_user.user)
+
+    response = client.post("/settings/delete", data={"password": PASSWORD})
+
+    assert response.status_code == 302, response.text
+    assert response.headers["Location"] == "/register"
+    with app.app_context():
+        left = {table: rows for table, rows in factories.owned_rows(full_user.id).items() if rows}
+        assert not left, f"the deleted account still has rows in {sorted(left)}"
+        assert factories.owned_rows(other_full_user.id) == others_before, "another user's rows changed"
     assert client.get("/settings").status_code == 302
 
 

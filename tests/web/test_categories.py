@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from expense_app.extensions import db
 from expense_app.models import Category, Expense, User
-from expense_app.services import expenses
+from tests import factories
 from tests.conftest import PASSWORD, count_rows, csrf_token_from
 
 
@@ -30,11 +30,8 @@ def stored_category(app, category_id: int) -> Category | None:
 @pytest.fixture
 def add(app, user):
     def create(category: str = "Food", amount: str = "10.00", owner: User | None = None) -> int:
-        owner = owner or user
         with app.app_context():
-            return expenses.create_expense(
-                user=owner, amount=amount, date="2026-02-01", category_id=category_of(app, owner, category).id
-            ).id
+            return factories.create_expense(owner or user, amount=amount, date="2026-02-01", category=category)
 
     return create
 

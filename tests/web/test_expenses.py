@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from expense_app.extensions import db
-from expense_app.models import Category, Expense, Tag, User
-from expense_app.services import expenses
+from expense_app.models import Expense, Tag, User
+from tests import factories
 from tests.conftest import PASSWORD, bearer, count_rows, csrf_token_from
 
 TODAY = dt.datetime.now(dt.UTC).date()
@@ -21,7 +21,7 @@ TODAY = dt.datetime.now(dt.UTC).date()
 
 def category_id(app, user: User, name: str = "Food") -> int:
     with app.app_context():
-        return db.session.scalar(sa.select(Category.id).where(Category.user_id == user.id, Category.name == name))
+        return factories.category_id(user, name)
 
 
 @pytest.fixture
@@ -29,12 +29,8 @@ def add(app, user):
     """Create an expense through the service and return its id (defaults: 10.00 on 2026-01-15 in Food)."""
 
     def create(owner: User | None = None, category: str = "Food", **fields) -> int:
-        owner = owner or user
-        fields.setdefault("amount", "10.00")
-        fields.setdefault("date", "2026-01-15")
-        fields.setdefault("category_id", category_id(app, owner, category))
         with app.app_context():
-            return expenses.create_expense(user=owner, **fields).id
+            return factories.create_expense(owner or user, category=category, **fields)
 
     return create
 

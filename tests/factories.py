@@ -1,0 +1,236 @@
+"""Test data made through the services, so every row a test relies on obeys the app's own rules.
+
+Each factory calls the service a user's request would reach and returns the new object's id (a
+user, a summary or a token pair where that is what the service returns). All of them need an app
+context. `build_full_user` gives one user at least one row of every table a user can own, and
+`owned_tables` / `owned_rows` find those tables from the models' metadata, so a table added later
+is covered (or reported) without editing the tests that use them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from expense_app.extensions import db
+from expense_app.models import Category, User
+from expense_app.services import accounts, budgets, categories, expenses, recurring, tokens
+
+PASSWORD = "correct horse battery"
+DEFAULT_DATE = dt.date(2026, 1, 15)
+
+_numbers = itertools.count(1)
+
+
+def unique(text: str) -> str:
+    """`text` with `{}` replaced by a number no other call in this run returned."""
+    return text.format(next(_numbers))
+
+
+# --- one object each -------------------------------------------------------------------------------
+
+
+def create_user(email: str | None = None, password: str = PASSWORD, **fields) -> User:
+    """A registered user (with the starter categories), through `accounts.register_user`."""
+    return accounts.register_user(email=email or unique("user{}@example.com"), password=password, **fields)
+
+
+def category_id(user: User, name: str = "Food") -> int:
+    """The id of `user`'s category called `name` (a starter category by default)."""
+    found = db.session.scalar(sa.select(Category.id).where(Category.user_id == user.id, Category.name == name))
+    assert found is not None, f"{user!r} has no category called {name!r}"
+    return found
+
+
+def create_category(user: User, name: str | None = None, color: str = "#123456", icon: str | None = "tag") -> int:
+    """A new, empty category of `user`."""
+    return categories.create_category(user=user, name=name or unique("Category {}"), color=color, icon=icon).id
+
+
+def create_expense(
+    user: User,
+    *,
+    amount: Decimal | str = "10.00",
+    date: dt.date | str = DEFAULT_DATE,
+    category: str = "Food",
+    **fields,
+) -> int:
+    """An expense of `user` (defaults: 10.00 on 2026-01-15 in the category named `category`).
+
+    `category_id=` wins over `category`; other keywords (tags, currency, notes, ...) go to the service.
+    """
+    if "category_id" not in fields:
+        fields["category_id"] = category_id(user, category)
+    return expenses.create_expense(user=user, amount=amount, date=date, **fields).id
+
+
+def create_budget(user: User, *, category_id: int | None = None, amount: str = "500.00", **fields) -> int:
+    """A budget of `user` for a new category of theirs unless `category_id` is given."""
+    if category_id is None and not fields.pop("overall", False):
+        category_id = create_category(user)
+    return budgets.create_budget(user=user, category_id=category_id, amount=amount, **fields).id
+
+
+def create_recurring(
+    user: User, *, amount: str = "950.00", start_date: dt.date | None = None, category: str = "Food", **fields
+) -> int:
+    """A running recurring template of `user`; it starts in three days unless `start_date` is given."""
+    fields.setdefault("category_id", category_id(user, category))
+    start = start_date or dt.date.today() + dt.timedelta(days=3)
+    return recurring.create_recurring(user=user, amount=amount, start_date=start, **fields).id
+
+
+def create_paused_recurring(user: User, **fields) -> int:
+    """A recurring template of `user` that is paused (resuming it is a visible change)."""
+    template_id = create_recurring(user, **fields)
+    recurring.pause_recurring(user=user, recurring_id=template_id)
+    return template_id
+
+
+def post_occurrences(user: User, today: dt.date | None = None) -> int:
+    """Post `user`'s due recurring occurrences; returns how many expenses that created."""
+    return recurring.post_due(user=user, today=today)
+
+
+def issue_tokens(user: User) -> dict:
+    """A fresh API token pair of `user` (a new token family)."""
+    return tokens.issue_token_pair(user=user)
+
+
+# --- a user who owns a row of every table ----------------------------------------------------------
+
+
+@dataclass
+class FullUser:
+    """A user and the ids of (at least) one object of each kind they own."""
+
+    user: User
+    ids: dict[str, int] = field(default_factory=dict)
+    tokens: dict = field(default_factory=dict)
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+
+CURRENCIES = ("USD", "EUR", "GBP", "JPY", "CHF")
+PAYMENT_METHODS = ("cash", "credit_card", "debit_card", "bank_transfer", "mobile_payment", "other")
+
+
+def _history(user: User, *, days: int, every: int) -> None:
+    """Expenses on every `every`-th day of the last `days` days, across categories and currencies."""
+    starter = [category_id(user, name) for name in ("Food", "Transport", "Housing", "Utilities", "Entertainment")]
+    first = dt.date.today() - dt.timedelta(days=days)
+    for number, offset in enumerate(range(0, days, every)):
+        currency = CURRENCIES[number % len(CURRENCIES)]
+        cents = 100 + (number * 7919) % 25_000
+        # JPY has no minor unit: whole amounts only.
+        amount = Decimal(cents // 100) if currency == "JPY" else Decimal(cents).scaleb(-2)
+        expenses.create_expense(
+            user=user,
+            amount=amount,
+            date=first + dt.timedelta(days=offset),
+            category_id=starter[number % len(starter)],
+            currency=currency,
+            payment_method=PAYMENT_METHODS[number % len(PAYMENT_METHODS)],
+            description=f"History {number}",
+            tags=[f"t{number % 4}"],
+        )
+
+
+def build_full_user(user: User, *, history: bool = False) -> FullUser:
+    """Give `user` at least one row of every table they can own, through the services.
+
+    With `history`, also about 250 expenses over the last two years in five currencies. The
+    caller checks the result with `missing_tables` (the `full_user` fixtures do).
+    """
+    full = FullUser(user)
+    today = dt.date.today()
+    full.ids["category_id"] = create_category(user, name=unique("Savings {}"))
+    full.ids["expense_id"] = create_expense(
+        user, amount="123.45", description="Dinner", tags=["private", "food"], notes="only mine"
+    )
+    full.ids["budget_id"] = create_budget(user, category_id=full.ids["category_id"], amount="400.00")
+    # A second version from next month onward: budgets own several versions.
+    budgets.update_budget(
+        user=user,
+        budget_id=full.ids["budget_id"],
+        amount="450.00",
+        effective_from=budgets.format_month(budgets.current_month() + dt.timedelta(days=32)),
+    )
+    full.ids["overall_budget_id"] = create_budget(user, overall=True, amount="2000.00")
+    # A monthly template that started three months ago: posting it creates occurrences and expenses.
+    full.ids["posted_recurring_id"] = create_recurring(
+        user, amount="50.00", start_date=today - dt.timedelta(days=90), tags=["home"], description="Gym"
+    )
+    post_occurrences(user, today=today)
+    full.ids["recurring_id"] = create_recurring(user, description="Rent", tags=["home"])
+    recurring.skip_occurrence(
+        user=user, recurring_id=full.ids["recurring_id"], date=today + dt.timedelta(days=3), today=today
+    )
+    full.ids["paused_recurring_id"] = create_paused_recurring(user, description="Paused")
+    if history:
+        _history(user, days=730, every=3)
+    full.tokens = issue_tokens(user)
+    return full
+
+
+# --- ownership, read from the metadata -------------------------------------------------------------
+
+
+def owned_tables() -> dict[str, sa.Table]:
+    """Every table whose rows belong to a user: `users` itself, tables with a `user_id` column or a
+    foreign key to `users`, and tables with a foreign key to one of those (recursively).
+    """
+    owned: dict[str, sa.Table] = {}
+    for table in db.metadata.sorted_tables:  # parents before children
+        direct = table.name == User.__tablename__ or "user_id" in table.c
+        if direct or any(fk.column.table.name in owned for fk in table.foreign_keys if fk.column.table is not table):
+            owned[table.name] = table
+    return owned
+
+
+def _owner_condition(table: sa.Table, user_id: int, seen: frozenset[str] = frozenset()):
+    if table.name == User.__tablename__:
+        return table.c.id == user_id
+    if "user_id" in table.c:
+        return table.c.user_id == user_id
+    conditions = []
+    for fk in table.foreign_keys:
+        parent = fk.column.table
+        if parent is table or parent.name in seen or parent.name not in owned_tables():
+            continue
+        parent_condition = _owner_condition(parent, user_id, seen | {table.name})
+        conditions.append(fk.parent.in_(sa.select(fk.column).where(parent_condition)))
+    return sa.or_(*conditions)
+
+
+def owned_rows(user_id: int) -> dict[str, list[str]]:
+    """For every owned table, the rows (as sorted reprs) that belong to `user_id`."""
+    with db.engine.connect() as connection:
+        return {
+            name: sorted(map(repr, connection.execute(sa.select(table).where(_owner_condition(table, user_id)))))
+            for name, table in owned_tables().items()
+        }
+
+
+def missing_tables(user_id: int) -> list[str]:
+    """The owned tables in which `user_id` has no row."""
+    return [name for name, rows in owned_rows(user_id).items() if not rows]
+
+
+def all_rows() -> dict[str, list[str]]:
+    """Every row of every table in the metadata (as sorted reprs): a snapshot of the whole database."""
+    with db.engine.connect() as connection:
+        return {
+            table.name: sorted(map(repr, connection.execute(sa.select(table)).all()))
+            for table in db.metadata.sorted_tables
+        }
