@@ -140,14 +140,17 @@ def _owned_rows(table: sa.Table, user_id: int):
     """A condition selecting the rows of `table` that belong to `user_id`, or None when it has none.
 
     A table with a `user_id` column is owned directly; one without (tag links, budget versions,
-    occurrences) through a foreign key to a table that is.
+    occurrences) through a foreign key to an owned table, at any depth.
     """
     if "user_id" in table.c:
         return table.c.user_id == user_id
     for fk in table.foreign_keys:
         parent = fk.column.table
-        if "user_id" in parent.c:
-            return fk.parent.in_(sa.select(fk.column).where(parent.c.user_id == user_id))
+        if parent is table or parent.name == User.__tablename__:
+            continue
+        owned_parent = _owned_rows(parent, user_id)
+        if owned_parent is not None:
+            return fk.parent.in_(sa.select(fk.column).where(owned_parent))
     return None
 
 
