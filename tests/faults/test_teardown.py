@@ -48,11 +48,11 @@ def proxied_app(app, postgres_url, database_proxy):
         db.engine.dispose()
 
 
-def count(engine_url: str, sql: str) -> int:
+def count(engine_url: str, sql: str, **params) -> int:
     engine = sa.create_engine(engine_url, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:
-            return connection.execute(sa.text(sql)).scalar()
+            return connection.execute(sa.text(sql), params).scalar()
     finally:
         engine.dispose()
 
@@ -98,7 +98,7 @@ def test_database_still_away_on_the_next_request_is_a_json_503(proxied_app, data
 def test_page_write_then_cut_still_redirects(proxied_app, database_proxy, postgres_url, user):
     client = proxied_app.test_client()
     assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
-    food = count(postgres_url, f"SELECT id FROM categories WHERE user_id = {user.id} AND name = 'Food'")
+    food = count(postgres_url, "SELECT id FROM categories WHERE user_id = :user AND name = 'Food'", user=user.id)
     proxied_app.cut_after.add("/expenses")
 
     response = client.post(
