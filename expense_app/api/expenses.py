@@ -15,7 +15,6 @@ from expense_app.api.schemas.expenses import (
     ExpenseSchema,
     ExpenseUpdateSchema,
 )
-from expense_app.models.base import utcnow
 from expense_app.services import expenses, exports
 
 URL_PREFIX = "/expenses"
@@ -43,8 +42,8 @@ EXPENSE_RESPONSE_EXAMPLE = {
     "updated_at": "2026-11-26T09:30:00+00:00",
 }
 CSV_EXAMPLE = (
-    "date,description,category,payment_method,amount,currency,tags,notes\r\n"
-    '2026-11-26,Weekly groceries,Food,debit_card,42.50,USD,"family, weekly",\r\n'
+    '"date","description","category","payment_method","amount","currency","tags","notes"\r\n'
+    '"2026-11-26","Weekly groceries","Food","debit_card","42.50","USD","family, weekly",""\r\n'
 )
 
 
@@ -132,7 +131,7 @@ class ExpenseExport(MethodView):
         200,
         {"type": "string"},
         content_type="text/csv",
-        description="RFC 4180 CSV in UTF-8, with a header row.",
+        description="RFC 4180 CSV in UTF-8, with a header row; every field is quoted.",
         example=CSV_EXAMPLE,
         headers={
             "Content-Disposition": {
@@ -149,10 +148,7 @@ class ExpenseExport(MethodView):
         (comma-separated in one cell) and notes. Text that a spreadsheet would run as a formula
         (starting with `=`, `+`, `-`, `@`, tab or carriage return) is prefixed with `'`.
         """
-        chunks = exports.export_expenses_csv(user=token_user, **args)
-        filename = f"expenses-{utcnow():%Y-%m-%d}.csv"
+        csv_export = exports.export_expenses_csv(user=token_user, **args)
         return Response(
-            stream_with_context(chunks),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            stream_with_context(csv_export.chunks), mimetype=csv_export.mimetype, headers=csv_export.headers
         )

@@ -2,7 +2,8 @@
 
 flask-smorest serves the pages and the spec (see the `OPENAPI_*` settings in config.py). Their
 assets come from installed packages, never a CDN: Swagger UI from the flask-swagger-ui wheel's
-`dist/` directory (served here under /api/docs/assets/), ReDoc from npm via static/vendor/. The
+`dist/` directory (served here under /api/docs/assets/), ReDoc from npm via static/vendor/ (a
+missing file is a 404 JSON, and `expense_app.ops.assets` warns about it at start-up). The
 page templates (templates/swagger_ui.html, templates/redoc.html) override smorest's so that no
 inline script is needed under the Content-Security-Policy. `/docs`, `/redoc` and `/openapi.json`
 redirect to the real locations.
@@ -12,11 +13,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import flask_swagger_ui
-from flask import Blueprint, Flask, Response, current_app, redirect, request
+from flask import Blueprint, Flask, Response, abort, current_app, redirect, request
 from flask_smorest import Api
 
-SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).resolve().parent / "dist"
+from expense_app.ops.assets import SWAGGER_UI_DIST
+
 REDOC_BUNDLE = Path("vendor") / "redoc" / "redoc.standalone.js"
 # ReDoc's sidebar shows its maker's logo from their CDN; under img-src 'self' data: that is a CSP
 # violation (and a third-party request). An empty data: image fails to load and ReDoc hides it.
@@ -50,11 +51,18 @@ def add_missing_tags(api: Api) -> None:
 
 
 def redoc_bundle() -> Response:
-    """ReDoc's standalone bundle (npm, static/vendor) without its one third-party URL."""
+    """ReDoc's standalone bundle (npm, static/vendor) without its one third-party URL.
+
+    Aborts with 404 when the bundle is not installed (the start-up warning says how to install it).
+    """
     cache = current_app.extensions.setdefault("api_docs", {})
     if "redoc" not in cache:
         source = Path(current_app.static_folder) / REDOC_BUNDLE
-        cache["redoc"] = source.read_text(encoding="utf-8").replace(REDOC_LOGO_URL, "data:,")
+        try:
+            text = source.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            abort(404)
+        cache["redoc"] = text.replace(REDOC_LOGO_URL, "data:,")
     response = Response(cache["redoc"], mimetype="text/javascript")
     response.cache_control.public = True
     response.cache_control.max_age = 3600

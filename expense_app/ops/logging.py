@@ -4,6 +4,13 @@ Every line carries the request id of the request it belongs to (`-`/null outside
 the `extra={...}` fields a caller passes (`user_id`, `expense_id`, ...) are rendered in both
 formats: as `key=value` pairs after the text message, as JSON keys.
 
+No logged value can forge a line: a newline in a request path (`/x%0a...`), a header that reaches
+the log (the client address behind a proxy) or any message argument is written escaped (`\\n`,
+`\\x1b`, `\\u2028`). In the text format the message and every field are escaped and a traceback's
+lines are indented under the line they belong to; in the JSON format the encoder escapes every
+character outside printable ASCII (`ensure_ascii`), so each record is one line that parses back to
+the exact values.
+
 Redaction is the last step of formatting, so it covers every logger that reaches the handler
 (the app's, werkzeug's, SQLAlchemy's, a library's): extra fields whose name looks secret are
 masked, and bearer tokens, JWTs, `password=`/`token=` pairs and cookie headers are masked in the
@@ -53,6 +60,40 @@ _SECRET_PATTERNS = (
 )
 
 
+# Characters that would end a log line, or change how the rest of it displays, if written raw:
+# C0 and C1 controls and DEL, the Unicode line and paragraph separators, bidirectional overrides.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_NEEDS_QUOTES = re.compile(r'[\s"=]')
+TRACEBACK_INDENT = "    "
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMED_ESCAPES.get(char) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
+
+
+def escape_control(text: str) -> str:
+    """`text` with every control character written as an escape (`\\n`, `\\x00`, `\\u2028`)."""
+    return _CONTROL.sub(_escape, text)
+
+
+def field_value(value) -> str:
+    """A `key=value` field's value for the text format: escaped, and quoted (logfmt style) when it
+    is empty or holds a space, quote or `=`, so a value cannot pass for further fields."""
+    text = escape_control(str(value))
+    if text and not _NEEDS_QUOTES.search(text):
+        return text
+    return '"' + text.replace('"', '\\"') + '"'
+
+
+def indent_block(text: str) -> str:
+    """A multi-line block (a traceback) escaped line by line, each line indented, so none of its
+    lines can pass for a record of its own."""
+    return "\n".join(TRACEBACK_INDENT + escape_control(line) for line in text.splitlines())
+
+
 def redact_text(text: str) -> str:
     """Return `text` with tokens, credentials and cookie values replaced by `[REDACTED]`."""
     for pattern, replacement in _SECRET_PATTERNS:
@@ -79,14 +120,25 @@ class RequestIdFilter(logging.Filter):
 
 
 class TextFormatter(logging.Formatter):
-    """`time LEVEL logger [request-id] message key=value ...`, redacted."""
+    """`time LEVEL logger [request-id] message key=value ...`, escaped and redacted; a traceback
+    follows on indented lines."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+        # Format a copy whose message is already escaped; other handlers see the record unchanged.
+        safe = logging.makeLogRecord(record.__dict__)
+        safe.msg, safe.args = escape_control(record.getMessage()), None
+        safe.exc_text = None
+        head, *block = super().format(safe).split("\n", 1)
         extras = extra_fields(record)
         if extras:
-            line += " " + " ".join(f"{key}={value}" for key, value in extras.items())
-        return redact_text(line)
+            head += " " + " ".join(f"{key}={field_value(value)}" for key, value in extras.items())
+        return redact_text("\n".join([head, *block]))
+
+    def formatException(self, ei) -> str:
+        return indent_block(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return indent_block(super().formatStack(stack_info))
 
 
 class RedactingJsonFormatter(JsonFormatter):
@@ -109,7 +161,9 @@ def build_handler(log_format: str, stream=None) -> logging.Handler:
     handler = logging.StreamHandler(stream or sys.stdout)
     if log_format == "json":
         formatter: logging.Formatter = RedactingJsonFormatter(
-            JSON_FIELDS, rename_fields={"asctime": "time", "levelname": "level", "name": "logger"}
+            JSON_FIELDS,
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            json_ensure_ascii=True,  # every control character escaped: one record, one line
         )
     else:
         formatter = TextFormatter(TEXT_FORMAT)

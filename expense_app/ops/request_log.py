@@ -4,7 +4,8 @@ The id is the incoming `X-Request-ID` when it looks like one (Heroku's router an
 send 20-200 characters of `[A-Za-z0-9+/=-]`), otherwise a new uuid4; it is echoed in the
 response's `X-Request-ID` header and stamped on every log line of the request (see
 `expense_app.ops.logging.RequestIdFilter`). The access line logs the path without its query
-string, never headers or bodies.
+string, never headers or bodies; the formatters escape every value, so a newline in a path
+(`/x%0a...`) cannot forge a line (`expense_app.ops.logging`).
 """
 
 from __future__ import annotations

@@ -1,9 +1,15 @@
 """CSV export of a user's expenses: the same filters and order as the list, streamed in batches.
 
-The output is RFC 4180 (comma-separated, CRLF line ends, fields quoted when needed), with a header
-row `date,description,category,payment_method,amount,currency,tags,notes`. Rows are read with
-`yield_per`, so only one batch of expenses is in memory at a time however many there are. Text
-cells that a spreadsheet would run as a formula are prefixed with `'` (OWASP "CSV Injection").
+The output is RFC 4180 (comma-separated, CRLF line ends) with every field quoted, and a header row
+`"date","description","category","payment_method","amount","currency","tags","notes"`. Quoting
+every field matters: a spreadsheet in a locale whose separator is `;` splits an unquoted
+`x;=1+1` into a second cell and evaluates it. Text cells that a spreadsheet would run as a
+formula are also prefixed with `'` (OWASP "CSV Injection").
+
+Rows are read with `yield_per`, so only one batch of expenses is in memory at a time however many
+there are. The filters and the sort are checked when `export_expenses_csv` is called, before the
+first chunk exists, so a refused filter is an error response (422), never a 200 whose body stops
+halfway. Both faces wrap the returned `CsvExport` in the same streamed attachment.
 """
 
 from __future__ import annotations
@@ -11,12 +17,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from expense_app.extensions import db
 from expense_app.models import Expense, User
+from expense_app.models.base import utcnow
 from expense_app.services.expenses import DEFAULT_SORT, ExpenseFilters, filter_conditions, sort_order
 
 HEADER = ("date", "description", "category", "payment_method", "amount", "currency", "tags", "notes")
@@ -49,9 +57,23 @@ def _drain(buffer: io.StringIO) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class CsvExport:
+    """A CSV download: its text chunks (an iterator, read once) and how to offer it."""
+
+    chunks: Iterator[str]
+    filename: str
+    mimetype: str = "text/csv"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The response headers that make it a download named `filename`."""
+        return {"Content-Disposition": f'attachment; filename="{self.filename}"'}
+
+
 def _stream(query: sa.Select) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(HEADER)
     yield _drain(buffer)
     for batch in db.session.scalars(query).partitions():
@@ -61,11 +83,13 @@ def _stream(query: sa.Select) -> Iterator[str]:
 
 def export_expenses_csv(
     *, user: User, filters: ExpenseFilters | Mapping | None = None, sort: str | None = DEFAULT_SORT
-) -> Iterator[str]:
-    """Return an iterator of CSV text chunks: the header, then one chunk per batch of rows.
+) -> CsvExport:
+    """Return the export of `user`'s expenses matching `filters`, in `sort` order.
 
-    The filters and sort are checked now, so a bad one raises ValidationFailed before any output;
-    the rows are read lazily while the iterator is consumed (wrap it in `stream_with_context`).
+    Its chunks are the header, then one chunk per batch of rows. The filters and sort are checked
+    now, so a bad one raises ValidationFailed before any output; the rows are read while the
+    chunks are consumed (a view wraps them in `stream_with_context`, which runs them in a fresh
+    app context). The file is named `expenses-YYYY-MM-DD.csv` (UTC date).
     """
     query = (
         sa.select(Expense)
@@ -74,4 +98,4 @@ def export_expenses_csv(
         .options(joinedload(Expense.category, innerjoin=True), selectinload(Expense.tags))
         .execution_options(yield_per=BATCH_SIZE)
     )
-    return _stream(query)
+    return CsvExport(chunks=_stream(query), filename=f"expenses-{utcnow():%Y-%m-%d}.csv")

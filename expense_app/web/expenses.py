@@ -196,12 +196,7 @@ def export():
     if not form.validate():
         return _list_page()
     try:
-        chunks = exports.export_expenses_csv(user=current_user, filters=form.filters(), sort=form.sort.data or None)
+        csv_export = exports.export_expenses_csv(user=current_user, filters=form.filters(), sort=form.sort.data or None)
     except ValidationFailed:
         return _list_page()
-    filename = f"expenses-{utcnow():%Y-%m-%d}.csv"
-    return Response(
-        stream_with_context(chunks),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return Response(stream_with_context(csv_export.chunks), mimetype=csv_export.mimetype, headers=csv_export.headers)

@@ -3,6 +3,8 @@
 import csv
 import io
 
+import pytest
+
 HEADER = ["date", "description", "category", "payment_method", "amount", "currency", "tags", "notes"]
 
 
@@ -19,7 +21,15 @@ def test_export_is_a_csv_attachment(client, api_headers, post_expense):
     assert response.headers["Content-Disposition"].startswith('attachment; filename="expenses-')
     assert response.is_streamed
     assert rows_of(response) == [HEADER, ["2026-03-01", "Lunch", "Food", "other", "12.50", "USD", "a, b", "ok"]]
-    assert response.get_data().startswith(b"date,description,category,payment_method,amount,currency,tags,notes\r\n")
+    assert response.get_data().startswith(
+        b'"date","description","category","payment_method","amount","currency","tags","notes"\r\n'
+    )
+
+
+def test_every_field_is_quoted_so_a_semicolon_cannot_split_a_cell(client, api_headers, post_expense):
+    post_expense(amount="3.00", date="2026-03-02", description="x;=1+1")
+    line = client.get("/api/v1/expenses/export.csv", headers=api_headers).get_data(as_text=True).split("\r\n")[1]
+    assert line == '"2026-03-02","x;=1+1","Food","other","3.00","USD","",""'
 
 
 def test_hyperlink_description_opens_as_text(client, api_headers, post_expense):
@@ -63,6 +73,15 @@ def test_bad_filter_is_a_json_422_not_a_broken_stream(client, api_headers):
     response = client.get("/api/v1/expenses/export.csv?sort=random", headers=api_headers)
     assert response.status_code == 422
     assert "sort" in response.json["errors"]
+
+
+@pytest.mark.parametrize("query", ["q=" + "x" * 101, "q=%00", "date_from=banana"])
+def test_filter_the_service_refuses_is_a_422_before_any_byte(client, api_headers, post_expense, query):
+    post_expense(description="secret")
+    response = client.get(f"/api/v1/expenses/export.csv?{query}", headers=api_headers)
+    assert response.status_code == 422
+    assert response.mimetype == "application/json"
+    assert response.json["code"] == 422 and response.json["errors"]
 
 
 def test_requires_a_token(client):

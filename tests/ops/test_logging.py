@@ -184,3 +184,97 @@ def test_no_secret_reaches_any_log_line(build_app, log_output, user, log_format)
     assert output.count("expense_app.access") >= 8
     for secret in secrets:
         assert secret not in output, "a credential reached the log"
+
+
+# --- no logged value can forge a line ------------------------------------------------------------
+
+FORGED = "2026-01-01 00:00:00,000 INFO expense_app.access [forged-request-id-000000] GET /admin 200"
+RECORD_START = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3} [A-Z]+ ")
+
+
+def text_records(output: str) -> list[str]:
+    """The output's lines, each asserted to be a record's first line or an indented continuation."""
+    lines = output.splitlines()
+    for line in lines:
+        assert RECORD_START.match(line) or line.startswith("    "), f"forged or stray line: {line!r}"
+    assert not any(line.startswith("2026-01-01") for line in lines), "a forged line reached the log"
+    return lines
+
+
+@pytest.mark.parametrize("encoded", ["%0a", "%0d", "%0d%0a", "%e2%80%a8", "%1b[2J%0a"])
+def test_newline_in_the_path_cannot_forge_a_text_line(build_app, log_output, encoded):
+    app = build_app()
+    log_output.attach()
+    response = app.test_client().get(f"/nothing-here{encoded}{FORGED.replace(' ', '%20')}")
+    assert response.status_code == 404
+    lines = text_records(log_output())
+    access = [line for line in lines if "expense_app.access" in line and "status=404" in line]
+    assert len(access) == 1
+    assert 'path="/nothing-here\\' in access[0]  # the newline is written as an escape, the value quoted
+
+
+def test_raw_newline_in_a_logged_header_cannot_forge_a_text_line(build_app, log_output):
+    # Behind a proxy the client address comes from X-Forwarded-For; some servers pass a bare CR/LF on.
+    app = build_app(PROXY_HOPS=1)
+    log_output.attach()
+    app.test_client().get(
+        "/health",
+        environ_overrides={
+            "HTTP_X_FORWARDED_FOR": f"203.0.113.9\r\n{FORGED}",
+            "HTTP_USER_AGENT": f"agent\n{FORGED}",
+            "HTTP_X_REQUEST_ID": f"valid-looking-id-0123456789\n{FORGED}",
+        },
+    )
+    (access,) = [line for line in text_records(log_output()) if "expense_app.access" in line]
+    # ProxyFix keeps the last comma-separated part: the forged text after the milliseconds' comma.
+    assert 'remote_addr="000 INFO expense_app.access [forged-request-id-000000] GET /admin 200"' in access
+
+
+def test_text_field_values_are_quoted_when_they_could_pass_for_more_fields(build_app, log_output):
+    build_app()
+    log_output.attach()
+    logging.getLogger("expense_app.test").info("event", extra={"label": 'a b status=500 "x"', "empty": "", "n": 3})
+    (line,) = log_output().splitlines()
+    assert line.endswith(' label="a b status=500 \\"x\\"" empty="" n=3')
+
+
+@pytest.mark.parametrize("value", ["\n", "\r\n", "\x00", "\x1b[31m", "\x7f", "\x85", "\u2028", "\u202e"])
+def test_json_lines_escape_every_control_character_and_keep_the_value(build_app, log_output, value):
+    app = build_app(LOG_FORMAT="json")
+    log_output.attach()
+    with app.test_request_context("/"):
+        logging.getLogger("expense_app.test").warning("path %s", f"/a{value}b", extra={"path": f"/a{value}b"})
+    (line,) = log_output().splitlines()
+    assert all(char.isprintable() and char.isascii() for char in line), repr(line)
+    record = json.loads(line)
+    assert record["path"] == f"/a{value}b"
+    assert record["message"] == f"path /a{value}b"
+
+
+def test_newline_in_an_exception_stays_inside_its_indented_traceback(build_app, log_output):
+    build_app()
+    log_output.attach()
+    try:
+        raise ValueError(f"bad value\n{FORGED}")
+    except ValueError:
+        logging.getLogger("expense_app.test").exception("failed on %s", f"x\r{FORGED}")
+    first, *rest = text_records(log_output())
+    assert first.endswith("failed on x\\r" + FORGED)
+    assert rest and all(line.startswith("    ") for line in rest)
+    assert any(line == "    " + FORGED for line in rest)  # still readable, but never a record of its own
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        ("a\nb", "a\\nb"),
+        ("a\r\tb", "a\\r\\tb"),
+        ("\x00\x1b\x7f", "\\x00\\x1b\\x7f"),
+        ("\u2028\u202e", "\\u2028\\u202e"),
+    ],
+)
+def test_escape_control(raw, escaped):
+    from expense_app.ops.logging import escape_control
+
+    assert escape_control(raw) == escaped
+    assert escape_control("plain café /path?x=1") == "plain café /path?x=1"

@@ -10,14 +10,20 @@ import sqlalchemy as sa
 from expense_app.errors import ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import Expense
+from expense_app.models.base import utcnow
 from expense_app.services import exports
 from tests.services.conftest import category_id_of
 
 HEADER = "date,description,category,payment_method,amount,currency,tags,notes"
+QUOTED_HEADER = ",".join(f'"{name}"' for name in HEADER.split(","))
+
+
+def export_text(user, **kwargs) -> str:
+    return "".join(exports.export_expenses_csv(user=user, **kwargs).chunks)
 
 
 def export_rows(user, **kwargs) -> list[list[str]]:
-    return list(csv.reader(io.StringIO("".join(exports.export_expenses_csv(user=user, **kwargs)), newline="")))
+    return list(csv.reader(io.StringIO(export_text(user, **kwargs), newline="")))
 
 
 def test_header_and_rfc4180_rows(ctx, user, add_expense):
@@ -29,8 +35,8 @@ def test_header_and_rfc4180_rows(ctx, user, add_expense):
         notes="line one\nline two",
         payment_method="credit_card",
     )
-    text = "".join(exports.export_expenses_csv(user=user))
-    assert text.startswith(HEADER + "\r\n")
+    text = export_text(user)
+    assert text.startswith(QUOTED_HEADER + "\r\n")
     assert text.endswith("\r\n")
     assert '"Say ""cheese"", please"' in text
     rows = export_rows(user)
@@ -45,6 +51,27 @@ def test_header_and_rfc4180_rows(ctx, user, add_expense):
         "a, b",
         "line one\nline two",
     ]
+
+
+def test_every_field_is_quoted_so_a_semicolon_cannot_split_a_cell(ctx, user, add_expense):
+    # In a locale whose list separator is ";", an unquoted x;=1+1 opens as "x" and a formula "=1+1".
+    add_expense(amount="3", date=dt.date(2026, 3, 2), description="x;=1+1", notes="a;@SUM(A1)", tags=["t;=2"])
+    line = export_text(user).split("\r\n")[1]
+    assert line == '"2026-03-02","x;=1+1","Food","other","3.00","USD","t;=2","a;@SUM(A1)"'
+
+
+def test_export_is_named_by_the_utc_date(ctx, user):
+    export = exports.export_expenses_csv(user=user)
+    assert export.filename == f"expenses-{utcnow():%Y-%m-%d}.csv"
+    assert export.mimetype == "text/csv"
+    assert export.headers == {"Content-Disposition": f'attachment; filename="{export.filename}"'}
+
+
+def test_filters_are_checked_when_the_export_is_made_not_when_it_is_read(ctx, user):
+    # A generator function would only check them at the first chunk, after a 200 went out.
+    for filters in ({"date_from": "banana"}, {"q": "x" * 101}, {"min_amount": "lots"}):
+        with pytest.raises(ValidationFailed):
+            exports.export_expenses_csv(user=user, filters=filters)
 
 
 def test_unicode_survives(ctx, user, add_expense):
@@ -111,7 +138,7 @@ def test_rows_are_streamed_in_batches_of_bounded_size(ctx, user, add_expense, mo
     db.session.expunge_all()
 
     chunks, loaded = [], []
-    for chunk in exports.export_expenses_csv(user=user):
+    for chunk in exports.export_expenses_csv(user=user).chunks:
         chunks.append(chunk)
         loaded.append(sum(isinstance(obj, Expense) for obj in db.session.identity_map.values()))
     # Header, then one chunk per batch of 10; never more than a batch of expenses held at once.
