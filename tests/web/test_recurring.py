@@ -113,7 +113,7 @@ def test_add_a_recurring_expense(app, logged_in, user):
         ({"amount": "0"}, "Must be greater than 0."),
         ({"amount": "1.234"}, "Must have at most 2 decimal places."),
         ({"start_date": "2026-02-30"}, "Must be a date such as 2026-11-26."),
-        ({"interval_count": "0"}, "Must be a whole number from 1 to 1000."),
+        ({"interval_count": "0"}, "Must be a whole number between 1 and 1000."),
         ({"end_date": "1999-01-01"}, "Must be on or after the start date."),
         ({"end_date": "2099-01-01", "max_occurrences": "3"}, "Give an end date or a number of occurrences, not both."),
         ({"category_id": "999999"}, "Choose one of your categories."),
