@@ -106,8 +106,8 @@ UNIT_LABELS = {
 
 RECURRING_NOT_FOUND = "Recurring expense not found."
 TOO_MANY_TEMPLATES = (
-    f"You have {MAX_TEMPLATES_PER_USER} recurring expenses, the most one account can hold "
-    "(the parts of a changed one count too); delete one you no longer need first."
+    "You have {limit} recurring expenses, the most one account can hold (the parts of a changed one "
+    "count too); delete one you no longer need first."
 )
 SCHEDULE_FIELDS = ("start_date", "interval_unit", "interval_count")
 LIMIT_FIELDS = ("end_date", "max_occurrences")
@@ -568,7 +568,7 @@ def _check_room(session: Session, user: User) -> None:
     session.execute(sa.select(User.id).where(User.id == user.id).with_for_update(key_share=True))
     count = session.scalar(sa.select(sa.func.count(RecurringExpense.id)).where(RecurringExpense.user_id == user.id))
     if count >= MAX_TEMPLATES_PER_USER:
-        raise Conflict(TOO_MANY_TEMPLATES)
+        raise Conflict(TOO_MANY_TEMPLATES.format(limit=MAX_TEMPLATES_PER_USER))
 
 
 def _successor(template: RecurringExpense) -> RecurringExpense | None:
