@@ -101,9 +101,10 @@ def run_migrations_online():
     with connectable.connect() as connection:
         if connection.dialect.name == "sqlite":
             # Batch mode rebuilds tables by copy-and-drop; with foreign keys enforced, the DROP
-            # would cascade or fail. The app's own connections keep them on.
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()  # end the autobegun transaction, or the version stamp is rolled back
+            # would cascade or fail. The app's own connections keep them on. Sent on the driver
+            # connection, outside any transaction: the unit of work's begin listener would wrap
+            # it in a BEGIN, and inside a transaction SQLite ignores this pragma.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

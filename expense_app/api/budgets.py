@@ -114,7 +114,8 @@ class BudgetStatus(MethodView):
         For every budget in force in `month`: budgeted, carried over (by the rollover chain from
         the budget's first month), available, spent, remaining, percent used, the projected
         month-end spend at the current daily pace, and what is safe to spend per day for the rest
-        of the month. `level` turns `warning` at 80 % and `danger` at 100 %.
+        of the month. `level` turns `warning` at 80 % and `danger` at 100 %. `month` runs from
+        1900-01 to five years after the current month; outside that range is 422.
         """
         return budgets.budget_status(user=token_user, month=args.get("month"))
 

@@ -76,7 +76,7 @@ class RecurringCollection(MethodView):
         """
         return recurring.list_recurring(user=token_user)
 
-    @protected(blp, 422)
+    @protected(blp, 409, 422)
     @blp.arguments(RecurringCreateSchema, example=CREATE_EXAMPLE)
     @blp.response(
         201,
@@ -89,7 +89,10 @@ class RecurringCollection(MethodView):
         The expense fields follow the expense rules. Occurrence k falls on start_date + k
         intervals, computed from the start date: a monthly schedule on the 31st falls on the
         last day of shorter months and returns to the 31st. Nothing is posted until the next
-        `flask recurring post` run, which posts every occurrence due up to today.
+        `flask recurring post` run, which posts every occurrence due up to today (at most 1,000
+        per template per run; the next run continues). `start_date` is at most 5 years back and
+        at most one year ahead. An account holds at most 200 templates (the parts of a split
+        count): one more is 409.
         """
         created = recurring.create_recurring(user=token_user, **data)
         return created, 201, {"Location": url_for("Recurring.RecurringItem", recurring_id=created.id)}
@@ -159,7 +162,7 @@ class RecurringItem(MethodView):
         """
         return recurring.get_recurring(user=token_user, recurring_id=recurring_id)
 
-    @protected(blp, 404, 422)
+    @protected(blp, 404, 409, 422)
     @blp.arguments(RecurringUpdateSchema, example={"amount": "1250.00", "apply_from": "2027-04-01"})
     @blp.response(200, RecurringSchema)
     def patch(self, data, recurring_id):
@@ -169,6 +172,8 @@ class RecurringItem(MethodView):
         occurrences"), the template ends the day before and a new template with the changes
         takes over from that date, keeping the start date as its anchor unless the schedule
         changes; the response is the new template. Expenses already posted never change.
+        Concurrent edits of one template run one after the other; a split the template already
+        had at or before `apply_from` (made meanwhile, perhaps) is 409: change its successor.
         """
         return recurring.update_recurring(user=token_user, recurring_id=recurring_id, **data)
 

@@ -5,7 +5,11 @@ A template holds everything an expense holds plus a schedule: every `interval_co
 `end_date` or after `max_occurrences` occurrences (counted from `start_date`). `applies_from`
 is set on the later half of a split ("this and future occurrences"): it keeps the original
 `start_date` as the schedule's anchor, so a rent on the 31st stays on the 31st, while
-occurrences before `applies_from` belong to the earlier template.
+occurrences before `applies_from` belong to the earlier template. `split_from_id` links the later
+half to the template it was split from, and is UNIQUE: the database itself refuses a second
+successor of one template, so two concurrent "this and future" edits cannot both take over the
+same dates (which would post them twice). Deleting the earlier half keeps the later one
+(the link becomes NULL).
 
 `RecurringOccurrence` is the ledger: one row per occurrence that was posted (with the expense
 it created) or skipped. Its UNIQUE (recurring_id, occurrence_date) makes posting idempotent
@@ -56,6 +60,7 @@ class RecurringExpense(TimestampMixin, Base):
         sa.CheckConstraint("interval_count >= 1", name="interval_count_positive"),
         sa.CheckConstraint("max_occurrences IS NULL OR max_occurrences >= 1", name="max_occurrences_positive"),
         sa.Index("ix_recurring_expenses_user_id_id", "user_id", "id"),
+        sa.UniqueConstraint("split_from_id", name="uq_recurring_expenses_split_from_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +78,10 @@ class RecurringExpense(TimestampMixin, Base):
     end_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     max_occurrences: Mapped[int | None] = mapped_column()
     applies_from: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # The template this one is the later half of (see the module docstring).
+    split_from_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("recurring_expenses.id", ondelete="SET NULL"), default=None
+    )
     paused: Mapped[bool] = mapped_column(default=False)
     # The day the template was paused; occurrences from then until resuming are skipped.
     paused_at: Mapped[dt.date | None] = mapped_column(sa.Date)

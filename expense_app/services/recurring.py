@@ -8,37 +8,58 @@ on Jan 31, Feb 28 (Feb 29 in a leap year), Mar 31, Apr 30, ... An occurrence cou
 is on or after `applies_from` (set on the later half of a split), on or before `end_date`, and
 k < `max_occurrences`; an end date and a count are alternatives.
 
-Rules (the same field rules as an expense, from `services.expenses`):
+Rules (the input rules of `services.rules`, and the expense rules of `services.expenses`):
 - amount, category, description, payment method, currency, tags and notes as for an expense;
-- `start_date` within the expense date range, `end_date` on or after it, `interval_count` 1-1000,
-  `max_occurrences` 1-10000, `interval_unit` one of day, week, month, year.
+- `start_date` at most `MAX_HISTORY_YEARS` (5) years back and at most one year ahead (an expense's
+  latest date). The history bound keeps one posting run from creating decades of expenses (a
+  daily template from 1900 was 46,746); a template whose start date is not changed keeps it, so
+  an older template can still be edited;
+- `end_date` on or after `start_date`, `interval_count` 1-1000, `max_occurrences` 1-10000,
+  `interval_unit` one of day, week, month, year;
+- at most `MAX_TEMPLATES_PER_USER` (200) templates per user, both halves of a split included
+  (a Conflict beyond that).
 
 Monthly-equivalent cost: amount * occurrences per year / 12, with 365 days, 52 weeks, 12 months
 or 1 year per year, divided by `interval_count`, rounded half up to the cent. So weekly 10.00 is
 10 * 52 / 12 = 43.33, daily 1.00 is 30.42, every 3 months 90.00 is 30.00, yearly 120.00 is 10.00.
 
+Splitting ("this and future occurrences", `update_recurring(apply_from=...)`): the template ends
+the day before, and a successor holding the changes takes over; `split_from_id` links it to the
+template it came from. The split locks the template row (`SELECT ... FOR UPDATE`; on SQLite the
+unit of work's `BEGIN IMMEDIATE` serialises writers), so concurrent edits of one template run
+one after the other and a later one sees the split (a Conflict naming the successor); and the
+database refuses a second successor of one template (UNIQUE `split_from_id`) whatever happens.
+Splitting a template that already has a successor puts the new part between the two.
+
 Posting (`post_due`, `post_all_due`): every occurrence up to today that has no ledger row yet
-becomes an expense. Each occurrence is one transaction holding both the expense and its ledger
-row, so a crash cannot leave an expense without its row (which would post it twice). The ledger's
-UNIQUE (recurring_id, occurrence_date) makes a second, concurrent run fail on that row and roll
-its expense back, so each occurrence is created exactly once whatever runs at the same time.
+becomes an expense, oldest first, at most `MAX_POSTS_PER_RUN` (1,000) per template per run: the
+next run continues where this one stopped, and the run's report says how many templates have
+more due. Each occurrence is one transaction holding both the expense and its ledger row, so a
+crash cannot leave an expense without its row (which would post it twice). The transaction
+re-reads the template under a share lock, so an occurrence of a template that was paused, split
+or deleted meanwhile is not posted. The ledger's UNIQUE (recurring_id, occurrence_date) makes a
+second, concurrent run fail on that row and roll its expense back, so each occurrence is created
+exactly once whatever runs at the same time; a refused occurrence (that, or the owner deleted
+mid-run) is counted in the report and the run goes on.
 
 Pausing stops posting; resuming marks the occurrences from the pause day up to yesterday as
-skipped (they are not posted later). Skipping records one occurrence as skipped.
+skipped (they are not posted later). Skipping records one occurrence as skipped. Every change
+(create, update, split, delete, pause, resume, skip, each posted occurrence) is one
+`transaction()`, for HTTP and CLI callers alike.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from expense_app.errors import Conflict, NotFound
 from expense_app.extensions import db
@@ -52,30 +73,27 @@ from expense_app.models import (
     expense_tags,
 )
 from expense_app.models.base import utcnow
+from expense_app.services import rules
+from expense_app.services.categories import CategoryOption, category_options
 from expense_app.services.expenses import (
     DEFAULT_PAYMENT_METHOD,
     DESCRIPTION_MAX_LENGTH,
     NOTES_MAX_LENGTH,
-    clean_amount,
     clean_category_id,
     clean_payment_method,
 )
-from expense_app.services.expenses import clean_expense_date as clean_date
-from expense_app.services.rules import CENT, Errors, add_error, clean_currency, clean_text, is_storable_id, raise_if
-from expense_app.services.rules import parse_date as _parse_date
-from expense_app.services.rules import parse_id as _parse_id
+from expense_app.services.rules import CENT, Errors, add_error, raise_if
 from expense_app.services.tags import clean_tag_names, resolve_tags
+from expense_app.services.unit_of_work import transaction
 
-
-# Temporary bridge until the recurring service moves onto services.rules (issue 11).
-def clean_optional_date(errors, field, value):
-    from expense_app.services.rules import clean_date as _clean_date
-
-    return _clean_date(errors, field, value, required=False, earliest=None)
+logger = logging.getLogger(__name__)
 
 
 MAX_INTERVAL_COUNT = 1000
 MAX_OCCURRENCES = 10_000
+MAX_HISTORY_YEARS = 5
+MAX_TEMPLATES_PER_USER = 200
+MAX_POSTS_PER_RUN = 1000
 DEFAULT_UPCOMING_DAYS = 30
 MAX_UPCOMING_DAYS = 366
 # Occurrences per year of one unit, for the monthly-equivalent cost.
@@ -88,7 +106,28 @@ UNIT_LABELS = {
 }
 
 RECURRING_NOT_FOUND = "Recurring expense not found."
+TOO_MANY_TEMPLATES = (
+    "You have {limit} recurring expenses, the most one account can hold (the parts of a changed one "
+    "count too); delete one you no longer need first."
+)
 SCHEDULE_FIELDS = ("start_date", "interval_unit", "interval_count")
+LIMIT_FIELDS = ("end_date", "max_occurrences")
+CHANGEABLE_FIELDS = frozenset(
+    {
+        "amount",
+        "category_id",
+        "start_date",
+        "interval_unit",
+        "interval_count",
+        "end_date",
+        "max_occurrences",
+        "description",
+        "payment_method",
+        "currency",
+        "tags",
+        "notes",
+    }
+)
 
 
 # --- schedule arithmetic (pure) --------------------------------------------------------------------
@@ -226,22 +265,25 @@ class RecurringSummary:
 
 
 def _today(today: dt.date | None) -> dt.date:
-    return today or utcnow().date()
+    return today or rules.today_utc()
 
 
-def _select_templates(*conditions):
-    return (
+def _select_templates(*conditions, lock: bool = False):
+    query = (
         sa.select(RecurringExpense)
         .where(*conditions)
         .options(joinedload(RecurringExpense.category, innerjoin=True), selectinload(RecurringExpense.tags))
         .execution_options(populate_existing=True)
     )
+    # FOR UPDATE OF the template only (not its category); SQLite has no row locks, and its
+    # unit of work's BEGIN IMMEDIATE already serialises writers.
+    return query.with_for_update(of=RecurringExpense) if lock else query
 
 
-def _templates(user: User, *conditions) -> list[RecurringExpense]:
+def _templates(user: User, *conditions, lock: bool = False) -> list[RecurringExpense]:
     return list(
         db.session.scalars(
-            _select_templates(RecurringExpense.user_id == user.id, *conditions).order_by(
+            _select_templates(RecurringExpense.user_id == user.id, *conditions, lock=lock).order_by(
                 RecurringExpense.start_date, RecurringExpense.id
             )
         ).unique()
@@ -280,18 +322,22 @@ def _summary(template: RecurringExpense, today: dt.date, taken: set[dt.date]) ->
     )
 
 
-def list_recurring(*, user: User, today: dt.date | None = None) -> list[RecurringSummary]:
-    """Return every template of `user` (by start date) with its next date, monthly cost and state."""
-    today = _today(today)
+def _summaries(user: User, today: dt.date) -> tuple[list[RecurringSummary], dict[int, set[dt.date]]]:
+    """Every template of `user` summarised, and the ledger dates from today on: two queries (plus tags)."""
     templates = _templates(user)
     taken = _ledger_dates([t.id for t in templates], since=today)
-    return [_summary(template, today, taken[template.id]) for template in templates]
+    return [_summary(template, today, taken[template.id]) for template in templates], taken
 
 
-def _load(user: User, recurring_id: int) -> RecurringExpense:
-    if not is_storable_id(recurring_id):
+def list_recurring(*, user: User, today: dt.date | None = None) -> list[RecurringSummary]:
+    """Return every template of `user` (by start date) with its next date, monthly cost and state."""
+    return _summaries(user, _today(today))[0]
+
+
+def _load(user: User, recurring_id: int, *, lock: bool = False) -> RecurringExpense:
+    if not rules.is_storable_id(recurring_id):
         raise NotFound(RECURRING_NOT_FOUND)
-    found = _templates(user, RecurringExpense.id == recurring_id)
+    found = _templates(user, RecurringExpense.id == recurring_id, lock=lock)
     if not found:
         raise NotFound(RECURRING_NOT_FOUND)
     return found[0]
@@ -332,6 +378,27 @@ class Occurrence:
         return self.template.category
 
 
+def _clean_days(days) -> int:
+    errors: Errors = {}
+    number = rules.clean_int(errors, "days", days, low=1, high=MAX_UPCOMING_DAYS)
+    raise_if(errors)
+    return number
+
+
+def _upcoming(
+    templates: Sequence[RecurringExpense], taken: dict[int, set[dt.date]], today: dt.date, days: int
+) -> list[Occurrence]:
+    until = today + dt.timedelta(days=days - 1)
+    found = [
+        Occurrence(date=day, template=template)
+        for template in templates
+        if not template.paused
+        for day in Schedule.of(template).dates(since=today, until=until)
+        if day not in taken[template.id]
+    ]
+    return sorted(found, key=lambda occurrence: (occurrence.date, occurrence.template.id))
+
+
 def upcoming(*, user: User, days: int = DEFAULT_UPCOMING_DAYS, today: dt.date | None = None) -> list[Occurrence]:
     """Return the occurrences of `user`'s running templates in the next `days` days.
 
@@ -339,19 +406,10 @@ def upcoming(*, user: User, days: int = DEFAULT_UPCOMING_DAYS, today: dt.date | 
     already posted occurrences are left out. Sorted by date, then template. Raises
     ValidationFailed on `days` outside 1-366.
     """
-    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_UPCOMING_DAYS:
-        raise_if({"days": [f"Must be between 1 and {MAX_UPCOMING_DAYS}."]})
+    days = _clean_days(days)
     today = _today(today)
-    until = today + dt.timedelta(days=days - 1)
     templates = _templates(user, RecurringExpense.paused.is_(False))
-    taken = _ledger_dates([t.id for t in templates], since=today)
-    found = [
-        Occurrence(date=day, template=template)
-        for template in templates
-        for day in Schedule.of(template).dates(since=today, until=until)
-        if day not in taken[template.id]
-    ]
-    return sorted(found, key=lambda occurrence: (occurrence.date, occurrence.template.id))
+    return _upcoming(templates, _ledger_dates([t.id for t in templates], since=today), today, days)
 
 
 @dataclass(frozen=True)
@@ -368,10 +426,8 @@ class CostSummary:
     totals: list[CurrencyTotal]
 
 
-def cost_summary(*, user: User, today: dt.date | None = None) -> CostSummary:
-    """Return the active templates (not paused, not ended) with their monthly-equivalent cost,
-    most expensive first, and the sum of those (rounded) costs per currency, `user`'s first."""
-    active = [item for item in list_recurring(user=user, today=today) if item.state == "active"]
+def _cost(user: User, summaries: Sequence[RecurringSummary]) -> CostSummary:
+    active = [item for item in summaries if item.state == "active"]
     active.sort(key=lambda item: (-item.monthly_amount, item.template.id))
     sums: dict[str, Decimal] = defaultdict(Decimal)
     for item in active:
@@ -380,56 +436,119 @@ def cost_summary(*, user: User, today: dt.date | None = None) -> CostSummary:
     return CostSummary(items=active, totals=[CurrencyTotal(code, sums[code].quantize(CENT)) for code in order])
 
 
+def cost_summary(*, user: User, today: dt.date | None = None) -> CostSummary:
+    """Return the active templates (not paused, not ended) with their monthly-equivalent cost,
+    most expensive first, and the sum of those (rounded) costs per currency, `user`'s first."""
+    return _cost(user, list_recurring(user=user, today=today))
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the recurring page shows: every template, the upcoming occurrences, the monthly cost."""
+
+    templates: list[RecurringSummary]
+    upcoming: list[Occurrence]
+    upcoming_days: int
+    summary: CostSummary
+
+
+def overview(*, user: User, today: dt.date | None = None, days: int = DEFAULT_UPCOMING_DAYS) -> Overview:
+    """Return the recurring page's read-model: the templates are read once for all three parts
+    (two queries plus the tags). Raises ValidationFailed on `days` outside 1-366."""
+    days = _clean_days(days)
+    today = _today(today)
+    summaries, taken = _summaries(user, today)
+    return Overview(
+        templates=summaries,
+        upcoming=_upcoming([item.template for item in summaries], taken, today, days),
+        upcoming_days=days,
+        summary=_cost(user, summaries),
+    )
+
+
+@dataclass(frozen=True)
+class FormPage:
+    """What the add and edit pages need: the template being edited (None when adding) and the
+    category choices (id and name only)."""
+
+    template: RecurringSummary | None
+    category_options: list[CategoryOption]
+
+
+def form_page(*, user: User, recurring_id: int | None = None, today: dt.date | None = None) -> FormPage:
+    """Return the add page's (no `recurring_id`) or edit page's read-model; NotFound when the
+    template is missing or someone else's."""
+    template = None if recurring_id is None else get_recurring(user=user, recurring_id=recurring_id, today=today)
+    return FormPage(template=template, category_options=category_options(user=user))
+
+
 # --- validation ----------------------------------------------------------------------------------
 
 
-def _clean_int(errors: Errors, field: str, value, *, low: int, high: int) -> int | None:
-    number = _parse_id(value)
-    if number is None or not low <= number <= high:
-        add_error(errors, field, f"Must be a whole number from {low} to {high}.")
+def history_start(today: dt.date) -> dt.date:
+    """The earliest start date a template may be given: `MAX_HISTORY_YEARS` before `today`."""
+    return rules.add_years(today, -MAX_HISTORY_YEARS)
+
+
+def _clean_start_date(errors: Errors, value, today: dt.date, current: dt.date | None) -> dt.date | None:
+    # A template keeps the start date it has (an older template can still be edited); a new or
+    # changed start date is at most MAX_HISTORY_YEARS back.
+    earliest = history_start(today)
+    day = rules.parse_date(value)
+    if day is not None and day != current and day < earliest:
+        add_error(
+            errors,
+            "start_date",
+            f"Must be on or after {earliest.isoformat()}: a recurring expense can start at most "
+            f"{MAX_HISTORY_YEARS} years ago (add older expenses one by one).",
+        )
         return None
-    return number
+    low = min(day, earliest) if day is not None and day == current else earliest
+    return rules.clean_date(errors, "start_date", value, earliest=low, latest=rules.latest_expense_date(today))
 
 
-def _clean_fields(errors: Errors, user: User, given: dict) -> dict:
+def _clean_fields(
+    errors: Errors, user: User, given: dict, *, today: dt.date, current_start: dt.date | None = None
+) -> dict:
     """Check the fields present in `given` (None = left out) and return their cleaned values."""
     cleaners = {
-        "amount": lambda v: clean_amount(errors, "amount", v),
+        "amount": lambda v: rules.clean_money(errors, "amount", v),
         "category_id": lambda v: clean_category_id(errors, "category_id", user, v),
-        "description": lambda v: clean_text(errors, "description", v, max_length=DESCRIPTION_MAX_LENGTH),
+        "description": lambda v: rules.clean_text(errors, "description", v, max_length=DESCRIPTION_MAX_LENGTH),
         "payment_method": lambda v: clean_payment_method(errors, "payment_method", v),
-        "currency": lambda v: clean_currency(errors, "currency", v),
-        "notes": lambda v: clean_text(errors, "notes", v, max_length=NOTES_MAX_LENGTH),
-        "start_date": lambda v: clean_date(errors, "start_date", v),
-        "interval_count": lambda v: _clean_int(errors, "interval_count", v, low=1, high=MAX_INTERVAL_COUNT),
+        "currency": lambda v: rules.clean_currency(errors, "currency", v),
+        "notes": lambda v: rules.clean_text(errors, "notes", v, max_length=NOTES_MAX_LENGTH, multiline=True),
+        "start_date": lambda v: _clean_start_date(errors, v, today, current_start),
+        "interval_unit": lambda v: rules.clean_choice(errors, "interval_unit", v, INTERVAL_UNITS),
+        "interval_count": lambda v: rules.clean_int(errors, "interval_count", v, low=1, high=MAX_INTERVAL_COUNT),
+        "end_date": lambda v: rules.clean_date(errors, "end_date", v, required=False),
+        "max_occurrences": lambda v: rules.clean_int(
+            errors, "max_occurrences", v, low=1, high=MAX_OCCURRENCES, required=False
+        ),
+        "tags": lambda v: clean_tag_names(errors, "tags", v),
     }
-    cleaned: dict = {}
-    for field, value in given.items():
-        if value is None and field not in ("end_date", "max_occurrences"):
-            continue
-        if field in cleaners:
-            cleaned[field] = cleaners[field](value)
-        elif field == "interval_unit":
-            if value not in INTERVAL_UNITS:
-                add_error(errors, field, "Must be one of: " + ", ".join(INTERVAL_UNITS) + ".")
-            cleaned[field] = value
-        elif field == "end_date":
-            cleaned[field] = clean_optional_date(errors, field, value)
-        elif field == "max_occurrences":
-            empty = value is None or value == ""
-            cleaned[field] = None if empty else _clean_int(errors, field, value, low=1, high=MAX_OCCURRENCES)
-        elif field == "tags":
-            cleaned[field] = clean_tag_names(errors, "tags", value)
-    return cleaned
+    return {
+        field: cleaners[field](value)
+        for field, value in given.items()
+        if field in cleaners and (value is not None or field in LIMIT_FIELDS)
+    }
 
 
-def _check_schedule(errors: Errors, schedule: Schedule) -> None:
+def _check_schedule(errors: Errors, schedule: Schedule, successor: RecurringExpense | None = None) -> None:
     if "start_date" in errors:
         return
     if schedule.end_date is not None and schedule.end_date < schedule.start_date:
         add_error(errors, "end_date", "Must be on or after the start date.")
     if schedule.end_date is not None and schedule.max_occurrences is not None:
         add_error(errors, "max_occurrences", "Give an end date or a number of occurrences, not both.")
+    if successor is not None and (schedule.end_date is None or schedule.end_date >= successor.applies_from):
+        # The dates from the successor's first day on are its own: an overlap would post them twice.
+        add_error(
+            errors,
+            "end_date",
+            f"Must be before {successor.applies_from.isoformat()}: from that date on this recurring "
+            "expense continues with its later changes.",
+        )
 
 
 def _apply(template: RecurringExpense, user: User, values: dict) -> None:
@@ -439,6 +558,27 @@ def _apply(template: RecurringExpense, user: User, values: dict) -> None:
     if tags is not None:
         template.tags = resolve_tags(user=user, names=tags)
     template.updated_at = utcnow()
+
+
+def _check_room(session: Session, user: User) -> None:
+    """Raise Conflict when `user` already has MAX_TEMPLATES_PER_USER templates.
+
+    The owner's row is locked first (FOR NO KEY UPDATE, which leaves the foreign key checks of
+    their other writes alone), so two concurrent creations cannot both take the last place.
+    """
+    session.execute(sa.select(User.id).where(User.id == user.id).with_for_update(key_share=True))
+    count = session.scalar(sa.select(sa.func.count(RecurringExpense.id)).where(RecurringExpense.user_id == user.id))
+    if count >= MAX_TEMPLATES_PER_USER:
+        raise Conflict(TOO_MANY_TEMPLATES.format(limit=MAX_TEMPLATES_PER_USER))
+
+
+def _successor(template: RecurringExpense) -> RecurringExpense | None:
+    """The template that took over from `template` when it was split, if any."""
+    return db.session.scalar(
+        sa.select(RecurringExpense).where(
+            RecurringExpense.split_from_id == template.id, RecurringExpense.user_id == template.user_id
+        )
+    )
 
 
 # --- changing templates ----------------------------------------------------------------------------
@@ -463,9 +603,10 @@ def create_recurring(
 ) -> RecurringSummary:
     """Create a template and return it with its next date. Nothing is posted until `post_due`.
 
-    Raises ValidationFailed with an entry per failing field (the expense rules, plus the schedule's).
+    Raises ValidationFailed with an entry per failing field (the expense rules, plus the
+    schedule's), and Conflict when `user` already has `MAX_TEMPLATES_PER_USER` templates.
     """
-    errors: Errors = {}
+    today = _today(today)
     given = {
         "amount": amount if amount is not None else "",
         "category_id": category_id if category_id is not None else "",
@@ -480,18 +621,16 @@ def create_recurring(
         "notes": notes or "",
         "tags": list(tags or []),
     }
-    values = _clean_fields(errors, user, given)
-    if not errors:
-        _check_schedule(errors, Schedule(**{f: values[f] for f in (*SCHEDULE_FIELDS, "end_date", "max_occurrences")}))
-    raise_if(errors)
-    try:
+    with transaction() as session:
+        errors: Errors = {}
+        values = _clean_fields(errors, user, given, today=today)
+        if not errors:
+            _check_schedule(errors, Schedule(**{f: values[f] for f in (*SCHEDULE_FIELDS, *LIMIT_FIELDS)}))
+        raise_if(errors)
+        _check_room(session, user)
         template = RecurringExpense(user_id=user.id, paused=False)
         _apply(template, user, values)
-        db.session.add(template)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        session.add(template)
     return get_recurring(user=user, recurring_id=template.id, today=today)
 
 
@@ -514,57 +653,52 @@ def update_recurring(
     already posted or skipped from that date on move to the new template. When `apply_from` is
     on or before the first occurrence, the whole template changes (no split is needed).
 
-    Raises NotFound, and ValidationFailed for a broken rule or an `apply_from` after the last
-    occurrence.
+    The template row is locked for the whole change, so concurrent edits run one after the other.
+    Raises NotFound; ValidationFailed for a broken rule or an `apply_from` after the last
+    occurrence; Conflict when the template was already split at or before `apply_from` (change
+    its successor instead) or a split would exceed `MAX_TEMPLATES_PER_USER`.
     """
-    template = _load(user, recurring_id)
-    unknown = set(changes) - {
-        "amount",
-        "category_id",
-        "start_date",
-        "interval_unit",
-        "interval_count",
-        "end_date",
-        "max_occurrences",
-        "description",
-        "payment_method",
-        "currency",
-        "tags",
-        "notes",
-    }
+    unknown = set(changes) - CHANGEABLE_FIELDS
     if unknown:
         raise TypeError(f"unexpected fields: {sorted(unknown)}")
-    errors: Errors = {}
-    changes = {field: value for field, value in changes.items() if value is not None}
-    values = _clean_fields(errors, user, changes)
-    split_date = None
-    if apply_from is not None and apply_from != "":
-        split_date = _parse_date(apply_from)
-        if split_date is None:
-            add_error(errors, "apply_from", "Must be a date such as 2026-11-26.")
-    raise_if(errors)
+    today = _today(today)
+    with transaction() as session:
+        template = _load(user, recurring_id, lock=True)
+        errors: Errors = {}
+        changes = {field: value for field, value in changes.items() if value is not None}
+        values = _clean_fields(errors, user, changes, today=today, current_start=template.start_date)
+        split_date = rules.clean_date(errors, "apply_from", apply_from, required=False)
+        raise_if(errors)
 
-    old = Schedule.of(template)
-    if split_date is not None and split_date > old.first_allowed:
-        if next(old.dates(since=split_date), None) is None:
-            raise_if({"apply_from": ["There is no occurrence on or after this date."]})
-        return _split(user, template, split_date, values, today)
-
-    merged = replace(old, **{f: values[f] for f in (*SCHEDULE_FIELDS, "end_date", "max_occurrences") if f in values})
-    _check_schedule(errors, merged)
-    raise_if(errors)
-    try:
-        _apply(template, user, values)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return get_recurring(user=user, recurring_id=template.id, today=today)
+        old = Schedule.of(template)
+        successor = _successor(template)
+        if split_date is not None and split_date > old.first_allowed:
+            if next(old.dates(since=split_date), None) is None:
+                if successor is not None and successor.applies_from <= split_date:
+                    raise Conflict(
+                        f"From {successor.applies_from.isoformat()} on, this recurring expense continues as "
+                        "a changed one (it was changed from that date, perhaps just now); change that one instead."
+                    )
+                raise_if({"apply_from": ["There is no occurrence on or after this date."]})
+            result = _split(session, user, template, successor, split_date, values)
+        else:
+            merged = replace(old, **{f: values[f] for f in (*SCHEDULE_FIELDS, *LIMIT_FIELDS) if f in values})
+            _check_schedule(errors, merged, successor)
+            raise_if(errors)
+            _apply(template, user, values)
+            result = template
+    return get_recurring(user=user, recurring_id=result.id, today=today)
 
 
 def _split(
-    user: User, template: RecurringExpense, split_date: dt.date, values: dict, today: dt.date | None
-) -> RecurringSummary:
+    session: Session,
+    user: User,
+    template: RecurringExpense,
+    successor: RecurringExpense | None,
+    split_date: dt.date,
+    values: dict,
+) -> RecurringExpense:
+    """End `template` the day before `split_date`; return the new template that takes over."""
     old = Schedule.of(template)
     new_schedule = Schedule(
         start_date=values.get("start_date", old.start_date),
@@ -575,65 +709,67 @@ def _split(
         applies_from=split_date,
     )
     errors: Errors = {}
-    _check_schedule(errors, new_schedule)
+    _check_schedule(errors, new_schedule, successor)
     raise_if(errors)
-    try:
-        successor = RecurringExpense(
-            user_id=user.id,
-            category_id=template.category_id,
-            amount=template.amount,
-            currency=template.currency,
-            description=template.description,
-            payment_method=template.payment_method,
-            notes=template.notes,
-            paused=template.paused,
-            paused_at=template.paused_at,
-            start_date=new_schedule.start_date,
-            interval_unit=new_schedule.interval_unit,
-            interval_count=new_schedule.interval_count,
-            end_date=new_schedule.end_date,
-            max_occurrences=new_schedule.max_occurrences,
-            applies_from=split_date,
+    _check_room(session, user)
+    part = RecurringExpense(
+        user_id=user.id,
+        category_id=template.category_id,
+        amount=template.amount,
+        currency=template.currency,
+        description=template.description,
+        payment_method=template.payment_method,
+        notes=template.notes,
+        paused=template.paused,
+        paused_at=template.paused_at,
+        start_date=new_schedule.start_date,
+        interval_unit=new_schedule.interval_unit,
+        interval_count=new_schedule.interval_count,
+        end_date=new_schedule.end_date,
+        max_occurrences=new_schedule.max_occurrences,
+        applies_from=split_date,
+    )
+    part.tags = list(template.tags)
+    _apply(part, user, {k: v for k, v in values.items() if k not in (*SCHEDULE_FIELDS, *LIMIT_FIELDS)})
+    session.add(part)
+    session.flush()
+    if successor is not None:
+        # The new part goes between the template and its earlier successor: the chain stays one
+        # successor per template (the UNIQUE link), and the successor's dates stay its own.
+        session.execute(
+            sa.update(RecurringExpense).where(RecurringExpense.id == successor.id).values(split_from_id=part.id)
         )
-        successor.tags = list(template.tags)
-        _apply(
-            successor,
-            user,
-            {k: v for k, v in values.items() if k not in (*SCHEDULE_FIELDS, "end_date", "max_occurrences")},
-        )
-        db.session.add(successor)
-        db.session.flush()
-        # What was posted or skipped from the split date on now belongs to the successor, so it
-        # cannot post those dates a second time.
-        db.session.execute(
-            sa.update(RecurringOccurrence)
-            .where(RecurringOccurrence.recurring_id == template.id, RecurringOccurrence.occurrence_date >= split_date)
-            .values(recurring_id=successor.id)
-        )
-        template.end_date = split_date - dt.timedelta(days=1)
-        template.updated_at = utcnow()
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return get_recurring(user=user, recurring_id=successor.id, today=today)
+    # Linked last: a second split of the same template that got past the lock fails right here.
+    session.execute(sa.update(RecurringExpense).where(RecurringExpense.id == part.id).values(split_from_id=template.id))
+    # What was posted or skipped from the split date on now belongs to the new part, so it
+    # cannot post those dates a second time.
+    session.execute(
+        sa.update(RecurringOccurrence)
+        .where(RecurringOccurrence.recurring_id == template.id, RecurringOccurrence.occurrence_date >= split_date)
+        .values(recurring_id=part.id)
+    )
+    template.end_date = split_date - dt.timedelta(days=1)
+    template.updated_at = utcnow()
+    return part
 
 
 def delete_recurring(*, user: User, recurring_id: int) -> None:
-    """Delete the template and its ledger; expenses it already posted stay. NotFound if not `user`'s."""
-    template = _load(user, recurring_id)
-    db.session.delete(template)
-    db.session.commit()
+    """Delete the template and its ledger; expenses it already posted stay. NotFound if not `user`'s.
+
+    A later half of a split stays (it no longer names this one).
+    """
+    with transaction() as session:
+        session.delete(_load(user, recurring_id, lock=True))
 
 
 def pause_recurring(*, user: User, recurring_id: int, today: dt.date | None = None) -> RecurringSummary:
     """Stop posting from `today` on; pausing a paused template changes nothing."""
     today = _today(today)
-    template = _load(user, recurring_id)
-    if not template.paused:
-        template.paused, template.paused_at = True, today
-        template.updated_at = utcnow()
-        db.session.commit()
+    with transaction():
+        template = _load(user, recurring_id, lock=True)
+        if not template.paused:
+            template.paused, template.paused_at = True, today
+            template.updated_at = utcnow()
     return get_recurring(user=user, recurring_id=recurring_id, today=today)
 
 
@@ -643,23 +779,24 @@ def resume_recurring(*, user: User, recurring_id: int, today: dt.date | None = N
     Resuming a running template changes nothing.
     """
     today = _today(today)
-    template = _load(user, recurring_id)
-    if template.paused:
-        missed_since = template.paused_at or today
-        yesterday = today - dt.timedelta(days=1)
-        taken = _ledger_dates([template.id], since=missed_since)[template.id]
-        missed = [day for day in Schedule.of(template).dates(since=missed_since, until=yesterday) if day not in taken]
-        try:
-            db.session.add_all(
+    with transaction() as session:
+        template = _load(user, recurring_id, lock=True)
+        if template.paused:
+            missed_since = template.paused_at or today
+            yesterday = today - dt.timedelta(days=1)
+            taken = _ledger_dates([template.id], since=missed_since)[template.id]
+            schedule = Schedule.of(template)
+            missed = [day for day in schedule.dates(since=missed_since, until=yesterday) if day not in taken]
+            session.add_all(
                 RecurringOccurrence(recurring_id=template.id, occurrence_date=day, status="skipped") for day in missed
             )
             template.paused, template.paused_at = False, None
             template.updated_at = utcnow()
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
     return get_recurring(user=user, recurring_id=recurring_id, today=today)
+
+
+def _already_posted(day: dt.date) -> Conflict:
+    return Conflict(f"The occurrence on {day.isoformat()} was already posted.", {"date": ["Already posted."]})
 
 
 def skip_occurrence(
@@ -670,32 +807,26 @@ def skip_occurrence(
     Raises NotFound, ValidationFailed when `date` is not an occurrence of the schedule, and
     Conflict when that occurrence was already posted.
     """
-    template = _load(user, recurring_id)
-    day = _parse_date(date) if date not in (None, "") else None
-    if day is None:
-        raise_if({"date": ["Must be a date such as 2026-11-26."]})
-    schedule = Schedule.of(template)
-    if not schedule.is_occurrence(day):
-        upcoming_day = schedule.next_date(day)
-        hint = f" The next one is {upcoming_day.isoformat()}." if upcoming_day else ""
-        raise_if({"date": [f"{day.isoformat()} is not an occurrence of this schedule.{hint}"]})
-    existing = db.session.scalar(
-        sa.select(RecurringOccurrence.status).where(
-            RecurringOccurrence.recurring_id == template.id, RecurringOccurrence.occurrence_date == day
+    day = rules.parse_date(date)
+    # The IntegrityError of a posting run that inserted the same occurrence meanwhile.
+    with transaction(conflict=_already_posted(day) if day else None) as session:
+        template = _load(user, recurring_id, lock=True)
+        if day is None:
+            raise_if({"date": ["Must be a date such as 2026-11-26."]})
+        schedule = Schedule.of(template)
+        if not schedule.is_occurrence(day):
+            upcoming_day = schedule.next_date(day)
+            hint = f" The next one is {upcoming_day.isoformat()}." if upcoming_day else ""
+            raise_if({"date": [f"{day.isoformat()} is not an occurrence of this schedule.{hint}"]})
+        existing = session.scalar(
+            sa.select(RecurringOccurrence.status).where(
+                RecurringOccurrence.recurring_id == template.id, RecurringOccurrence.occurrence_date == day
+            )
         )
-    )
-    if existing == "posted":
-        raise Conflict(f"The occurrence on {day.isoformat()} was already posted.", {"date": ["Already posted."]})
-    if existing is None:
-        db.session.add(RecurringOccurrence(recurring_id=template.id, occurrence_date=day, status="skipped"))
-        try:
-            db.session.commit()
-        except IntegrityError:
-            # It was posted by a concurrent run in the meantime.
-            db.session.rollback()
-            raise Conflict(
-                f"The occurrence on {day.isoformat()} was already posted.", {"date": ["Already posted."]}
-            ) from None
+        if existing == "posted":
+            raise _already_posted(day)
+        if existing is None:
+            session.add(RecurringOccurrence(recurring_id=template.id, occurrence_date=day, status="skipped"))
     return get_recurring(user=user, recurring_id=recurring_id, today=today)
 
 
@@ -704,85 +835,129 @@ def skip_occurrence(
 
 @dataclass(frozen=True)
 class _Snapshot:
-    """A template's values, copied so they survive the session's rollbacks and commits."""
+    """Which template to post and its schedule, copied so they survive the session's commits."""
 
     id: int
-    user_id: int
     schedule: Schedule
-    values: dict
-    tag_ids: list[int]
 
 
-def _snapshot(template: RecurringExpense) -> _Snapshot:
-    return _Snapshot(
-        id=template.id,
-        user_id=template.user_id,
-        schedule=Schedule.of(template),
-        values={
-            "category_id": template.category_id,
-            "amount": template.amount,
-            "currency": template.currency,
-            "description": template.description,
-            "payment_method": template.payment_method,
-            "notes": template.notes,
-        },
-        tag_ids=[tag.id for tag in template.tags],
-    )
+@dataclass(frozen=True)
+class PostingReport:
+    """What one posting run did.
+
+    `created`: expenses created. `refused`: due occurrences the database refused (another run
+    posted them first, or the template's owner was deleted meanwhile). `more_due`: templates
+    that had more than `MAX_POSTS_PER_RUN` due occurrences; the next run continues with them.
+    """
+
+    created: int = 0
+    refused: int = 0
+    more_due: int = 0
+
+
+# What `_post_one` found.
+POSTED, NOT_DUE, STOPPED = "posted", "not due", "stopped"
 
 
 def _posted_dates(snapshot: _Snapshot) -> set[dt.date]:
     return _ledger_dates([snapshot.id], since=snapshot.schedule.first_allowed)[snapshot.id]
 
 
-def _post_one(snapshot: _Snapshot, day: dt.date) -> bool:
-    """Create the expense and its ledger row for one occurrence in one transaction.
+def _new_expense(template: RecurringExpense, day: dt.date) -> Expense:
+    """The expense of `template`'s occurrence on `day` (not yet added to the session)."""
+    return Expense(
+        user_id=template.user_id,
+        date=day,
+        category_id=template.category_id,
+        amount=template.amount,
+        currency=template.currency,
+        description=template.description,
+        payment_method=template.payment_method,
+        notes=template.notes,
+    )
 
-    Returns False when the ledger already has that occurrence (another run got there first).
+
+def _post_one(template_id: int, day: dt.date) -> str:
+    """Create the expense and its ledger row for one occurrence, in one transaction.
+
+    The template is re-read under a share lock (a split or delete waits for this transaction):
+    returns STOPPED when it is gone or paused, NOT_DUE when `day` is no longer one of its
+    occurrences (it was split or changed meanwhile), POSTED otherwise. Raises Conflict when the
+    database refuses the rows (the ledger already has the occurrence: another run got there first).
     """
-    try:
-        expense = Expense(user_id=snapshot.user_id, date=day, **snapshot.values)
-        db.session.add(expense)
-        db.session.flush()
-        if snapshot.tag_ids:
-            db.session.execute(
-                sa.insert(expense_tags), [{"expense_id": expense.id, "tag_id": tag_id} for tag_id in snapshot.tag_ids]
-            )
-        db.session.add(
-            RecurringOccurrence(recurring_id=snapshot.id, occurrence_date=day, status="posted", expense_id=expense.id)
+    with transaction() as session:
+        template = session.scalar(
+            sa.select(RecurringExpense)
+            .where(RecurringExpense.id == template_id)
+            .options(selectinload(RecurringExpense.tags))
+            .with_for_update(read=True)
+            .execution_options(populate_existing=True)
         )
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return False
-    except Exception:
-        db.session.rollback()
-        raise
-    return True
+        if template is None or template.paused:
+            return STOPPED
+        if not Schedule.of(template).is_occurrence(day):
+            return NOT_DUE
+        expense = _new_expense(template, day)
+        session.add(expense)
+        session.flush()
+        if template.tags:
+            session.execute(
+                sa.insert(expense_tags), [{"expense_id": expense.id, "tag_id": tag.id} for tag in template.tags]
+            )
+        session.add(
+            RecurringOccurrence(recurring_id=template.id, occurrence_date=day, status="posted", expense_id=expense.id)
+        )
+    return POSTED
 
 
-def _post(conditions: list, today: dt.date) -> int:
+def _post_template(snapshot: _Snapshot, today: dt.date) -> PostingReport:
+    created = refused = attempts = 0
+    done = _posted_dates(snapshot)
+    for day in snapshot.schedule.dates(until=today):
+        if day in done:
+            continue
+        if attempts == MAX_POSTS_PER_RUN:
+            return PostingReport(created=created, refused=refused, more_due=1)
+        attempts += 1
+        try:
+            outcome = _post_one(snapshot.id, day)
+        except Conflict:
+            logger.warning("recurring occurrence refused", extra={"recurring_id": snapshot.id, "date": day.isoformat()})
+            refused += 1
+            continue
+        if outcome == STOPPED:
+            break
+        created += outcome == POSTED
+    return PostingReport(created=created, refused=refused)
+
+
+def _post(conditions: list, today: dt.date) -> PostingReport:
     templates = db.session.scalars(
-        _select_templates(RecurringExpense.paused.is_(False), *conditions).order_by(RecurringExpense.id)
-    ).unique()
-    snapshots = [_snapshot(template) for template in templates]
-    created = 0
+        sa.select(RecurringExpense).where(RecurringExpense.paused.is_(False), *conditions).order_by(RecurringExpense.id)
+    )
+    snapshots = [_Snapshot(id=template.id, schedule=Schedule.of(template)) for template in templates]
+    total = PostingReport()
     for snapshot in snapshots:
-        done = _posted_dates(snapshot)
-        for day in snapshot.schedule.dates(until=today):
-            if day not in done and _post_one(snapshot, day):
-                created += 1
-    return created
+        part = _post_template(snapshot, today)
+        total = PostingReport(
+            created=total.created + part.created,
+            refused=total.refused + part.refused,
+            more_due=total.more_due + part.more_due,
+        )
+    return total
 
 
 def post_due(*, user: User, today: dt.date | None = None) -> int:
-    """Post every due occurrence (up to and including `today`) of `user`'s running templates.
+    """Post the due occurrences (up to and including `today`) of `user`'s running templates.
 
-    Returns how many expenses were created. Safe to run again or concurrently: an occurrence is
-    created exactly once.
+    Returns how many expenses were created: at most `MAX_POSTS_PER_RUN` per template, oldest
+    first (call again for the rest). Safe to run again or concurrently: an occurrence is created
+    exactly once.
     """
-    return _post([RecurringExpense.user_id == user.id], _today(today))
+    return _post([RecurringExpense.user_id == user.id], _today(today)).created
 
 
-def post_all_due(*, today: dt.date | None = None) -> int:
-    """`post_due` for every user: the scheduler's job (`flask recurring post`)."""
+def post_all_due(*, today: dt.date | None = None) -> PostingReport:
+    """`post_due` for every user: the scheduler's job (`flask recurring post`). Returns the run's
+    report; an occurrence the database refuses is counted there, and the run goes on."""
     return _post([], _today(today))

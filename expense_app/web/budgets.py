@@ -2,19 +2,19 @@
 with the add form, and pages to change a budget from a month onward or delete it.
 
 `?month=YYYY-MM` picks the month (this month by default); the page links to the previous and
-next months. A month the service refuses is shown as a message with status 422.
+next months. A month the service refuses is shown as a message with status 422. Each request
+calls one service function for its page (`budgets.month_overview`, `budgets.get_budget`) or, for
+a POST, the use case through `forms.submit`; only a refused POST also reads its page.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
-from wtforms import SelectChoice
 
-from expense_app.errors import Conflict, ValidationFailed
-from expense_app.services import budgets, categories
+from expense_app.services import budgets
 from expense_app.web.filters import money
-from expense_app.web.forms import apply_service_errors
+from expense_app.web.forms import submit
 from expense_app.web.forms.budgets import (
     OVERALL_CHOICE,
     ROLLOVER_LABELS,
@@ -27,30 +27,22 @@ from expense_app.web.forms.expenses import category_choices
 bp = Blueprint("budgets", __name__, url_prefix="/budgets")
 
 
-def _scope_choices() -> list[SelectChoice]:
-    return [OVERALL_CHOICE, *category_choices(categories.list_categories(user=current_user))]
-
-
 def _index_page(form: BudgetForm | None = None, status: int = 200):
     month_arg = request.args.get("month", "")
+    page = budgets.month_overview(user=current_user, month=month_arg or None)
     if form is None:
-        form = BudgetForm(formdata=None, effective_from=month_arg or budgets.format_month(budgets.current_month()))
-    form.category_id.choices = _scope_choices()
-    try:
-        month_status = budgets.budget_status(user=current_user, month=month_arg or None)
-        month_error = None
-    except ValidationFailed as error:
-        month_status, month_error, status = None, " ".join(error.errors.get("month", [error.message])), 422
+        form = BudgetForm(formdata=None, effective_from=month_arg or budgets.format_month(page.this_month))
+    form.category_id.choices = [OVERALL_CHOICE, *category_choices(page.category_options)]
     return render_template(
         "budgets/index.html",
-        status=month_status,
-        month_error=month_error,
+        status=page.status,
+        month_error=page.month_error,
         month_arg=month_arg,
-        budgets=budgets.list_budgets(user=current_user),
+        budgets=page.budgets,
         form=form,
         rollover_labels=ROLLOVER_LABELS,
         format_month=budgets.format_month,
-    ), status
+    ), (422 if page.month_error else status)
 
 
 @bp.get("")
@@ -59,67 +51,72 @@ def index():
     return _index_page()
 
 
+def _created_message(created: budgets.BudgetDetail) -> str:
+    return (
+        f"Budget for {created.name} added: {money(created.amount, current_user.currency)} a month "
+        f"from {budgets.format_month(created.effective_from)}."
+    )
+
+
 @bp.post("")
 @login_required
 def create():
     form = BudgetForm()
-    status = 422
-    if form.validate_on_submit():
-        try:
-            created = budgets.create_budget(user=current_user, **form.service_fields())
-        except ValidationFailed as error:
-            apply_service_errors(form, error)
-        except Conflict as error:
-            apply_service_errors(form, ValidationFailed(error.errors or {"category_id": [error.message]}))
-            status = 409
-        else:
-            flash(
-                f"Budget for {created.name} added: {money(created.amount, current_user.currency)} a month "
-                f"from {budgets.format_month(created.effective_from)}.",
-                "success",
-            )
-            return redirect(url_for("budgets.index", month=budgets.format_month(created.effective_from)))
-    return _index_page(form, status)
+    done = submit(
+        form,
+        lambda: budgets.create_budget(user=current_user, **form.service_fields()),
+        message=_created_message,
+        next_url=lambda created: url_for("budgets.index", month=budgets.format_month(created.effective_from)),
+    )
+    return done.response or _index_page(form, done.status)
+
+
+def _change_month(form: BudgetChangeForm, updated: budgets.BudgetDetail) -> str:
+    return form.effective_from.data or budgets.format_month(updated.this_month)
 
 
 @bp.route("/<int:budget_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(budget_id: int):
-    budget = budgets.get_budget(user=current_user, budget_id=budget_id)
-    form = BudgetChangeForm(
-        amount=format(budget.amount, "f"),
-        rollover=budget.rollover,
-        effective_from=budgets.format_month(budgets.current_month()),
+    form = BudgetChangeForm()
+    done = submit(
+        form,
+        lambda: budgets.update_budget(user=current_user, budget_id=budget_id, **form.service_fields()),
+        message=lambda updated: f"Budget for {updated.name} changed from {_change_month(form, updated)}.",
+        next_url=lambda updated: url_for("budgets.index", month=_change_month(form, updated)),
     )
-    status = 200
-    if form.validate_on_submit():
-        try:
-            updated = budgets.update_budget(user=current_user, budget_id=budget_id, **form.service_fields())
-        except ValidationFailed as error:
-            apply_service_errors(form, error)
-            status = 422
-        else:
-            month = form.effective_from.data or budgets.format_month(budgets.current_month())
-            flash(f"Budget for {updated.name} changed from {month}.", "success")
-            return redirect(url_for("budgets.index", month=month))
-    elif form.errors:
-        status = 422
+    if done.response:
+        return done.response
+    budget = budgets.get_budget(user=current_user, budget_id=budget_id)
+    if not form.is_submitted():
+        form = BudgetChangeForm(
+            amount=format(budget.amount, "f"),
+            rollover=budget.rollover,
+            effective_from=budgets.format_month(budget.this_month),
+        )
     return render_template(
         "budgets/edit.html",
         form=form,
         budget=budget,
         rollover_labels=ROLLOVER_LABELS,
         format_month=budgets.format_month,
-    ), status
+    ), done.status
 
 
 @bp.route("/<int:budget_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(budget_id: int):
     form = ConfirmForm()
-    if form.validate_on_submit():
-        budgets.delete_budget(user=current_user, budget_id=budget_id)
-        flash("Budget deleted. Your expenses were not touched.", "info")
-        return redirect(url_for("budgets.index"))
+    done = submit(
+        form,
+        lambda: budgets.delete_budget(user=current_user, budget_id=budget_id),
+        message="Budget deleted. Your expenses were not touched.",
+        next_url=url_for("budgets.index"),
+        category="info",
+    )
+    if done.response:
+        return done.response
     budget = budgets.get_budget(user=current_user, budget_id=budget_id)
-    return render_template("budgets/delete.html", form=form, budget=budget, format_month=budgets.format_month)
+    return render_template(
+        "budgets/delete.html", form=form, budget=budget, format_month=budgets.format_month
+    ), done.status

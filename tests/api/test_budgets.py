@@ -181,6 +181,20 @@ def test_status_with_a_bad_month_is_422(client, api_headers):
     assert response.json["errors"] == {"month": ["Must be a month such as 2026-11."]}
 
 
+def test_months_far_ahead_or_before_1900_are_422(client, api_headers, create, frozen_today):
+    # Today is 2026-11: months run from 1900-01 to five years ahead.
+    create(effective_from="1900-01")
+    for month in ("2999-12", "2031-12", "1899-12"):
+        response = client.get(f"/api/v1/budgets/status?month={month}", headers=api_headers)
+        assert response.status_code == 422, month
+        assert response.json["errors"] == {"month": ["Must be between 1900-01 and 2031-11."]}
+    assert client.get("/api/v1/budgets/status?month=2031-11", headers=api_headers).status_code == 200
+    refused = client.post("/api/v1/budgets", json={"amount": "1.00", "effective_from": "2999-12"}, headers=api_headers)
+    assert refused.status_code == 422 and refused.json["errors"] == {
+        "effective_from": ["Must be between 1900-01 and 2031-11."]
+    }
+
+
 def test_another_users_budget_is_404_everywhere(client, api_headers, other_headers, create, category_ids):
     budget = create()
     url = f"/api/v1/budgets/{budget['id']}"

@@ -241,3 +241,54 @@ def test_operations_are_documented(client):
             assert operation["summary"] and operation["description"], (path, method)
             assert operation["security"] == [{"bearerAuth": []}]
             assert "401" in operation["responses"]
+
+
+def test_a_start_date_more_than_five_years_back_is_422(client, api_headers, category_ids):
+    earliest = recurring.history_start(today())
+    body = {"amount": "1.00", "category_id": category_ids["Food"], "interval_unit": "day"}
+    old = client.post(
+        "/api/v1/recurring",
+        json={**body, "start_date": (earliest - dt.timedelta(days=1)).isoformat()},
+        headers=api_headers,
+    )
+    assert old.status_code == 422
+    assert old.json["errors"]["start_date"] == [
+        f"Must be on or after {earliest.isoformat()}: a recurring expense can start at most 5 years ago "
+        "(add older expenses one by one)."
+    ]
+    assert (
+        client.post("/api/v1/recurring", json={**body, "start_date": "1900-01-01"}, headers=api_headers).status_code
+        == 422
+    )
+    ok = client.post("/api/v1/recurring", json={**body, "start_date": earliest.isoformat()}, headers=api_headers)
+    assert ok.status_code == 201
+
+
+def test_the_201st_template_is_409(app, client, api_headers, create, user, monkeypatch):
+    monkeypatch.setattr(recurring, "MAX_TEMPLATES_PER_USER", 2)
+    first = create()
+    create()
+    refused = client.post(
+        "/api/v1/recurring",
+        json={"amount": "1.00", "category_id": first["category_id"], "start_date": "2026-01-31"},
+        headers=api_headers,
+    )
+    assert refused.status_code == 409 and refused.json["message"].startswith(
+        "You have 2 recurring expenses, the most one account can hold"
+    )
+    split = client.patch(
+        f"/api/v1/recurring/{first['id']}", json={"apply_from": "2026-05-01", "amount": "9.00"}, headers=api_headers
+    )
+    assert split.status_code == 409
+    assert len(client.get("/api/v1/recurring", headers=api_headers).json) == 2
+
+
+def test_a_concurrent_split_already_made_is_409(client, api_headers, create):
+    rent = create()
+    url = f"/api/v1/recurring/{rent['id']}"
+    assert (
+        client.patch(url, json={"apply_from": "2026-05-01", "amount": "1250.00"}, headers=api_headers).status_code
+        == 200
+    )
+    again = client.patch(url, json={"apply_from": "2026-05-01", "amount": "1300.00"}, headers=api_headers)
+    assert again.status_code == 409 and "From 2026-05-01 on" in again.json["message"]

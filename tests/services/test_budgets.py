@@ -10,6 +10,8 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from expense_app.errors import Conflict, NotFound, ValidationFailed
 from expense_app.extensions import db
@@ -376,3 +378,101 @@ def test_status_month_is_validated(ctx, user):
     with pytest.raises(ValidationFailed) as error:
         budgets.budget_status(user=user, month="November")
     assert error.value.errors == {"month": ["Must be a month such as 2026-11."]}
+
+
+# --- bounded months and bounded carry-over -------------------------------------------------------
+
+DEC_2026 = dt.date(2026, 12, 1)
+
+
+def test_months_are_bounded_to_1900_through_five_years_ahead(ctx, user, food):
+    for month in ("2999-12", "2032-01", "1899-12"):
+        with pytest.raises(ValidationFailed) as error:
+            budgets.budget_status(user=user, month=month, today=DEC_2026)
+        assert error.value.errors == {"month": ["Must be between 1900-01 and 2031-12."]}
+        with pytest.raises(ValidationFailed) as error:
+            budgets.create_budget(user=user, category_id=food, amount="1", effective_from=month, today=DEC_2026)
+        assert error.value.errors == {"effective_from": ["Must be between 1900-01 and 2031-12."]}
+    for month in ("2026-1\u0662", "\uff12\uff10\uff12\uff16-11"):  # Arabic-Indic and full-width digits
+        with pytest.raises(ValidationFailed) as error:
+            budgets.budget_status(user=user, month=month, today=DEC_2026)
+        assert error.value.errors == {"month": ["Must be a month such as 2026-11."]}
+    assert budgets.budget_status(user=user, month="2031-12", today=DEC_2026).lines == []
+    assert budgets.budget_status(user=user, month="1900-01", today=DEC_2026).lines == []
+
+
+def test_a_far_month_steps_only_through_the_months_that_matter(ctx, user, food, spend, monkeypatch):
+    # 1900-01 .. 2031-12 is 1,584 months; the figures need only the months with spending, the
+    # months a version starts, and the month asked for.
+    transport = category_id_of(user, "Transport")
+    budgets.create_budget(user=user, category_id=food, amount="100", rollover="surplus", effective_from="1900-01")
+    budgets.create_budget(user=user, category_id=None, amount="10", rollover="full", effective_from="1900-01")
+    moving = budgets.create_budget(user=user, category_id=transport, amount="50", effective_from="1900-01")
+    budgets.update_budget(user=user, budget_id=moving.id, amount="60", effective_from="2026-04", today=DEC_2026)
+    spend(dt.date(2026, 3, 10), "50.00")
+    spend(dt.date(2026, 4, 10), "40.00", category="Transport")
+    spend(dt.date(2026, 5, 10), "30.00")
+    steps: list[dt.date] = []
+    real = budgets._month_figures
+
+    def counted(version, carried, spent_cents):
+        steps.append(version.effective_from)
+        return real(version, carried, spent_cents)
+
+    monkeypatch.setattr(budgets, "_month_figures", counted)
+    db.session.expire_all()
+    with count_statements(db.engine) as statements:
+        status = budgets.budget_status(user=user, month="2031-12", today=DEC_2026)
+    # Food: 1900-01, 2026-03, 2026-05, 2031-12. Overall: 1900-01, 2026-03, -04, -05, 2031-12.
+    # Transport: 1900-01, 2026-04 (new version and spending), 2031-12.
+    assert len(steps) == 4 + 5 + 3
+    assert len(statements) <= 3
+    lines = {line.name: figures(line) for line in status.lines}
+    # Computed by hand: surplus never went below 0, so 1,584 months of 100.00 less 80.00 spent;
+    # full: 1,584 months of 10.00 less 120.00 spent; none: this month's amount only.
+    assert lines == {
+        "Food": ("100.00", "158220.00", "158320.00", "0.00", "158320.00"),
+        "Overall": ("10.00", "15710.00", "15720.00", "0.00", "15720.00"),
+        "Transport": ("60.00", "0.00", "60.00", "0.00", "60.00"),
+    }
+
+
+def walk_month_by_month(versions, month, spent_cents):
+    """The rollover chain as the module docstring defines it, one month at a time (the reference)."""
+    cursor, remaining = versions[0].effective_from, D("0.00")
+    while True:
+        version = [v for v in versions if v.effective_from <= cursor][-1]
+        first = cursor == versions[0].effective_from
+        carried = D("0.00") if first else budgets._carry(version.rollover, remaining)
+        available = version.amount + carried
+        spent = D(spent_cents.get(cursor, 0)) / 100
+        remaining = available - spent
+        if cursor == month:
+            return (version.amount, carried, available, spent, remaining)
+        cursor = budgets.add_months(cursor, 1)
+
+
+@given(
+    plan=st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 50_000), st.sampled_from(["none", "surplus", "full"])),
+        min_size=1,
+        max_size=4,
+        unique_by=lambda step: step[0],
+    ),
+    spending=st.dictionaries(st.integers(0, 40), st.integers(1, 90_000), max_size=12),
+    month_index=st.integers(0, 40),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_bounded_carry_over_equals_the_month_by_month_walk(plan, spending, month_index):
+    start = dt.date(2024, 1, 1)
+    plan = sorted(plan)
+    versions = [
+        BudgetVersion(effective_from=budgets.add_months(start, offset), amount=D(cents) / 100, rollover=mode)
+        for offset, cents, mode in plan
+    ]
+    month = budgets.add_months(start, max(month_index, plan[0][0]))
+    spent_cents = {budgets.add_months(start, offset): cents for offset, cents in spending.items()}
+    result = budgets.carry_over(versions, month, spent_cents)
+    assert (result.version.amount, result.carried, result.available, result.spent, result.remaining) == (
+        walk_month_by_month(versions, month, spent_cents)
+    )

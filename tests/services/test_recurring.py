@@ -187,7 +187,7 @@ def test_post_all_due_covers_every_user_and_only_running_templates(make, user, o
     make(owner=other_user, amount="5.00", interval_unit="week", start_date=d(2026, 3, 1))
     paused = make(amount="9.00", description="Gym")
     recurring.pause_recurring(user=user, recurring_id=paused.id, today=d(2026, 1, 1))
-    assert recurring.post_all_due(today=d(2026, 3, 15)) == 2 + 3  # Jan 31, Feb 28; Mar 1, 8, 15
+    assert recurring.post_all_due(today=d(2026, 3, 15)).created == 2 + 3  # Jan 31, Feb 28; Mar 1, 8, 15
     assert {amount for _, amount in posted(user.id)} == {"1200.00"}
 
 
@@ -237,7 +237,7 @@ def test_concurrent_posting_creates_each_occurrence_exactly_once(app, make, user
         try:
             with app.app_context():
                 barrier.wait()
-                results.append(recurring.post_all_due(today=d(2026, 3, 31)))
+                results.append(recurring.post_all_due(today=d(2026, 3, 31)).created)
                 db.session.remove()
         except BaseException as error:  # reported below
             errors.append(error)
@@ -450,7 +450,9 @@ def test_other_users_templates_are_not_found(make, user, other_user):
     assert recurring.get_recurring(user=user, recurring_id=created.id).amount == D("1200.00")
 
 
-def test_another_users_category_is_refused(make, other_user, user):
+def test_another_users_category_is_refused(other_user, make, user):
+    # other_user first: the test session's read transaction (SQLite WAL) begins at `make`'s
+    # category lookup and would not see a user committed after it.
     with pytest.raises(ValidationFailed) as error:
         make(category_id=category_id_of(other_user, "Housing"))
     assert error.value.errors == {"category_id": ["Choose one of your categories."]}

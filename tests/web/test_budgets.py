@@ -141,6 +141,13 @@ def test_a_bad_month_is_422(logged_in):
     assert "Must be a month such as 2026-11." in response.text
 
 
+def test_a_month_out_of_range_is_422_with_the_range(logged_in, hand_example):
+    response = logged_in.get("/budgets?month=2999-12")
+    assert response.status_code == 422
+    assert "Must be between 1900-01 and 2031-11." in response.text
+    assert f'data-budget-id="{hand_example}"' in response.text  # the budget list is still shown
+
+
 def test_add_a_budget(app, logged_in, user):
     food = category_id(app, user)
     response = logged_in.post(

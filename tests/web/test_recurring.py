@@ -113,7 +113,7 @@ def test_add_a_recurring_expense(app, logged_in, user):
         ({"amount": "0"}, "Must be greater than 0."),
         ({"amount": "1.234"}, "Must have at most 2 decimal places."),
         ({"start_date": "2026-02-30"}, "Must be a date such as 2026-11-26."),
-        ({"interval_count": "0"}, "Must be a whole number from 1 to 1000."),
+        ({"interval_count": "0"}, "Must be a whole number between 1 and 1000."),
         ({"end_date": "1999-01-01"}, "Must be on or after the start date."),
         ({"end_date": "2099-01-01", "max_occurrences": "3"}, "Give an end date or a number of occurrences, not both."),
         ({"category_id": "999999"}, "Choose one of your categories."),
@@ -266,3 +266,24 @@ def test_actions_need_the_csrf_token(app_factory, user, make):
     assert accepted.status_code == 302
     with app.app_context():
         assert db.session.get(RecurringExpense, template_id).paused is True
+
+
+def test_a_start_date_more_than_five_years_back_is_422(app, logged_in, user):
+    earliest = recurring.history_start(today())
+    too_old = (earliest - dt.timedelta(days=1)).isoformat()
+    response = logged_in.post("/recurring/new", data=form_data(app, user, start_date=too_old, interval_unit="day"))
+    assert response.status_code == 422
+    assert f"Must be on or after {earliest.isoformat()}: a recurring expense can start at most 5 years ago" in (
+        response.text
+    )
+    assert count_rows(app, RecurringExpense) == 0
+
+
+def test_a_template_beyond_the_cap_is_409_with_the_message(app, logged_in, user, make, monkeypatch):
+    monkeypatch.setattr(recurring, "MAX_TEMPLATES_PER_USER", 1)
+    make()
+    response = logged_in.post("/recurring/new", data=form_data(app, user))
+    assert (
+        response.status_code == 409 and "You have 1 recurring expenses, the most one account can hold" in response.text
+    )
+    assert count_rows(app, RecurringExpense) == 1

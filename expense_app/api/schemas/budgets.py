@@ -66,7 +66,8 @@ ROLLOVER = {
 EFFECTIVE_FROM = {
     "type": "string",
     "pattern": MONTH_PATTERN,
-    "description": "Month (YYYY-MM) from which this applies; the current month by default.",
+    "description": "Month (YYYY-MM) from which this applies, 1900-01 to five years ahead; the current month "
+    "by default.",
     "example": "2026-11",
 }
 
@@ -98,7 +99,7 @@ class BudgetStatusArgsSchema(StrictSchema):
     month = fields.String(
         metadata={
             "pattern": MONTH_PATTERN,
-            "description": "YYYY-MM; the current month by default.",
+            "description": "YYYY-MM, 1900-01 to five years after the current month; the current month by default.",
             "example": "2026-11",
         }
     )

@@ -61,7 +61,11 @@ class RecurringSchema(StrictSchema):
     updated_at = fields.AwareDateTime(dump_only=True, metadata={"example": "2026-11-26T09:30:00+00:00"})
 
 
-START_DATE = {"description": "First occurrence and the schedule's anchor (ISO 8601).", "example": "2027-01-31"}
+START_DATE = {
+    "description": "First occurrence and the schedule's anchor (ISO 8601): at most 5 years back (a template keeps "
+    "an older start date it already has) and at most one year ahead.",
+    "example": "2027-01-31",
+}
 INTERVAL_UNIT = {"enum": list(INTERVAL_UNITS), "description": "Defaults to `month`.", "example": "month"}
 INTERVAL_COUNT = {"description": "Every N units, 1-1000; defaults to 1.", "example": 1}
 END_DATE = {
