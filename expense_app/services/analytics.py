@@ -36,7 +36,7 @@ from expense_app.models import Category, Expense, User
 from expense_app.services.categories import CategoryOption, category_options
 from expense_app.services.expenses import ExpenseFilters, filter_conditions
 from expense_app.services.money import cents_to_amount, sum_amount_cents
-from expense_app.services.rules import CENT, Errors, clean_date, raise_if, today_utc
+from expense_app.services.rules import CENT, Errors, clean_date, is_blank, parse_id, raise_if, today_utc
 
 TENTH = Decimal("0.1")
 ZERO = Decimal("0.00")
@@ -675,7 +675,7 @@ def dashboard(
         "today": today,
     }
     result_summary = summary(**scope)  # validates the filters first
-    scope["category_ids"] = [int(value) for value in category_ids]
+    scope["category_ids"] = [parse_id(value) for value in category_ids if not is_blank(value)]  # validated above
     has_expenses = result_summary.count > 0 or (
         db.session.scalar(sa.select(Expense.id).where(Expense.user_id == user.id).limit(1)) is not None
     )

@@ -7,7 +7,8 @@ every field's errors, then calls `raise_if`, so a client learns about all bad fi
 
 The rules:
 - **Digits are ASCII only**, everywhere: `str.isdigit()`, `int()` and `Decimal()` accept `²`, `٣`
-  or a mathematical bold five (U+1D7D3), which would be stored as numbers the user never typed (or crash where `int()` refuses).
+  or a mathematical bold five (U+1D7D3), which would be stored as numbers the user never typed
+  (or crash where `int()` refuses).
 - **Ids** are whole numbers 1 .. 2**31 - 1, the range of the id columns (PostgreSQL `integer`);
   anything else names no row and never reaches the database (PostgreSQL would refuse it with an
   error and SQLite cannot bind a number beyond 64 bits).

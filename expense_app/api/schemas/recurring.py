@@ -14,7 +14,7 @@ from expense_app.api.schemas.expenses import (
     CategoryRefSchema,
     TagNameSchema,
 )
-from expense_app.api.schemas.fields import money_input, money_output
+from expense_app.api.schemas.fields import AsciiInteger, money_input, money_output
 from expense_app.models import INTERVAL_UNITS, PAYMENT_METHODS
 from expense_app.services.recurring import DEFAULT_UPCOMING_DAYS, MAX_UPCOMING_DAYS
 
@@ -133,7 +133,7 @@ class SkipSchema(StrictSchema):
 
 
 class UpcomingArgsSchema(StrictSchema):
-    days = fields.Integer(
+    days = AsciiInteger(
         load_default=DEFAULT_UPCOMING_DAYS,
         metadata={
             "description": f"Today and the following days - 1 days; 1 to {MAX_UPCOMING_DAYS}.",
