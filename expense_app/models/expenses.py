@@ -1,32 +1,23 @@
 """The `Expense` aggregate: one amount spent, on a date, in a category, with optional tags."""
 
 import datetime as dt
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expense_app.models.base import Base, TimestampMixin
-from expense_app.models.categories import Category
+from expense_app.models.expense_fields import PAYMENT_METHODS, ExpenseFieldsMixin, expense_field_constraints
 from expense_app.models.tags import Tag, expense_tags
 
-PAYMENT_METHODS = ("cash", "credit_card", "debit_card", "bank_transfer", "mobile_payment", "other")
+__all__ = ["PAYMENT_METHODS", "Expense"]
 
 
-class Expense(TimestampMixin, Base):
+class Expense(ExpenseFieldsMixin, TimestampMixin, Base):
+    """One amount spent, on a date; the shared fields come from `ExpenseFieldsMixin`."""
+
     __tablename__ = "expenses"
     __table_args__ = (
-        # The category must belong to the expense's owner, enforced by the database too.
-        sa.ForeignKeyConstraint(
-            ["category_id", "user_id"],
-            ["categories.id", "categories.user_id"],
-            name="fk_expenses_category_id_user_id_categories",
-        ),
-        sa.CheckConstraint("amount > 0", name="amount_positive"),
-        sa.CheckConstraint(
-            "payment_method IN (" + ", ".join(f"'{m}'" for m in PAYMENT_METHODS) + ")",
-            name="payment_method_known",
-        ),
+        *expense_field_constraints("expenses"),
         # Lists sort by date then id within one user; category filters and amount sorts too.
         # On PostgreSQL the date index also carries what totals need (category, payment method,
         # amount), so analytics over a period, category totals and the ids of a deep page are
@@ -56,16 +47,8 @@ class Expense(TimestampMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    category_id: Mapped[int] = mapped_column()
-    amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
-    currency: Mapped[str] = mapped_column(sa.String(3))
     date: Mapped[dt.date] = mapped_column(sa.Date)
-    description: Mapped[str] = mapped_column(sa.String(255), default="")
-    payment_method: Mapped[str] = mapped_column(sa.String(20), default="other")
-    notes: Mapped[str] = mapped_column(sa.String(2000), default="")
 
-    category: Mapped[Category] = relationship(lazy="raise")
     tags: Mapped[list[Tag]] = relationship(secondary=expense_tags, lazy="raise", order_by=Tag.name)
 
     def __repr__(self) -> str:

@@ -17,14 +17,12 @@ in the database itself: two posting runs at the same moment cannot both insert t
 """
 
 import datetime as dt
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expense_app.models.base import Base, TimestampMixin, UTCDateTime, utcnow
-from expense_app.models.categories import Category
-from expense_app.models.expenses import PAYMENT_METHODS
+from expense_app.models.expense_fields import ExpenseFieldsMixin, expense_field_constraints
 from expense_app.models.tags import Tag
 
 INTERVAL_UNITS = ("day", "week", "month", "year")
@@ -38,21 +36,12 @@ recurring_expense_tags = sa.Table(
 )
 
 
-class RecurringExpense(TimestampMixin, Base):
+class RecurringExpense(ExpenseFieldsMixin, TimestampMixin, Base):
+    """A template of future expenses: the shared fields (`ExpenseFieldsMixin`) plus a schedule."""
+
     __tablename__ = "recurring_expenses"
     __table_args__ = (
-        # The category belongs to the template's owner. No cascade: a category that still has
-        # templates cannot be deleted out from under them.
-        sa.ForeignKeyConstraint(
-            ["category_id", "user_id"],
-            ["categories.id", "categories.user_id"],
-            name="fk_recurring_expenses_category_id_user_id_categories",
-        ),
-        sa.CheckConstraint("amount > 0", name="amount_positive"),
-        sa.CheckConstraint(
-            "payment_method IN (" + ", ".join(f"'{m}'" for m in PAYMENT_METHODS) + ")",
-            name="payment_method_known",
-        ),
+        *expense_field_constraints("recurring_expenses"),
         sa.CheckConstraint(
             "interval_unit IN (" + ", ".join(f"'{u}'" for u in INTERVAL_UNITS) + ")",
             name="interval_unit_known",
@@ -64,13 +53,6 @@ class RecurringExpense(TimestampMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    category_id: Mapped[int] = mapped_column()
-    amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
-    currency: Mapped[str] = mapped_column(sa.String(3))
-    description: Mapped[str] = mapped_column(sa.String(255), default="")
-    payment_method: Mapped[str] = mapped_column(sa.String(20), default="other")
-    notes: Mapped[str] = mapped_column(sa.String(2000), default="")
 
     start_date: Mapped[dt.date] = mapped_column(sa.Date)
     interval_unit: Mapped[str] = mapped_column(sa.String(5), default="month")
@@ -86,7 +68,6 @@ class RecurringExpense(TimestampMixin, Base):
     # The day the template was paused; occurrences from then until resuming are skipped.
     paused_at: Mapped[dt.date | None] = mapped_column(sa.Date)
 
-    category: Mapped[Category] = relationship(lazy="raise")
     tags: Mapped[list[Tag]] = relationship(secondary=recurring_expense_tags, lazy="raise", order_by=Tag.name)
 
     def __repr__(self) -> str:
