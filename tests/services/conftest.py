@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
 
-from expense_app.extensions import db
-from expense_app.models import Category, User
-from expense_app.services import expenses
+from expense_app.models import User
+from tests import factories
 
 
 def category_id_of(user: User, name: str = "Food") -> int:
     """The id of `user`'s category called `name` (a starter category by default)."""
-    return db.session.scalar(sa.select(Category.id).where(Category.user_id == user.id, Category.name == name))
+    return factories.category_id(user, name)
 
 
 @contextmanager
@@ -49,10 +47,6 @@ def add_expense(ctx, user):
     """Create an expense through the service; returns its id. Defaults: 10.00 on 2026-01-15 in Food."""
 
     def add(owner: User | None = None, **fields) -> int:
-        owner = owner or user
-        fields.setdefault("amount", "10.00")
-        fields.setdefault("date", dt.date(2026, 1, 15))
-        fields.setdefault("category_id", category_id_of(owner, "Food"))
-        return expenses.create_expense(user=owner, **fields).id
+        return factories.create_expense(owner or user, **fields)
 
     return add
