@@ -32,6 +32,14 @@ class ExpenseFieldsMixin:
         return relationship(lazy="raise")
 
 
+EXPENSE_FIELDS = ("user_id", "category_id", "amount", "currency", "description", "payment_method", "notes")
+
+
+def expense_fields_of(row: ExpenseFieldsMixin) -> dict:
+    """The shared fields' values of `row`: a template's post, or the later half of a split, copies them."""
+    return {name: getattr(row, name) for name in EXPENSE_FIELDS}
+
+
 def expense_field_constraints(table_name: str) -> tuple:
     """The constraints of the shared fields, named for `table_name`.
 

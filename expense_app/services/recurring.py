@@ -73,6 +73,7 @@ from expense_app.models import (
     expense_tags,
 )
 from expense_app.models.base import utcnow
+from expense_app.models.expense_fields import expense_fields_of
 from expense_app.services import rules
 from expense_app.services.categories import CategoryOption, category_options
 from expense_app.services.expenses import (
@@ -713,13 +714,7 @@ def _split(
     raise_if(errors)
     _check_room(session, user)
     part = RecurringExpense(
-        user_id=user.id,
-        category_id=template.category_id,
-        amount=template.amount,
-        currency=template.currency,
-        description=template.description,
-        payment_method=template.payment_method,
-        notes=template.notes,
+        **expense_fields_of(template),
         paused=template.paused,
         paused_at=template.paused_at,
         start_date=new_schedule.start_date,
@@ -865,16 +860,7 @@ def _posted_dates(snapshot: _Snapshot) -> set[dt.date]:
 
 def _new_expense(template: RecurringExpense, day: dt.date) -> Expense:
     """The expense of `template`'s occurrence on `day` (not yet added to the session)."""
-    return Expense(
-        user_id=template.user_id,
-        date=day,
-        category_id=template.category_id,
-        amount=template.amount,
-        currency=template.currency,
-        description=template.description,
-        payment_method=template.payment_method,
-        notes=template.notes,
-    )
+    return Expense(date=day, **expense_fields_of(template))
 
 
 def _post_one(template_id: int, day: dt.date) -> str:

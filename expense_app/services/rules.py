@@ -67,6 +67,15 @@ def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _missing(errors: Errors, field: str, value, *, required: bool) -> bool:
+    """True when `value` is blank (recording `REQUIRED` if it had to be given): nothing to parse."""
+    if not is_blank(value):
+        return False
+    if required:
+        add_error(errors, field, REQUIRED)
+    return True
+
+
 # --- numbers ---------------------------------------------------------------------------------------
 
 
@@ -101,9 +110,7 @@ def clean_id(
     errors: Errors, field: str, value, *, required: bool = True, message: str = "Must be an id."
 ) -> int | None:
     """Return the id; record `message` when it is not one (or `REQUIRED` when missing and required)."""
-    if is_blank(value):
-        if required:
-            add_error(errors, field, REQUIRED)
+    if _missing(errors, field, value, required=required):
         return None
     number = parse_id(value)
     if number is None:
@@ -127,9 +134,7 @@ def clean_ids(errors: Errors, field: str, values, *, message: str = "Must be ids
 
 def clean_int(errors: Errors, field: str, value, *, low: int, high: int, required: bool = True) -> int | None:
     """Return the whole number when it is within low..high; record an error otherwise."""
-    if is_blank(value):
-        if required:
-            add_error(errors, field, REQUIRED)
+    if _missing(errors, field, value, required=required):
         return None
     number = parse_int(value)
     if number is None:
@@ -186,9 +191,7 @@ def clean_money(
     `allow_negative` any sign (a filter bound). `example` goes into the message for a value that
     is not a number. A blank value is `REQUIRED` when `required`, else None without an error.
     """
-    if is_blank(value):
-        if required:
-            add_error(errors, field, REQUIRED)
+    if _missing(errors, field, value, required=required):
         return None
     number = parse_decimal(value)
     if number is None:
@@ -257,9 +260,7 @@ def clean_date(
     A blank value is `REQUIRED` when `required`, else None without an error. `latest=None`
     means no upper bound; pass `latest_expense_date()` for dates of expenses.
     """
-    if is_blank(value):
-        if required:
-            add_error(errors, field, REQUIRED)
+    if _missing(errors, field, value, required=required):
         return None
     day = parse_date(value)
     if day is None:
