@@ -351,6 +351,15 @@ def expense_stats(*, user: User) -> tuple[int, int]:
     return (row.expense_count, row.total_cents) if row else (0, 0)
 
 
+def _collecting(errors: Errors, compute):
+    """`compute()`, with a ValidationFailed's field errors added to `errors` (and None returned)."""
+    try:
+        return compute()
+    except ValidationFailed as error:
+        errors.update(error.errors)
+        return None
+
+
 def list_expenses(
     *,
     user: User,
@@ -364,14 +373,15 @@ def list_expenses(
     Three queries at most, whatever the page size: the count and money total of the filtered set
     (one row of `expense_stats` when nothing is filtered),
     the page (with its categories joined), and the page's tags. A page past the end has no items.
-    Raises ValidationFailed for a bad filter, sort, page (< 1) or per_page (not 1-100).
+    Raises ValidationFailed naming every bad filter, sort, page (not 1-MAX_PAGE) or per_page
+    (not 1-100) at once.
     """
     errors: Errors = {}
     page = clean_int(errors, "page", page, low=1, high=MAX_PAGE)
     per_page = clean_int(errors, "per_page", per_page, low=1, high=MAX_PER_PAGE)
+    conditions = _collecting(errors, lambda: filter_conditions(user=user, filters=filters))
+    order = _collecting(errors, lambda: sort_order(sort))
     raise_if(errors)
-    conditions = filter_conditions(user=user, filters=filters)
-    order = sort_order(sort)
 
     if len(conditions) == 1:
         # No filter beyond the owner: the count and total kept by the database (O(1)).
