@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy.engine import Engine
 
 from expense_app.extensions import db
-from expense_app.services.unit_of_work import install_sqlite_transactions
+from expense_app.services import unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -56,5 +56,5 @@ def register_database_events(app: Flask) -> None:
     app.teardown_appcontext(remove_session_quietly)
     if not _installed:
         sa.event.listen(Engine, "connect", _configure_sqlite)
-        install_sqlite_transactions()
+        unit_of_work.install()
         _installed = True

@@ -9,6 +9,10 @@ An `IntegrityError` at the commit (a unique or foreign key the database refused,
 by a concurrent request, or an account deleted while its expenses were being posted) becomes the
 `conflict` given (a `Conflict` by default): a 409 with a clear message, never a 500.
 
+Writes outside a unit of work are refused (`WriteOutsideUnitOfWork`, raised at the flush or the
+bulk statement): on PostgreSQL they would be lost at the end of the request, on SQLite committed
+statement by statement, so either way they would be a bug that only one database shows.
+
 SQLite: writers are serialised from their first statement. pysqlite's own transaction handling
 starts a transaction only at the first INSERT/UPDATE/DELETE, so two requests that read the same
 row before either writes both went on to write from a stale read (12 concurrent PATCHes of one
@@ -38,9 +42,14 @@ logger = logging.getLogger(__name__)
 CONCURRENT_CHANGE = "This change clashes with another change made at the same time; reload and try again."
 
 _ACTIVE = "unit_of_work_active"
+
+
+class WriteOutsideUnitOfWork(RuntimeError):
+    """A session wrote (flushed, or ran an INSERT/UPDATE/DELETE) outside `transaction()`."""
+
 # Read by the SQLite begin listener: does the transaction being begun belong to a unit of work?
 _write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
-_sqlite_installed = False
+_installed = False
 
 
 @contextlib.contextmanager
@@ -92,6 +101,16 @@ def _begin_immediately(session: Session) -> None:
     session.connection()
 
 
+def _refuse_flush_outside(session: Session, _flush_context, _instances) -> None:
+    if not session.info.get(_ACTIVE):
+        raise WriteOutsideUnitOfWork("Changes must be written inside `with transaction():` (services.unit_of_work).")
+
+
+def _refuse_dml_outside(state) -> None:
+    if (state.is_insert or state.is_update or state.is_delete) and not state.session.info.get(_ACTIVE):
+        raise WriteOutsideUnitOfWork("INSERT, UPDATE and DELETE must run inside `with transaction():`.")
+
+
 def _sqlite_connect(dbapi_connection, _record) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         # Autocommit at the driver level: SQLAlchemy's begin event below emits the BEGIN.
@@ -107,10 +126,13 @@ def _sqlite_begin(connection) -> None:
         connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
-def install_sqlite_transactions() -> None:
-    """Take over SQLite's transaction handling (see the module docstring); once per process."""
-    global _sqlite_installed
-    if not _sqlite_installed:
+def install() -> None:
+    """Take over SQLite's transaction handling and refuse writes outside a unit of work (see the
+    module docstring); once per process, for every engine and session."""
+    global _installed
+    if not _installed:
         sa.event.listen(Engine, "connect", _sqlite_connect)
         sa.event.listen(Engine, "begin", _sqlite_begin)
-        _sqlite_installed = True
+        sa.event.listen(Session, "before_flush", _refuse_flush_outside)
+        sa.event.listen(Session, "do_orm_execute", _refuse_dml_outside)
+        _installed = True

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from expense_app.extensions import db
 from expense_app.models import Category, TokenFamily, User
+from expense_app.services.unit_of_work import transaction
 from tests import factories
 from tests.conftest import PASSWORD, bearer, count_rows
 
@@ -103,9 +104,8 @@ def test_deleting_an_account_with_years_of_data_removes_every_row_and_no_one_els
 
 
 def test_deactivated_user_tokens_stop_working(client, app, user, api_headers):
-    with app.app_context():
+    with app.app_context(), transaction():
         db.session.get(User, user.id).is_active = False
-        db.session.commit()
     response = client.get("/api/v1/users/me", headers=api_headers)
     assert response.status_code == 401
     assert response.json["code"] == 401

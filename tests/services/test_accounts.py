@@ -7,6 +7,7 @@ from expense_app.errors import AuthError, Conflict, ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import Category, User
 from expense_app.services import accounts
+from expense_app.services.unit_of_work import transaction
 from tests import factories
 from tests.conftest import PASSWORD
 
@@ -67,8 +68,8 @@ def test_authenticate():
 
 def test_inactive_user_cannot_authenticate():
     user = accounts.register_user(email="a@example.com", password=PASSWORD)
-    user.is_active = False
-    db.session.commit()
+    with transaction():
+        user.is_active = False
     with pytest.raises(AuthError):
         accounts.authenticate(email="a@example.com", password=PASSWORD)
 

@@ -19,6 +19,7 @@ from expense_app.errors import ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import Category, Expense, User
 from expense_app.services import analytics
+from expense_app.services.unit_of_work import transaction
 
 D = Decimal
 TODAY = dt.date(2026, 11, 15)
@@ -77,19 +78,19 @@ def insert_expenses(user: User, expenses) -> dict[str, int]:
         db.session.execute(sa.select(Category.name, Category.id).where(Category.user_id == user.id)).all()
     )
     # Straight into the table: fixed past and future dates, independent of the expense rules.
-    db.session.add_all(
-        Expense(
-            user_id=user.id,
-            category_id=categories[category],
-            amount=D(amount),
-            currency=user.currency,
-            date=dt.date.fromisoformat(day),
-            payment_method=method,
-            description=description,
+    with transaction() as session:
+        session.add_all(
+            Expense(
+                user_id=user.id,
+                category_id=categories[category],
+                amount=D(amount),
+                currency=user.currency,
+                date=dt.date.fromisoformat(day),
+                payment_method=method,
+                description=description,
+            )
+            for day, category, amount, method, description in expenses
         )
-        for day, category, amount, method, description in expenses
-    )
-    db.session.commit()
     return categories
 
 

@@ -17,6 +17,7 @@ from expense_app.errors import Conflict, NotFound, ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import Budget, BudgetVersion
 from expense_app.services import budgets, categories
+from expense_app.services.unit_of_work import transaction
 from tests.services.conftest import category_id_of, count_statements
 
 D = Decimal
@@ -288,10 +289,8 @@ def test_one_budget_per_category_and_one_overall(ctx, user, food):
 
 def test_the_database_refuses_a_second_overall_budget(ctx, user):
     # The partial unique index, not only the service's check (NULLs are distinct in UNIQUE).
-    db.session.add_all([Budget(user_id=user.id, category_id=None), Budget(user_id=user.id, category_id=None)])
-    with pytest.raises(sa.exc.IntegrityError):
-        db.session.commit()
-    db.session.rollback()
+    with pytest.raises(Conflict), transaction() as session:  # Conflict is the IntegrityError, mapped
+        session.add_all([Budget(user_id=user.id, category_id=None), Budget(user_id=user.id, category_id=None)])
 
 
 def test_two_users_may_each_have_an_overall_budget(ctx, user, other_user):

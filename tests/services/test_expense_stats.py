@@ -62,8 +62,8 @@ def test_the_unfiltered_list_reads_the_stats_and_a_filtered_one_counts(ctx, user
     add_expense(amount="10.00", description="coffee")
     add_expense(amount="5.50", description="tea")
     # Made visibly wrong on purpose, to see which source each list uses.
-    db.session.execute(sa.update(ExpenseStats).where(ExpenseStats.user_id == user.id).values(expense_count=41))
-    db.session.commit()
+    with transaction() as session:
+        session.execute(sa.update(ExpenseStats).where(ExpenseStats.user_id == user.id).values(expense_count=41))
 
     assert expenses.list_expenses(user=user).total == 41
     filtered = expenses.list_expenses(user=user, filters={"q": "coffee"})
@@ -87,13 +87,13 @@ def test_users_are_counted_apart(ctx, user, other_user, add_expense):
 
 def test_bulk_sql_statements_are_counted(ctx, user, food):
     row = {"user_id": user.id, "category_id": food, "currency": "USD", "date": DAY, "description": "bulk"}
-    db.session.execute(sa.insert(Expense), [{**row, "amount": Decimal(f"{n}.25")} for n in range(1, 6)])
-    db.session.commit()
+    with transaction() as session:
+        session.execute(sa.insert(Expense), [{**row, "amount": Decimal(f"{n}.25")} for n in range(1, 6)])
     assert stored(user.id) == counted(user.id) == (5, 1_625)
 
-    db.session.execute(sa.update(Expense).where(Expense.user_id == user.id).values(amount=Expense.amount + 1))
-    db.session.execute(sa.delete(Expense).where(Expense.user_id == user.id, Expense.amount > 5))
-    db.session.commit()
+    with transaction() as session:
+        session.execute(sa.update(Expense).where(Expense.user_id == user.id).values(amount=Expense.amount + 1))
+        session.execute(sa.delete(Expense).where(Expense.user_id == user.id, Expense.amount > 5))
     assert stored(user.id) == counted(user.id) == (3, 975)
 
 

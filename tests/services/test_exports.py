@@ -12,6 +12,7 @@ from expense_app.extensions import db
 from expense_app.models import Expense
 from expense_app.models.base import utcnow
 from expense_app.services import exports
+from expense_app.services.unit_of_work import transaction
 from tests.services.conftest import category_id_of
 
 HEADER = "date,description,category,payment_method,amount,currency,tags,notes"
@@ -84,10 +85,10 @@ def test_unicode_survives(ctx, user, add_expense):
 def test_formula_cells_are_neutralised(ctx, user, add_expense, start):
     expense_id = add_expense(tags=[f"{start}tag"], description="x")
     # Services trim text, so write the raw cells directly: the export must not rely on trimming.
-    db.session.execute(
-        sa.update(Expense).where(Expense.id == expense_id).values(description=f"{start}1+1", notes=f"{start}cmd")
-    )
-    db.session.commit()
+    with transaction() as session:
+        session.execute(
+            sa.update(Expense).where(Expense.id == expense_id).values(description=f"{start}1+1", notes=f"{start}cmd")
+        )
     row = export_rows(user)[1]
     assert row[1] == f"'{start}1+1"
     assert row[7] == f"'{start}cmd"

@@ -14,6 +14,7 @@ from expense_app.extensions import db
 from expense_app.models import Expense, RecurringExpense, RecurringOccurrence
 from expense_app.services import categories, expenses, recurring
 from expense_app.services.recurring import Schedule, monthly_equivalent
+from expense_app.services.unit_of_work import transaction
 from tests.services.conftest import category_id_of
 
 D = Decimal
@@ -201,15 +202,14 @@ def test_a_deleted_posted_expense_is_not_posted_again(make, user):
 
 def test_the_ledger_refuses_a_duplicate_occurrence(make, user):
     created = make()
-    db.session.add_all(
-        [
-            RecurringOccurrence(recurring_id=created.id, occurrence_date=d(2026, 1, 31), status="skipped"),
-            RecurringOccurrence(recurring_id=created.id, occurrence_date=d(2026, 1, 31), status="posted"),
-        ]
-    )
-    with pytest.raises(sa.exc.IntegrityError):
-        db.session.commit()
-    db.session.rollback()
+    # No service check in the way: only the UNIQUE constraint can refuse it (Conflict = IntegrityError).
+    with pytest.raises(Conflict), transaction() as session:
+        session.add_all(
+            [
+                RecurringOccurrence(recurring_id=created.id, occurrence_date=d(2026, 1, 31), status="skipped"),
+                RecurringOccurrence(recurring_id=created.id, occurrence_date=d(2026, 1, 31), status="posted"),
+            ]
+        )
 
 
 def test_posting_relies_on_the_database_when_two_runs_read_the_same_state(make, user, monkeypatch):

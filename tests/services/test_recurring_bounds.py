@@ -12,6 +12,7 @@ from expense_app.errors import Conflict, ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import Expense, RecurringExpense, RecurringOccurrence, User
 from expense_app.services import accounts, recurring
+from expense_app.services.unit_of_work import transaction
 from tests.services.conftest import category_id_of
 
 d = dt.date
@@ -45,7 +46,8 @@ def insert_legacy(owner: User, **fields) -> int:
         "interval_unit": "day",
         **fields,
     }
-    return db.session.execute(sa.insert(RecurringExpense).values(**values).returning(RecurringExpense.id)).scalar_one()
+    with transaction() as session:
+        return session.execute(sa.insert(RecurringExpense).values(**values).returning(RecurringExpense.id)).scalar_one()
 
 
 def count(model, *conditions) -> int:
@@ -76,7 +78,6 @@ def test_a_start_date_more_than_five_years_back_is_refused(ctx, user, housing):
 
 def test_an_older_template_keeps_its_start_date_when_edited(ctx, user, housing):
     legacy = insert_legacy(user, start_date=d(2019, 5, 1), interval_unit="month")
-    db.session.commit()
     # The edit form sends the unchanged start date back: accepted.
     updated = recurring.update_recurring(
         user=user, recurring_id=legacy, start_date="2019-05-01", amount="2.00", today=TODAY
@@ -94,7 +95,6 @@ def test_an_older_template_keeps_its_start_date_when_edited(ctx, user, housing):
 def test_one_run_posts_at_most_1000_occurrences_of_a_template_and_says_more_remain(app, ctx, user, housing):
     # A daily template from 1900 (stored before the bounds) once made one run create 46,746 expenses.
     insert_legacy(user)
-    db.session.commit()
     result = app.test_cli_runner().invoke(args=["recurring", "post", "--today", "2026-12-01"])
     assert result.exit_code == 0, result.output
     assert "Created 1000 recurring expenses" in result.output
@@ -130,7 +130,6 @@ def test_the_next_run_continues_where_the_last_one_stopped(app, ctx, user, housi
 def test_a_user_holds_at_most_200_templates(ctx, user, other_user, housing):
     for _ in range(recurring.MAX_TEMPLATES_PER_USER - 1):
         insert_legacy(user, start_date=d(2026, 1, 1), interval_unit="month")
-    db.session.commit()
     last = make(user, interval_unit="month")  # the 200th
     with pytest.raises(Conflict) as error:
         make(user)

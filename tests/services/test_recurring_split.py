@@ -14,6 +14,7 @@ from expense_app.errors import Conflict, ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import Expense, RecurringExpense
 from expense_app.services import recurring
+from expense_app.services.unit_of_work import transaction
 from tests.conftest import bearer
 from tests.services.conftest import category_id_of
 
@@ -60,20 +61,19 @@ def test_a_split_links_the_successor_to_its_template(rent, user):
 def test_the_database_refuses_a_second_successor(rent, user):
     successor = recurring.update_recurring(user=user, recurring_id=rent.id, apply_from="2026-04-01", amount="1250")
     copy = db.session.get(RecurringExpense, successor.id)
-    db.session.add(
-        RecurringExpense(
-            user_id=user.id,
-            category_id=copy.category_id,
-            amount=copy.amount,
-            currency="USD",
-            start_date=copy.start_date,
-            applies_from=d(2026, 4, 1),
-            split_from_id=rent.id,
+    # No service check in the way: only the UNIQUE constraint can refuse it (Conflict = IntegrityError).
+    with pytest.raises(Conflict), transaction() as session:
+        session.add(
+            RecurringExpense(
+                user_id=user.id,
+                category_id=copy.category_id,
+                amount=copy.amount,
+                currency="USD",
+                start_date=copy.start_date,
+                applies_from=d(2026, 4, 1),
+                split_from_id=rent.id,
+            )
         )
-    )
-    with pytest.raises(sa.exc.IntegrityError):
-        db.session.commit()
-    db.session.rollback()
 
 
 def test_splitting_again_from_the_same_date_names_the_successor(rent, user):
