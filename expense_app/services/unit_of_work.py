@@ -47,6 +47,7 @@ _ACTIVE = "unit_of_work_active"
 class WriteOutsideUnitOfWork(RuntimeError):
     """A session wrote (flushed, or ran an INSERT/UPDATE/DELETE) outside `transaction()`."""
 
+
 # Read by the SQLite begin listener: does the transaction being begun belong to a unit of work?
 _write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 _installed = False
