@@ -16,7 +16,7 @@ statement by statement, so either way they would be a bug that only one database
 SQLite: writers are serialised from their first statement. pysqlite's own transaction handling
 starts a transaction only at the first INSERT/UPDATE/DELETE, so two requests that read the same
 row before either writes both went on to write from a stale read (12 concurrent PATCHes of one
-expense gave 9 `StaleDataError`s). `install_sqlite_transactions` takes the transaction handling
+expense gave 9 `StaleDataError`s). `install()` takes the transaction handling
 over: a unit of work begins with `BEGIN IMMEDIATE`, which waits (up to the busy timeout) for the
 other writer to finish instead of failing; plain reads stay in autocommit, as before.
 """
