@@ -55,7 +55,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
@@ -147,14 +147,8 @@ class Schedule:
 
     @classmethod
     def of(cls, template: RecurringExpense) -> Schedule:
-        return cls(
-            start_date=template.start_date,
-            interval_unit=template.interval_unit,
-            interval_count=template.interval_count,
-            end_date=template.end_date,
-            max_occurrences=template.max_occurrences,
-            applies_from=template.applies_from,
-        )
+        # The fields are the template's columns of the same names.
+        return cls(**{field.name: getattr(template, field.name) for field in fields(cls)})
 
     @property
     def first_allowed(self) -> dt.date:
@@ -700,15 +694,8 @@ def _split(
     values: dict,
 ) -> RecurringExpense:
     """End `template` the day before `split_date`; return the new template that takes over."""
-    old = Schedule.of(template)
-    new_schedule = Schedule(
-        start_date=values.get("start_date", old.start_date),
-        interval_unit=values.get("interval_unit", old.interval_unit),
-        interval_count=values.get("interval_count", old.interval_count),
-        end_date=values.get("end_date", old.end_date),
-        max_occurrences=values.get("max_occurrences", old.max_occurrences),
-        applies_from=split_date,
-    )
+    changed = {f: values[f] for f in (*SCHEDULE_FIELDS, *LIMIT_FIELDS) if f in values}
+    new_schedule = replace(Schedule.of(template), **changed, applies_from=split_date)
     errors: Errors = {}
     _check_schedule(errors, new_schedule, successor)
     raise_if(errors)
@@ -717,12 +704,7 @@ def _split(
         **expense_fields_of(template),
         paused=template.paused,
         paused_at=template.paused_at,
-        start_date=new_schedule.start_date,
-        interval_unit=new_schedule.interval_unit,
-        interval_count=new_schedule.interval_count,
-        end_date=new_schedule.end_date,
-        max_occurrences=new_schedule.max_occurrences,
-        applies_from=split_date,
+        **asdict(new_schedule),
     )
     part.tags = list(template.tags)
     _apply(part, user, {k: v for k, v in values.items() if k not in (*SCHEDULE_FIELDS, *LIMIT_FIELDS)})
