@@ -33,6 +33,7 @@ from functools import cache
 from babel.numbers import list_currencies
 
 from expense_app.errors import ValidationFailed
+from expense_app.models.base import utcnow
 
 Errors = dict[str, list[str]]
 
@@ -213,8 +214,8 @@ def clean_money(
 
 
 def today_utc() -> dt.date:
-    """Today's date in UTC, the calendar every date rule is judged by."""
-    return dt.datetime.now(dt.UTC).date()
+    """Today's date in UTC (the models' clock), the calendar every date rule is judged by."""
+    return utcnow().date()
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
