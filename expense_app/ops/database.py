@@ -20,7 +20,7 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         # SQLite ignores foreign keys unless asked, per connection; PostgreSQL always enforces them.
         cursor.execute("PRAGMA foreign_keys=ON")
-        # Write-ahead logging: a request reading in its transaction never blocks a writer's commit
+        # Write-ahead logging: reads never wait for a writer's commit, nor a commit for readers
         # (an in-memory database stays in its own mode).
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
