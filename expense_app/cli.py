@@ -1,4 +1,4 @@
-"""`flask` commands for operators: create-user, purge-tokens, recurring post, and seed-bench in a checkout.
+"""`flask` commands for operators: create-user, purge-tokens, rates load, recurring post, and seed-bench in a checkout.
 
 `seed-bench` is bench code (`bench/seeding.py`, outside the package): it is registered only when
 the `bench` package can be imported, i.e. when the app runs from a checkout of the repository.
@@ -9,6 +9,7 @@ import click
 from flask import Flask
 
 from expense_app.errors import ServiceError
+from expense_app.rates_cli import rates_cli
 from expense_app.recurring_cli import recurring_cli
 from expense_app.services import accounts, tokens
 
@@ -34,7 +35,7 @@ def purge_tokens() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for command in (create_user, purge_tokens, recurring_cli):
+    for command in (create_user, purge_tokens, rates_cli, recurring_cli):
         app.cli.add_command(command)
     register_bench_cli(app)
 

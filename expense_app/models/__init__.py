@@ -3,7 +3,8 @@
 from expense_app.models.base import Base
 from expense_app.models.budgets import ROLLOVER_MODES, Budget, BudgetVersion
 from expense_app.models.categories import DEFAULT_CATEGORIES, Category
-from expense_app.models.expenses import PAYMENT_METHODS, Expense
+from expense_app.models.exchange_rates import ExchangeRate
+from expense_app.models.expenses import FX_SOURCES, PAYMENT_METHODS, Expense
 from expense_app.models.recurring import (
     INTERVAL_UNITS,
     RecurringExpense,
@@ -17,6 +18,7 @@ from expense_app.models.users import User
 
 __all__ = [
     "DEFAULT_CATEGORIES",
+    "FX_SOURCES",
     "INTERVAL_UNITS",
     "PAYMENT_METHODS",
     "ROLLOVER_MODES",
@@ -24,6 +26,7 @@ __all__ = [
     "Budget",
     "BudgetVersion",
     "Category",
+    "ExchangeRate",
     "Expense",
     "ExpenseStats",
     "RecurringExpense",

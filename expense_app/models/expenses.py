@@ -1,6 +1,13 @@
-"""The `Expense` aggregate: one amount spent, on a date, in a category, with optional tags."""
+"""The `Expense` aggregate: one amount spent, on a date, in a category, with optional tags.
+
+Besides its own `amount` and `currency`, an expense stores that amount in its owner's base
+currency (`base_amount`) and how it got there: `fx_rate` (original -> base), `fx_date` (the day of
+the rate) and `fx_source` (`same`: no conversion; `ecb`: the ECB reference rate; `manual`: given
+by the user). An expense waiting for a rate has all four null and is left out of every total.
+"""
 
 import datetime as dt
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -9,7 +16,9 @@ from expense_app.models.base import Base, TimestampMixin
 from expense_app.models.expense_fields import PAYMENT_METHODS, ExpenseFieldsMixin, expense_field_constraints
 from expense_app.models.tags import Tag, expense_tags
 
-__all__ = ["PAYMENT_METHODS", "Expense"]
+__all__ = ["FX_SOURCES", "PAYMENT_METHODS", "Expense"]
+
+FX_SOURCES = ("same", "ecb", "manual")
 
 
 class Expense(ExpenseFieldsMixin, TimestampMixin, Base):
@@ -18,6 +27,15 @@ class Expense(ExpenseFieldsMixin, TimestampMixin, Base):
     __tablename__ = "expenses"
     __table_args__ = (
         *expense_field_constraints("expenses"),
+        # Converted (all four set) or waiting for a rate (all four null), never half of each.
+        sa.CheckConstraint(
+            "(fx_source IS NULL AND base_amount IS NULL AND fx_rate IS NULL AND fx_date IS NULL)"
+            " OR (fx_source IN ('same', 'ecb', 'manual') AND base_amount IS NOT NULL"
+            " AND fx_rate IS NOT NULL AND fx_date IS NOT NULL)",
+            name="fx_complete",
+        ),
+        sa.CheckConstraint("base_amount >= 0", name="base_amount_not_negative"),
+        sa.CheckConstraint("fx_rate > 0", name="fx_rate_positive"),
         # Lists sort by date then id within one user; category filters and amount sorts too.
         # On PostgreSQL the date index also carries what totals need (category, payment method,
         # amount), so analytics over a period, category totals and the ids of a deep page are
@@ -27,7 +45,15 @@ class Expense(ExpenseFieldsMixin, TimestampMixin, Base):
             "user_id",
             "date",
             "id",
-            postgresql_include=["category_id", "payment_method", "amount"],
+            postgresql_include=["category_id", "payment_method", "base_amount", "amount", "currency"],
+        ),
+        # The few expenses waiting for a rate, found without scanning the rest (`flask rates load`).
+        sa.Index(
+            "ix_expenses_unconverted",
+            "currency",
+            "date",
+            postgresql_where=sa.text("fx_source IS NULL"),
+            sqlite_where=sa.text("fx_source IS NULL"),
         ),
         sa.Index("ix_expenses_user_id_category_id_date", "user_id", "category_id", "date"),
         sa.Index("ix_expenses_user_id_amount_id", "user_id", "amount", "id"),
@@ -48,6 +74,11 @@ class Expense(ExpenseFieldsMixin, TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     date: Mapped[dt.date] = mapped_column(sa.Date)
+    base_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    # 10 places: enough to reproduce base_amount = round_half_up(amount * fx_rate) from the row.
+    fx_rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(20, 10))
+    fx_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    fx_source: Mapped[str | None] = mapped_column(sa.String(10))
 
     tags: Mapped[list[Tag]] = relationship(secondary=expense_tags, lazy="raise", order_by=Tag.name)
 

@@ -1,4 +1,4 @@
-"""`ExpenseStats`: each user's expense count and money total, kept by the database itself.
+"""`ExpenseStats`: each user's expense count, money total and unconverted count, kept by the database itself.
 
 The unfiltered expense list shows how many expenses a user has and what they add up to. Counting
 100,000 rows on every request cost about 14 ms of database time, so these two figures are kept
@@ -25,8 +25,10 @@ class ExpenseStats(Base):
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     expense_count: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    # Integer cents: exact on both databases (SQLite would add a float column's values in binary).
+    # The base amounts' total in integer cents: exact on both databases (SQLite would add a float
+    # column's values in binary). Expenses waiting for a rate are counted, not summed.
     total_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    unconverted_count: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
 
     def __repr__(self) -> str:
         return f"<ExpenseStats user={self.user_id} {self.expense_count} expenses, {self.total_cents} cents>"

@@ -15,7 +15,10 @@ class User(UserMixin, TimestampMixin, Base):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     full_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    # The base currency: every total is in it, and every expense stores its amount converted to it.
     currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
+    # How numbers, amounts and dates are written on the pages (a Babel locale id such as `de_DE`).
+    locale: Mapped[str] = mapped_column(sa.String(35), default="en_US", server_default="en_US")
     is_active: Mapped[bool] = mapped_column(default=True)
     # Bumped on password change: it is part of the session id, so other sessions end.
     session_version: Mapped[int] = mapped_column(default=1)

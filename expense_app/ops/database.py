@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy.engine import Engine
 
 from expense_app.extensions import db
-from expense_app.services import unit_of_work
+from expense_app.services import conversions, unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,8 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
         # (an in-memory database stays in its own mode).
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+        # Exact decimal conversion for set-based updates (SQLite's own arithmetic is binary float).
+        conversions.register_sqlite_functions(dbapi_connection)
 
 
 def remove_session_quietly(_error: BaseException | None = None) -> None:

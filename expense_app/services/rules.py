@@ -30,7 +30,7 @@ from collections.abc import Collection
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
-from babel.numbers import list_currencies
+from babel.numbers import get_currency_precision, list_currencies
 
 from expense_app.errors import ValidationFailed
 from expense_app.models.base import utcnow
@@ -185,8 +185,12 @@ def clean_money(
     allow_zero: bool = False,
     allow_negative: bool = False,
     example: str = "12.50",
+    places: int = 2,
 ) -> Decimal | None:
     """Return the amount with 2 places; record an error (and return None) when it breaks a rule.
+
+    `places` is the most decimal places the amount may have: its currency's minor digits
+    (`currency_places`: JPY 0, EUR 2); the value returned has 2 places whatever it is.
 
     By default an amount must be greater than 0 (an expense); `allow_zero` admits 0 (a budget),
     `allow_negative` any sign (a filter bound). `example` goes into the message for a value that
@@ -203,10 +207,40 @@ def clean_money(
         add_error(errors, field, "Must be greater than 0.")
     elif number.copy_abs() > MAX_AMOUNT:  # copy_abs: abs() rounds, and overflows at 1e1000000
         add_error(errors, field, "Must be at most 99,999,999.99.")
-    elif number != number.quantize(CENT):
-        add_error(errors, field, "Must have at most 2 decimal places.")
+    elif number != number.quantize(Decimal(1).scaleb(-places)):
+        add_error(errors, field, _places_message(places))
     else:
         return number.quantize(CENT)
+    return None
+
+
+def _places_message(places: int) -> str:
+    if places == 0:
+        return "Must be a whole number (this currency has no decimal places)."
+    return f"Must have at most {places} decimal place{'s' if places > 1 else ''}."
+
+
+# The most decimal places an exchange rate may have, and the largest one (TRL's 1,912,400 per EUR
+# was the largest the ECB ever published).
+RATE_PLACES = 10
+MAX_RATE = Decimal("9999999999")
+
+
+def clean_rate(errors: Errors, field: str, value, *, required: bool = False) -> Decimal | None:
+    """An exchange rate: greater than 0, at most MAX_RATE, at most RATE_PLACES decimal places."""
+    if _missing(errors, field, value, required=required):
+        return None
+    number = parse_decimal(value)
+    if number is None:
+        add_error(errors, field, "Must be a number such as 1.0865.")
+    elif number <= 0:
+        add_error(errors, field, "Must be greater than 0.")
+    elif number > MAX_RATE:
+        add_error(errors, field, "Must be at most 9,999,999,999.")
+    elif number != number.quantize(Decimal(1).scaleb(-RATE_PLACES)):
+        add_error(errors, field, f"Must have at most {RATE_PLACES} decimal places.")
+    else:
+        return number
     return None
 
 
@@ -318,11 +352,28 @@ def iso_currencies() -> frozenset[str]:
     return frozenset(list_currencies())
 
 
+# Amounts are stored as Numeric(12, 2): a currency with more minor digits (BHD, KWD, OMR, JOD,
+# TND, IQD, LYD have 3) cannot be held exactly, so it is refused rather than rounded.
+MAX_CURRENCY_PLACES = 2
+
+
+def currency_places(code: str) -> int:
+    """The number of minor-unit digits of an ISO 4217 currency (JPY 0, EUR 2, BHD 3), from Babel."""
+    return get_currency_precision(code)
+
+
 def clean_currency(errors: Errors, field: str, value) -> str:
-    """Return the upper-cased ISO 4217 code; record an error when it is unknown."""
+    """Return the upper-cased ISO 4217 code; record an error when it is unknown or has 3 minor digits."""
     code = value.strip().upper() if isinstance(value, str) else ""
     if code not in iso_currencies():
         add_error(errors, field, "Must be an ISO 4217 currency code such as USD or EUR.")
+    elif currency_places(code) > MAX_CURRENCY_PLACES:
+        add_error(
+            errors,
+            field,
+            f"{code} amounts have {currency_places(code)} decimal places; this app holds at most "
+            f"{MAX_CURRENCY_PLACES}, so {code} is not supported.",
+        )
     return code
 
 

@@ -1,0 +1,245 @@
+"""Conversions: an expense's amount in its owner's base currency, one rule for Python and SQL.
+
+    base_amount = round_half_up(amount * fx_rate, minor digits of the base currency)
+
+`fx_rate` (original -> base, RATE_PLACES places) comes from the ECB rate of the expense's own date
+(`exchange_rates.rate_on`), or from the user (`manual`: a rate, or a base amount from which the
+rate is derived). An expense with no rate is stored waiting (`WAITING`: all four fields null),
+shown in its own currency and left out of every total until a rate arrives.
+
+The same rule runs in three places, which must agree to the cent: `convert_amount` in Python (a
+create or an update), and the `converted_amount`/`cross_rate` SQL functions of set-based updates
+(`convert_waiting` here; the base-currency change). PostgreSQL's numeric arithmetic is exact and
+its round() is half away from zero (half up for these positive amounts); SQLite has only binary
+floats, so there the SQL functions are Python functions registered on each connection that call
+`convert_amount` and `exchange_rates.cross_rate_value` themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+
+from expense_app.extensions import db
+from expense_app.models import ExchangeRate, Expense, User
+from expense_app.services.exchange_rates import RATE_QUANTUM, cross_rate_value, rate_on
+from expense_app.services.rules import CENT, RATE_PLACES, currency_places
+from expense_app.services.unit_of_work import transaction
+
+SAME, ECB, MANUAL = "same", "ecb", "manual"
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """The four stored fields of a conversion; all None while waiting for a rate."""
+
+    base_amount: Decimal | None
+    fx_rate: Decimal | None
+    fx_date: dt.date | None
+    fx_source: str | None
+
+    @property
+    def is_converted(self) -> bool:
+        return self.fx_source is not None
+
+    def as_fields(self) -> dict:
+        return {
+            "base_amount": self.base_amount,
+            "fx_rate": self.fx_rate,
+            "fx_date": self.fx_date,
+            "fx_source": self.fx_source,
+        }
+
+
+WAITING = Conversion(None, None, None, None)
+
+
+def convert_amount(amount: Decimal, rate: Decimal, base_currency: str) -> Decimal:
+    """`amount * rate` rounded half up to the base currency's minor digits, as a 2-place Decimal."""
+    places = Decimal(1).scaleb(-currency_places(base_currency))
+    return (Decimal(amount) * Decimal(rate)).quantize(places, rounding=ROUND_HALF_UP).quantize(CENT)
+
+
+def published_conversion(*, amount: Decimal, currency: str, base_currency: str, day: dt.date) -> Conversion:
+    """The conversion at the ECB rate published on or before `day`; WAITING when there is none."""
+    if currency == base_currency:
+        return Conversion(amount, Decimal(1), day, SAME)
+    rate = rate_on(currency, base_currency, day)
+    if rate is None:
+        return WAITING
+    return Conversion(convert_amount(amount, rate.rate, base_currency), rate.rate, rate.date, ECB)
+
+
+def manual_conversion(
+    *,
+    amount: Decimal,
+    base_currency: str,
+    day: dt.date,
+    rate: Decimal | None = None,
+    base_amount: Decimal | None = None,
+) -> Conversion:
+    """A conversion the user gave: a rate (the base amount follows from it) or a base amount.
+
+    From a base amount the stored rate is base/amount to RATE_PLACES places, and the base amount
+    is kept exactly as given: it is what the bank statement says.
+    """
+    if base_amount is not None:
+        derived = (Decimal(base_amount) / Decimal(amount)).quantize(RATE_QUANTUM, rounding=ROUND_HALF_UP)
+        return Conversion(Decimal(base_amount).quantize(CENT), max(derived, RATE_QUANTUM), day, MANUAL)
+    return Conversion(convert_amount(amount, rate, base_currency), rate, day, MANUAL)
+
+
+def conversion_of(expense: Expense) -> Conversion:
+    """The conversion stored on `expense`."""
+    return Conversion(expense.base_amount, expense.fx_rate, expense.fx_date, expense.fx_source)
+
+
+# --- the same rule in SQL --------------------------------------------------------------------------
+
+
+class CrossRate(sa.sql.functions.FunctionElement):
+    """SQL: units of the target per unit of the source, from both currencies' rates per EUR."""
+
+    type = sa.Numeric(20, RATE_PLACES)
+    inherit_cache = True
+    name = "fx_cross_rate"
+
+
+class ConvertedAmount(sa.sql.functions.FunctionElement):
+    """SQL: `convert_amount(amount, rate, base currency)`; arguments: amount, rate, minor digits."""
+
+    type = sa.Numeric(12, 2)
+    inherit_cache = True
+    name = "fx_converted_amount"
+
+
+@compiles(CrossRate, "postgresql")
+def _cross_rate_postgresql(element, compiler, **kw):
+    source, target = element.clauses
+    return compiler.process(sa.func.round(target / source, RATE_PLACES), **kw)
+
+
+@compiles(ConvertedAmount, "postgresql")
+def _converted_amount_postgresql(element, compiler, **kw):
+    amount, rate, places = element.clauses
+    return compiler.process(sa.func.round(amount * rate, places), **kw)
+
+
+@compiles(CrossRate)
+def _cross_rate_sqlite(element, compiler, **kw):
+    return f"fx_cross_rate({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(ConvertedAmount)
+def _converted_amount_sqlite(element, compiler, **kw):
+    return f"fx_converted_amount({compiler.process(element.clauses, **kw)})"
+
+
+def _stored(value: float | int | str, quantum: Decimal) -> Decimal:
+    # SQLite hands a Numeric column over as a binary float; its shortest repr is the decimal that
+    # was stored (every value here has at most 15 significant digits).
+    return Decimal(repr(value) if isinstance(value, float) else str(value)).quantize(quantum)
+
+
+def _sqlite_cross_rate(source_per_eur, target_per_eur):
+    if source_per_eur is None or target_per_eur is None:
+        return None
+    micro = Decimal("0.000001")
+    return str(cross_rate_value(_stored(source_per_eur, micro), _stored(target_per_eur, micro)))
+
+
+def _sqlite_converted_amount(amount, rate, places):
+    if amount is None or rate is None:
+        return None
+    product = _stored(amount, CENT) * _stored(rate, RATE_QUANTUM)
+    return str(product.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP).quantize(CENT))
+
+
+def register_sqlite_functions(connection: sqlite3.Connection) -> None:
+    """Give a SQLite connection the conversion functions (PostgreSQL computes them natively).
+
+    They return decimal strings, which SQLite stores in the NUMERIC columns as it would a bound
+    Decimal; deterministic, so SQLite may use them in indexes and constraints.
+    """
+    connection.create_function("fx_cross_rate", 2, _sqlite_cross_rate, deterministic=True)
+    connection.create_function("fx_converted_amount", 3, _sqlite_converted_amount, deterministic=True)
+
+
+# --- set-based conversion --------------------------------------------------------------------------
+
+
+def rate_lookup(pairs: sa.Subquery) -> sa.Select:
+    """For each (source, target, day) row of `pairs`: the ECB rate day and cross rate to use.
+
+    `pairs` has columns `source`, `target` and `day`; the result has those plus `fx_date` and
+    `fx_rate`, and only the rows for which a rate exists (the last day on or before `day` on which
+    both currencies were published; EUR has a row of 1 on every publication day).
+    """
+    source_rate = sa.orm.aliased(ExchangeRate)
+    target_rate = sa.orm.aliased(ExchangeRate)
+    probe_source = sa.orm.aliased(ExchangeRate)
+    probe_target = sa.orm.aliased(ExchangeRate)
+    last_day = (
+        sa.select(sa.func.max(probe_source.date))
+        .join(probe_target, sa.and_(probe_target.date == probe_source.date, probe_target.currency == pairs.c.target))
+        .where(probe_source.currency == pairs.c.source, probe_source.date <= pairs.c.day)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(
+            pairs.c.source,
+            pairs.c.target,
+            pairs.c.day,
+            source_rate.date.label("fx_date"),
+            CrossRate(source_rate.rate, target_rate.rate).label("fx_rate"),
+        )
+        .join(source_rate, sa.and_(source_rate.currency == pairs.c.source, source_rate.date == last_day))
+        .join(target_rate, sa.and_(target_rate.currency == pairs.c.target, target_rate.date == source_rate.date))
+    )
+
+
+def convert_waiting() -> int:
+    """Convert every expense waiting for a rate that the loaded rates now cover; return how many.
+
+    Set-based: one statement finds a rate for each distinct (currency, base currency, date) of the
+    waiting expenses, one UPDATE applies them. Expenses still without a rate stay waiting.
+    """
+    with transaction() as session:
+        waiting = (
+            sa.select(Expense.currency.label("source"), User.currency.label("target"), Expense.date.label("day"))
+            .join(User, User.id == Expense.user_id)
+            .where(Expense.fx_source.is_(None))
+            .distinct()
+            .subquery()
+        )
+        found = rate_lookup(waiting).subquery()
+        places = sa.case(*((User.currency == code, digits) for code, digits in _zero_place_currencies()), else_=2)
+        result = session.execute(
+            sa.update(Expense)
+            .where(
+                Expense.fx_source.is_(None),
+                Expense.user_id == User.id,
+                found.c.source == Expense.currency,
+                found.c.target == User.currency,
+                found.c.day == Expense.date,
+            )
+            .values(
+                base_amount=ConvertedAmount(Expense.amount, found.c.fx_rate, places),
+                fx_rate=found.c.fx_rate,
+                fx_date=found.c.fx_date,
+                fx_source=ECB,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount
+
+
+def _zero_place_currencies() -> list[tuple[str, int]]:
+    """(code, digits) of the ECB-published currencies with fewer than 2 minor digits (JPY, ISK, ...)."""
+    codes = db.session.scalars(sa.select(ExchangeRate.currency).distinct())
+    return [(code, currency_places(code)) for code in codes if currency_places(code) < 2]
