@@ -361,6 +361,11 @@ def _executemany_chunk(connection, rows: list[tuple], ids: list[int], today: dt.
                 "amount": _amount_text(cents),
                 "currency": CURRENCY,
                 "date": day,
+                # The owner's own currency: no conversion (issue 12's bench seeds other currencies).
+                "base_amount": _amount_text(cents),
+                "fx_rate": 1,
+                "fx_date": day,
+                "fx_source": "same",
                 "description": description,
                 "payment_method": method,
                 "notes": notes,

@@ -21,7 +21,9 @@ URL_PREFIX = "/expenses"
 blp = Blueprint(
     "Expenses",
     __name__,
-    description="Your expenses: amounts are decimal strings, dates ISO 8601, tags lower-case strings.",
+    description="Your expenses: amounts are decimal strings, dates ISO 8601, tags lower-case strings. "
+    "Each expense keeps its own amount and currency and is converted to your base currency at the ECB "
+    "reference rate of its date (`base_amount`, `fx_rate`, `fx_date`, `fx_source`), or at a manual rate.",
 )
 
 EXPENSE_EXAMPLE = {
@@ -37,6 +39,10 @@ EXPENSE_EXAMPLE = {
 EXPENSE_RESPONSE_EXAMPLE = {
     "id": 42,
     **EXPENSE_EXAMPLE,
+    "base_amount": "42.50",
+    "fx_rate": "1.0000000000",
+    "fx_date": "2026-11-26",
+    "fx_source": "same",
     "category": {"id": 3, "name": "Food", "color": "#198754"},
     "created_at": "2026-11-26T09:30:00+00:00",
     "updated_at": "2026-11-26T09:30:00+00:00",

@@ -28,7 +28,7 @@ from sqlalchemy.ext.compiler import compiles
 from expense_app.extensions import db
 from expense_app.models import ExchangeRate, Expense, User
 from expense_app.services.exchange_rates import RATE_QUANTUM, cross_rate_value, rate_on
-from expense_app.services.rules import CENT, RATE_PLACES, currency_places
+from expense_app.services.rules import CENT, RATE_PLACES, Errors, add_error, clean_money, clean_rate, currency_places
 from expense_app.services.unit_of_work import transaction
 
 SAME, ECB, MANUAL = "same", "ecb", "manual"
@@ -243,3 +243,48 @@ def _zero_place_currencies() -> list[tuple[str, int]]:
     """(code, digits) of the ECB-published currencies with fewer than 2 minor digits (JPY, ISK, ...)."""
     codes = db.session.scalars(sa.select(ExchangeRate.currency).distinct())
     return [(code, currency_places(code)) for code in codes if currency_places(code) < 2]
+
+
+# --- choosing an expense's conversion --------------------------------------------------------------
+
+
+def clean_conversion(
+    errors: Errors,
+    *,
+    base_currency: str,
+    amount: Decimal | None,
+    currency: str | None,
+    day: dt.date | None,
+    rate=None,
+    base_amount=None,
+    keep_manual_rate: Decimal | None = None,
+) -> Conversion | None:
+    """The conversion an expense of `amount` `currency` on `day` gets; None when a field is invalid.
+
+    A manual `rate` (fields `fx_rate`) or `base_amount` wins over the published rate; only one of
+    them may be given, and neither for an expense in the base currency. `keep_manual_rate` is an
+    update's stored manual rate, kept while the currency stays the same. Otherwise the ECB rate
+    on or before `day` is used, or the expense waits for one.
+    """
+    rate = clean_rate(errors, "fx_rate", rate)
+    base_amount = clean_money(
+        errors, "base_amount", base_amount, required=False, allow_zero=True, places=currency_places(base_currency)
+    )
+    manual = rate is not None or base_amount is not None
+    if rate is not None and base_amount is not None:
+        add_error(errors, "fx_rate", "Give either an exchange rate or an amount in your base currency, not both.")
+    elif manual and currency == base_currency:
+        add_error(
+            errors,
+            "fx_rate" if rate is not None else "base_amount",
+            f"This expense is in your base currency ({base_currency}); it needs no exchange rate.",
+        )
+    if errors or amount is None or currency is None or day is None:
+        return None
+    if manual:
+        return manual_conversion(
+            amount=amount, base_currency=base_currency, day=day, rate=rate, base_amount=base_amount
+        )
+    if keep_manual_rate is not None and currency != base_currency:
+        return manual_conversion(amount=amount, base_currency=base_currency, day=day, rate=keep_manual_rate)
+    return published_conversion(amount=amount, currency=currency, base_currency=base_currency, day=day)

@@ -29,6 +29,7 @@ from expense_app.extensions import db
 from expense_app.models import PAYMENT_METHODS, Category, Expense, ExpenseStats, Tag, User, expense_tags
 from expense_app.models.base import utcnow
 from expense_app.services.categories import CategoryOption, category_options
+from expense_app.services.conversions import MANUAL, clean_conversion
 from expense_app.services.money import cents_to_amount, sum_amount_cents
 from expense_app.services.rules import (
     Errors,
@@ -40,8 +41,10 @@ from expense_app.services.rules import (
     clean_int,
     clean_money,
     clean_text,
+    currency_places,
     is_blank,
     is_storable_id,
+    iso_currencies,
     latest_expense_date,
     parse_id,
     raise_if,
@@ -61,6 +64,10 @@ MAX_PER_PAGE = 100
 # Deeper than any real list: page 10,000 of 100 is a million expenses; a larger page number would
 # only make the database skip rows to return nothing.
 MAX_PAGE = 1_000_000
+
+# The default of `update_expense`'s conversion arguments: not given, as opposed to None (which
+# returns a manual conversion to the published rate).
+UNCHANGED = object()
 
 EXPENSE_NOT_FOUND = "Expense not found."
 CATEGORY_NOT_YOURS = "Choose one of your categories."
@@ -107,9 +114,11 @@ class ExpensePage:
 # --- fields ----------------------------------------------------------------------------------------
 
 
-def clean_amount(errors: Errors, field: str, value) -> Decimal | None:
-    """An expense amount: required, greater than 0, at most MAX_AMOUNT, at most 2 places."""
-    return clean_money(errors, field, value)
+def clean_amount(errors: Errors, field: str, value, currency: str | None = None) -> Decimal | None:
+    """An expense amount: required, greater than 0, at most MAX_AMOUNT, with at most the
+    currency's minor digits (2 when the currency is unknown or not yet valid)."""
+    places = currency_places(currency) if currency in iso_currencies() else 2
+    return clean_money(errors, field, value, places=min(places, 2))
 
 
 def clean_expense_date(errors: Errors, field: str, value) -> dt.date | None:
@@ -176,25 +185,38 @@ def create_expense(
     currency: str | None = None,
     tags: Sequence[str] | None = None,
     notes: str = "",
+    fx_rate: Decimal | str | None = None,
+    base_amount: Decimal | str | None = None,
 ) -> Expense:
-    """Record an expense and return it with its category and tags loaded.
+    """Record an expense, converted to `user`'s base currency, and return it with category and tags.
 
+    `fx_rate` (original -> base) or `base_amount` set a manual conversion; without them the ECB
+    rate of the expense's date is used, or the expense waits for a rate (see `conversions`).
     Raises ValidationFailed with an entry per failing field; nothing is stored then.
     """
     with transaction() as session:
         errors: Errors = {}
         values = {
-            "amount": clean_amount(errors, "amount", amount),
+            "currency": clean_currency(errors, "currency", user.currency if currency is None else currency),
             "date": clean_expense_date(errors, "date", date),
             "category_id": clean_category_id(errors, "category_id", user, category_id),
             "description": clean_text(errors, "description", description, max_length=DESCRIPTION_MAX_LENGTH),
             "payment_method": clean_payment_method(errors, "payment_method", payment_method),
-            "currency": clean_currency(errors, "currency", user.currency if currency is None else currency),
             "notes": clean_text(errors, "notes", notes, max_length=NOTES_MAX_LENGTH, multiline=True),
         }
+        values["amount"] = clean_amount(errors, "amount", amount, values["currency"])
+        conversion = clean_conversion(
+            errors,
+            base_currency=user.currency,
+            amount=values["amount"],
+            currency=values["currency"],
+            day=values["date"],
+            rate=fx_rate,
+            base_amount=base_amount,
+        )
         tag_names = clean_tag_names(errors, "tags", tags)
         raise_if(errors)
-        expense = Expense(user_id=user.id, **values)
+        expense = Expense(user_id=user.id, **values, **conversion.as_fields())
         expense.tags = resolve_tags(user=user, names=tag_names)
         session.add(expense)
     return _load_expense(user=user, expense_id=expense.id)
@@ -212,9 +234,14 @@ def update_expense(
     currency: str | None = None,
     tags: Sequence[str] | None = None,
     notes: str | None = None,
+    fx_rate=UNCHANGED,
+    base_amount=UNCHANGED,
 ) -> Expense:
     """Change the given fields (None leaves a field as it is; `tags=[]` removes every tag).
 
+    The conversion follows: a new amount, currency or date is converted again at the published
+    rate, except that a manual rate is kept while the currency stays the same. `fx_rate` or
+    `base_amount` set a manual conversion; giving either as None returns to the published rate.
     Returns the expense with category and tags loaded. Raises NotFound for a missing or foreign
     expense, ValidationFailed for a broken rule (nothing is changed then).
     """
@@ -222,8 +249,10 @@ def update_expense(
         expense = _load_expense(user=user, expense_id=expense_id, for_update=True)
         errors: Errors = {}
         changes: dict = {}
+        if currency is not None:
+            changes["currency"] = clean_currency(errors, "currency", currency)
         if amount is not None:
-            changes["amount"] = clean_amount(errors, "amount", amount)
+            changes["amount"] = clean_amount(errors, "amount", amount, changes.get("currency", expense.currency))
         if date is not None:
             changes["date"] = clean_expense_date(errors, "date", date)
         if category_id is not None:
@@ -232,10 +261,9 @@ def update_expense(
             changes["description"] = clean_text(errors, "description", description, max_length=DESCRIPTION_MAX_LENGTH)
         if payment_method is not None:
             changes["payment_method"] = clean_payment_method(errors, "payment_method", payment_method)
-        if currency is not None:
-            changes["currency"] = clean_currency(errors, "currency", currency)
         if notes is not None:
             changes["notes"] = clean_text(errors, "notes", notes, max_length=NOTES_MAX_LENGTH, multiline=True)
+        changes.update(_conversion_changes(errors, user, expense, changes, fx_rate, base_amount))
         tag_names = clean_tag_names(errors, "tags", tags) if tags is not None else None
         raise_if(errors)
         for field, value in changes.items():
@@ -246,6 +274,33 @@ def update_expense(
             # A tag-only change writes no expenses row, so onupdate would not fire.
             expense.updated_at = utcnow()
     return _load_expense(user=user, expense_id=expense.id)
+
+
+def _conversion_changes(errors: Errors, user: User, expense: Expense, changes: dict, fx_rate, base_amount) -> dict:
+    """The conversion fields an update changes (see `update_expense`); {} when it changes none."""
+    manual_given = fx_rate is not UNCHANGED or base_amount is not UNCHANGED
+    moved = {field: changes[field] for field in ("amount", "currency", "date") if field in changes}
+    if not manual_given and not moved:
+        return {}
+    amount = moved.get("amount", expense.amount)
+    currency = moved.get("currency", expense.currency)
+    day = moved.get("date", expense.date)
+    kept_rate = None
+    if not manual_given and expense.fx_source == MANUAL and currency == expense.currency:
+        if "amount" not in moved:  # only the date moved: the manual conversion stands as it is
+            return {"fx_date": day}
+        kept_rate = expense.fx_rate
+    conversion = clean_conversion(
+        errors,
+        base_currency=user.currency,
+        amount=amount,
+        currency=currency,
+        day=day,
+        rate=None if fx_rate is UNCHANGED else fx_rate,
+        base_amount=None if base_amount is UNCHANGED else base_amount,
+        keep_manual_rate=kept_rate,
+    )
+    return conversion.as_fields() if conversion else {}
 
 
 def delete_expense(*, user: User, expense_id: int) -> None:

@@ -11,6 +11,10 @@ EXPENSE_KEYS = {
     "id",
     "amount",
     "currency",
+    "base_amount",
+    "fx_rate",
+    "fx_date",
+    "fx_source",
     "date",
     "description",
     "category_id",
@@ -39,6 +43,8 @@ def test_create_returns_201_location_and_full_body(client, api_headers, category
     assert set(created) == EXPENSE_KEYS
     assert created["amount"] == "12.50"
     assert created["currency"] == "USD"
+    assert (created["base_amount"], created["fx_rate"], created["fx_source"]) == ("12.50", "1.0000000000", "same")
+    assert created["fx_date"] == created["date"]
     assert created["description"] == "Lunch"
     assert created["category"] == {"id": category_ids["Food"], "name": "Food", "color": "#198754"}
     assert created["tags"] == ["team", "work"]

@@ -22,9 +22,11 @@ DAY = dt.date(2026, 1, 15)
 
 
 def counted(user_id: int) -> tuple[int, int]:
-    """(COUNT, SUM in cents) over the user's expenses, computed the slow, certain way."""
+    """(COUNT, SUM of base amounts in cents) over the user's expenses, computed the slow, certain way."""
     total, cents = db.session.execute(
-        sa.select(sa.func.count(Expense.id), expenses.sum_amount_cents()).where(Expense.user_id == user_id)
+        sa.select(sa.func.count(Expense.id), expenses.sum_amount_cents(Expense.base_amount)).where(
+            Expense.user_id == user_id
+        )
     ).one()
     return total, int(cents)
 
@@ -87,12 +89,20 @@ def test_users_are_counted_apart(ctx, user, other_user, add_expense):
 
 def test_bulk_sql_statements_are_counted(ctx, user, food):
     row = {"user_id": user.id, "category_id": food, "currency": "USD", "date": DAY, "description": "bulk"}
+    same = {"fx_rate": 1, "fx_date": DAY, "fx_source": "same"}
     with transaction() as session:
-        session.execute(sa.insert(Expense), [{**row, "amount": Decimal(f"{n}.25")} for n in range(1, 6)])
+        session.execute(
+            sa.insert(Expense),
+            [{**row, **same, "amount": Decimal(f"{n}.25"), "base_amount": Decimal(f"{n}.25")} for n in range(1, 6)],
+        )
     assert stored(user.id) == counted(user.id) == (5, 1_625)
 
     with transaction() as session:
-        session.execute(sa.update(Expense).where(Expense.user_id == user.id).values(amount=Expense.amount + 1))
+        session.execute(
+            sa.update(Expense)
+            .where(Expense.user_id == user.id)
+            .values(amount=Expense.amount + 1, base_amount=Expense.base_amount + 1)
+        )
         session.execute(sa.delete(Expense).where(Expense.user_id == user.id, Expense.amount > 5))
     assert stored(user.id) == counted(user.id) == (3, 975)
 
@@ -100,7 +110,19 @@ def test_bulk_sql_statements_are_counted(ctx, user, food):
 def test_a_failed_transaction_leaves_the_stats_untouched(ctx, user, add_expense, food):
     add_expense(amount="7.00")
     with pytest.raises(RuntimeError), transaction() as session:
-        session.add(Expense(user_id=user.id, category_id=food, currency="USD", date=DAY, amount=Decimal("3.00")))
+        session.add(
+            Expense(
+                user_id=user.id,
+                category_id=food,
+                currency="USD",
+                date=DAY,
+                amount=Decimal("3.00"),
+                base_amount=Decimal("3.00"),
+                fx_rate=1,
+                fx_date=DAY,
+                fx_source="same",
+            )
+        )
         session.flush()  # the trigger has run: only the unit of work's rollback can undo it
         raise RuntimeError("the use case failed after writing")
     assert stored(user.id) == counted(user.id) == (1, 700)

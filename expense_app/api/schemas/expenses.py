@@ -7,7 +7,7 @@ strings with 2 places.
 from marshmallow import fields, post_load, validate
 
 from expense_app.api.schemas import StrictSchema
-from expense_app.api.schemas.fields import AsciiInteger, money_input, money_output
+from expense_app.api.schemas.fields import AsciiDecimal, AsciiInteger, money_input, money_output
 from expense_app.models import PAYMENT_METHODS
 from expense_app.services.expenses import DEFAULT_PER_PAGE, DEFAULT_SORT, MAX_PER_PAGE, SORTS
 
@@ -27,6 +27,44 @@ class ExpenseSchema(StrictSchema):
     amount = money_output()
     currency = fields.String(dump_only=True, metadata={"example": "USD"})
     date = fields.Date(dump_only=True, metadata={"example": "2026-11-26"})
+    base_amount = money_output(
+        allow_none=True,
+        metadata={
+            "description": "The amount in your base currency (`/users/me` `currency`); null while no "
+            "exchange rate is known for the expense's currency and date (it is then left out of totals).",
+            "example": "11.53",
+        },
+    )
+    fx_rate = fields.Decimal(
+        as_string=True,
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "format": "decimal",
+            "description": "Units of the base currency per unit of `currency` (10 places); "
+            "base_amount = round_half_up(amount * fx_rate) to the base currency's minor digits.",
+            "example": "0.9223349304",
+        },
+    )
+    fx_date = fields.Date(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "The day of the rate: the last ECB publication on or before `date`.",
+            "example": "2026-11-26",
+        },
+    )
+    fx_source = fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "enum": ["same", "ecb", "manual", None],
+            "description": "`same`: already in the base currency; `ecb`: the ECB reference rate; "
+            "`manual`: a rate or base amount you gave; null: waiting for a rate (not converted).",
+            "example": "ecb",
+        },
+    )
     description = fields.String(dump_only=True, metadata={"example": "Weekly groceries"})
     category_id = fields.Integer(dump_only=True, metadata={"example": 3})
     category = fields.Nested(CategoryRefSchema, dump_only=True)
@@ -58,6 +96,19 @@ TAGS = {
     "example": ["family", "weekly"],
 }
 NOTES = {"description": "At most 2000 characters.", "maxLength": 2000, "example": ""}
+FX_RATE = {
+    "type": "string",
+    "format": "decimal",
+    "description": "A manual exchange rate (units of your base currency per unit of `currency`, at most "
+    "10 places); wins over the published ECB rate. Not with `base_amount`.",
+    "example": "0.92",
+}
+BASE_AMOUNT = {
+    "description": "A manual amount in your base currency (what your bank charged); the rate is derived "
+    "from it. Not with `fx_rate`.",
+    "example": "46.20",
+}
+UPDATE_FX = " Send null to return to the published rate."
 
 
 class ExpenseCreateSchema(StrictSchema):
@@ -69,6 +120,8 @@ class ExpenseCreateSchema(StrictSchema):
     currency = fields.String(metadata=CURRENCY)
     tags = fields.List(fields.String(), metadata=TAGS)
     notes = fields.String(metadata=NOTES)
+    fx_rate = AsciiDecimal(allow_none=True, metadata=FX_RATE)
+    base_amount = money_input(allow_none=True, metadata=BASE_AMOUNT)
 
 
 class ExpenseUpdateSchema(StrictSchema):
@@ -80,6 +133,10 @@ class ExpenseUpdateSchema(StrictSchema):
     currency = fields.String(metadata=CURRENCY)
     tags = fields.List(fields.String(), metadata={**TAGS, "description": "Replaces every tag; [] removes them all."})
     notes = fields.String(metadata=NOTES)
+    fx_rate = AsciiDecimal(allow_none=True, metadata={**FX_RATE, "description": FX_RATE["description"] + UPDATE_FX})
+    base_amount = money_input(
+        allow_none=True, metadata={**BASE_AMOUNT, "description": BASE_AMOUNT["description"] + UPDATE_FX}
+    )
 
 
 class ScopeArgsSchema(StrictSchema):
