@@ -27,7 +27,7 @@ from sqlalchemy.ext.compiler import compiles
 
 from expense_app.extensions import db
 from expense_app.models import ExchangeRate, Expense, User
-from expense_app.services.exchange_rates import RATE_QUANTUM, cross_rate_value, rate_on
+from expense_app.services.exchange_rates import MAX_RATE_AGE_DAYS, RATE_QUANTUM, cross_rate_value, rate_on
 from expense_app.services.rules import CENT, RATE_PLACES, Errors, add_error, clean_money, clean_rate, currency_places
 from expense_app.services.unit_of_work import transaction
 
@@ -118,6 +118,26 @@ class ConvertedAmount(sa.sql.functions.FunctionElement):
     name = "fx_converted_amount"
 
 
+class DaysBefore(sa.sql.functions.FunctionElement):
+    """SQL: the date `days` days before a date column (PostgreSQL: date - integer; SQLite: date())."""
+
+    type = sa.Date()
+    inherit_cache = True
+    name = "days_before"
+
+
+@compiles(DaysBefore, "postgresql")
+def _days_before_postgresql(element, compiler, **kw):
+    day, days = element.clauses
+    return f"({compiler.process(day, **kw)} - {compiler.process(days, **kw)})"
+
+
+@compiles(DaysBefore)
+def _days_before_sqlite(element, compiler, **kw):
+    day, days = element.clauses
+    return f"date({compiler.process(day, **kw)}, '-' || {compiler.process(days, **kw)} || ' days')"
+
+
 @compiles(CrossRate, "postgresql")
 def _cross_rate_postgresql(element, compiler, **kw):
     source, target = element.clauses
@@ -177,8 +197,9 @@ def rate_lookup(pairs: sa.Subquery) -> sa.Select:
     """For each (source, target, day) row of `pairs`: the ECB rate day and cross rate to use.
 
     `pairs` has columns `source`, `target` and `day`; the result has those plus `fx_date` and
-    `fx_rate`, and only the rows for which a rate exists (the last day on or before `day` on which
-    both currencies were published; EUR has a row of 1 on every publication day).
+    `fx_rate`, and only the rows for which a rate exists (the last day on or before `day`, at most
+    MAX_RATE_AGE_DAYS earlier, on which both currencies were published; EUR has a row of 1 on every
+    publication day): the same rule as `exchange_rates.rate_on`.
     """
     source_rate = sa.orm.aliased(ExchangeRate)
     target_rate = sa.orm.aliased(ExchangeRate)
@@ -187,7 +208,11 @@ def rate_lookup(pairs: sa.Subquery) -> sa.Select:
     last_day = (
         sa.select(sa.func.max(probe_source.date))
         .join(probe_target, sa.and_(probe_target.date == probe_source.date, probe_target.currency == pairs.c.target))
-        .where(probe_source.currency == pairs.c.source, probe_source.date <= pairs.c.day)
+        .where(
+            probe_source.currency == pairs.c.source,
+            probe_source.date <= pairs.c.day,
+            probe_source.date >= DaysBefore(pairs.c.day, sa.literal(MAX_RATE_AGE_DAYS, sa.Integer)),
+        )
         .scalar_subquery()
     )
     return (

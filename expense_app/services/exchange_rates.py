@@ -7,7 +7,10 @@ newer `eurofxref-hist.zip`/`.csv` downloaded from the ECB the same way (`flask r
 
 The rate of a day is the last one published **on or before** it: a Saturday, a Sunday or a
 holiday takes the previous business day's. A day before a currency's first rate, or a currency
-the ECB does not publish, has no rate: nothing is guessed. Cross rates go through the euro, both
+the ECB does not publish, has no rate: nothing is guessed. Nor is a rate older than
+MAX_RATE_AGE_DAYS used: the ECB's longest pause (Christmas, Easter) is 5 days, so an older one
+means the currency stopped being published (RUB since March 2022) or the loaded history ends
+before the day; the expense then waits for a newer file (`flask rates load`). Cross rates go through the euro, both
 legs read from the same publication day.
 """
 
@@ -30,6 +33,7 @@ from expense_app.services.rules import RATE_PLACES
 from expense_app.services.unit_of_work import transaction
 
 EUR = "EUR"
+MAX_RATE_AGE_DAYS = 7
 RATE_QUANTUM = Decimal(1).scaleb(-RATE_PLACES)
 # Rows per executemany batch: bounds the memory one batch of parameters takes.
 LOAD_BATCH = 5_000
@@ -189,7 +193,8 @@ def rate_on(source: str, target: str, day: dt.date) -> Rate | None:
     """The rate from `source` to `target` published on or before `day`, or None when there is none.
 
     Same currency: 1 on `day` itself. Otherwise both legs (per EUR) come from the latest day on or
-    before `day` on which the ECB published both (EUR has a row of 1 on each day). One query.
+    before `day`, at most MAX_RATE_AGE_DAYS earlier, on which the ECB published both (EUR has a
+    row of 1 on each day). One query.
     """
     if source == target:
         return Rate(Decimal(1), day)
@@ -198,7 +203,11 @@ def rate_on(source: str, target: str, day: dt.date) -> Rate | None:
     row = db.session.execute(
         sa.select(source_rate.date, source_rate.rate, target_rate.rate)
         .join(target_rate, sa.and_(target_rate.date == source_rate.date, target_rate.currency == target))
-        .where(source_rate.currency == source, source_rate.date <= day)
+        .where(
+            source_rate.currency == source,
+            source_rate.date <= day,
+            source_rate.date >= day - dt.timedelta(days=MAX_RATE_AGE_DAYS),
+        )
         .order_by(source_rate.date.desc())
         .limit(1)
     ).one_or_none()

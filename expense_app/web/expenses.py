@@ -152,8 +152,10 @@ def edit(expense_id: int):
 
 
 def _form_values(expense) -> dict:
-    """The edit form's initial values: the expense as stored."""
+    """The edit form's initial values: the expense as stored (a manual conversion as its base
+    amount, which is what the user gave or what follows from the rate they gave)."""
     return {
+        "base_amount": format(expense.base_amount, "f") if expense.fx_source == "manual" else "",
         "amount": format(expense.amount, "f"),
         "date": expense.date.isoformat(),
         "category_id": str(expense.category_id),

@@ -70,11 +70,28 @@ class ExpenseForm(FlaskForm):
     tags = TagsField("Tags", description="Separate tags with commas, e.g. family, weekly.")
     notes = TextAreaField("Notes", render_kw={"rows": 3, "maxlength": 2000})
     currency = SelectField("Currency", choices=currency_choices, validate_choice=False)
+    # A manual conversion, for an expense in another currency than the user's base currency.
+    fx_rate = StringField(
+        "Exchange rate",
+        description="Units of your base currency for 1 unit of the expense's currency, e.g. 0.92.",
+        render_kw={"inputmode": "decimal"},
+    )
+    base_amount = StringField(
+        "Amount in your base currency",
+        description="What your bank charged; the rate is worked out from it.",
+        render_kw={"inputmode": "decimal"},
+    )
     submit = SubmitField("Save expense")
 
     def service_fields(self) -> dict:
-        """The form's values as keyword arguments of `create_expense` / `update_expense`."""
+        """The form's values as keyword arguments of `create_expense` / `update_expense`.
+
+        An empty rate and base amount mean "the published rate": None, which also ends a manual
+        conversion when editing.
+        """
         return {
+            "fx_rate": (self.fx_rate.data or "").strip() or None,
+            "base_amount": (self.base_amount.data or "").strip() or None,
             "amount": self.amount.data or "",
             "date": self.date.data or "",
             "category_id": self.category_id.data or "",
