@@ -32,6 +32,7 @@ assets: static/vendor/.installed
 
 migrate: install
 	$(BIN)/flask db upgrade
+	$(BIN)/flask rates load
 
 run: migrate
 	@echo

@@ -2,7 +2,7 @@
 # Apply the database migrations; on PostgreSQL take a pg_dump backup first.
 # Stops at the first error (set -e): a failed backup means no migration is attempted.
 #
-#   scripts/deploy_migrations.sh            backup (PostgreSQL) + flask db upgrade
+#   scripts/deploy_migrations.sh            backup (PostgreSQL) + flask db upgrade + flask rates load
 #   BACKUP_DIR=/var/backups/expenses scripts/deploy_migrations.sh
 #   SKIP_BACKUP=true scripts/deploy_migrations.sh   (e.g. when the platform snapshots the database)
 #
@@ -41,3 +41,5 @@ echo "Running database migrations..."
 "${FLASK[@]}" db upgrade
 echo "Migrations completed successfully; now at:"
 "${FLASK[@]}" db current
+# The ECB rates bundled with the app (idempotent, a few seconds); converts expenses waiting for one.
+"${FLASK[@]}" rates load

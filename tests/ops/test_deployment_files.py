@@ -167,7 +167,7 @@ def test_gunicorn_conf_reads_the_environment(tmp_path):
 
 def test_procfile_migrates_in_release_and_serves_with_gunicorn():
     processes = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
-    assert re.fullmatch(r"\s*flask( --app wsgi)? db upgrade", processes["release"])
+    assert re.fullmatch(r"\s*flask( --app wsgi)? db upgrade && flask( --app wsgi)? rates load", processes["release"])
     assert processes["web"].split()[:2] == ["gunicorn", "wsgi:app"]
 
 
