@@ -10,6 +10,7 @@ is covered (or reported) without editing the tests that use them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,8 +18,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from expense_app.extensions import db
-from expense_app.models import Category, User
-from expense_app.services import accounts, budgets, categories, expenses, recurring, tokens
+from expense_app.models import Category, ExchangeRate, User
+from expense_app.services import accounts, budgets, categories, exchange_rates, expenses, recurring, tokens
+from expense_app.services.unit_of_work import transaction
 
 PASSWORD = "correct horse battery"
 DEFAULT_DATE = dt.date(2026, 1, 15)
@@ -125,10 +127,34 @@ CURRENCIES = ("USD", "EUR", "GBP", "JPY", "CHF")
 PAYMENT_METHODS = ("cash", "credit_card", "debit_card", "bank_transfer", "mobile_payment", "other")
 
 
+@functools.cache
+def _bundled_rates() -> dict:
+    return exchange_rates.parse_history(exchange_rates._history_text(exchange_rates.bundled_history()))
+
+
+def store_bundled_rates(*, since: dt.date, until: dt.date | None = None, currencies=CURRENCIES) -> int:
+    """Store the bundled ECB rates of `currencies` (and EUR) from `since` (to `until`); return how many.
+
+    A few thousand rows instead of the whole 230,000-row history, so a test can afford it.
+    """
+    wanted = {*currencies, exchange_rates.EUR}
+    rows = [
+        ExchangeRate(currency=currency, date=day, rate=rate)
+        for (currency, day), rate in _bundled_rates().items()
+        if day >= since and (until is None or day <= until) and currency in wanted
+    ]
+    with transaction() as session:
+        session.add_all(rows)
+    return len(rows)
+
+
 def _history(user: User, *, days: int, every: int) -> None:
-    """Expenses on every `every`-th day of the last `days` days, across categories and currencies."""
+    """Expenses on every `every`-th day of the last `days` days, across categories and currencies,
+    converted at the bundled ECB rates (the most recent weeks, after the bundled file ends, wait)."""
     starter = [category_id(user, name) for name in ("Food", "Transport", "Housing", "Utilities", "Entertainment")]
     first = dt.date.today() - dt.timedelta(days=days)
+    if not db.session.scalar(sa.select(ExchangeRate.date).where(ExchangeRate.date >= first).limit(1)):
+        store_bundled_rates(since=first - dt.timedelta(days=7))
     for number, offset in enumerate(range(0, days, every)):
         currency = CURRENCIES[number % len(CURRENCIES)]
         cents = 100 + (number * 7919) % 25_000
@@ -158,6 +184,13 @@ def build_full_user(user: User, *, history: bool = False) -> FullUser:
     full.ids["expense_id"] = create_expense(
         user, amount="123.45", description="Dinner", tags=["private", "food"], notes="only mine"
     )
+    # Expenses in another currency: one at a manual rate, one waiting for a rate (ARS: the ECB
+    # does not publish it), so every total meets both kinds.
+    foreign = "EUR" if user.currency != "EUR" else "USD"
+    full.ids["manual_fx_expense_id"] = create_expense(
+        user, amount="80.00", currency=foreign, fx_rate="1.0800000000", description="Hotel abroad"
+    )
+    full.ids["waiting_expense_id"] = create_expense(user, amount="15000.00", currency="ARS", description="Taxi")
     full.ids["budget_id"] = create_budget(user, category_id=full.ids["category_id"], amount="400.00")
     # A second version from next month onward: budgets own several versions.
     budgets.update_budget(
