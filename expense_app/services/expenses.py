@@ -34,6 +34,7 @@ from expense_app.services.money import cents_to_amount, sum_amount_cents
 from expense_app.services.rules import (
     Errors,
     add_error,
+    check_minor_units,
     clean_choice,
     clean_currency,
     clean_date,
@@ -41,10 +42,8 @@ from expense_app.services.rules import (
     clean_int,
     clean_money,
     clean_text,
-    currency_places,
     is_blank,
     is_storable_id,
-    iso_currencies,
     latest_expense_date,
     parse_id,
     raise_if,
@@ -116,9 +115,10 @@ class ExpensePage:
 
 def clean_amount(errors: Errors, field: str, value, currency: str | None = None) -> Decimal | None:
     """An expense amount: required, greater than 0, at most MAX_AMOUNT, with at most the
-    currency's minor digits (2 when the currency is unknown or not yet valid)."""
-    places = currency_places(currency) if currency in iso_currencies() else 2
-    return clean_money(errors, field, value, places=min(places, 2))
+    currency's minor digits (`rules.check_minor_units`)."""
+    amount = clean_money(errors, field, value)
+    check_minor_units(errors, field, amount, currency)
+    return None if field in errors else amount
 
 
 def clean_expense_date(errors: Errors, field: str, value) -> dt.date | None:
@@ -253,6 +253,9 @@ def update_expense(
             changes["currency"] = clean_currency(errors, "currency", currency)
         if amount is not None:
             changes["amount"] = clean_amount(errors, "amount", amount, changes.get("currency", expense.currency))
+        elif currency is not None:
+            # The stored amount must suit the new currency too (10.50 cannot become JPY).
+            check_minor_units(errors, "amount", expense.amount, changes["currency"])
         if date is not None:
             changes["date"] = clean_expense_date(errors, "date", date)
         if category_id is not None:

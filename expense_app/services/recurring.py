@@ -620,6 +620,7 @@ def create_recurring(
     with transaction() as session:
         errors: Errors = {}
         values = _clean_fields(errors, user, given, today=today)
+        rules.check_minor_units(errors, "amount", values.get("amount"), values.get("currency"))
         if not errors:
             _check_schedule(errors, Schedule(**{f: values[f] for f in (*SCHEDULE_FIELDS, *LIMIT_FIELDS)}))
         raise_if(errors)
@@ -663,6 +664,9 @@ def update_recurring(
         errors: Errors = {}
         changes = {field: value for field, value in changes.items() if value is not None}
         values = _clean_fields(errors, user, changes, today=today, current_start=template.start_date)
+        if "amount" not in errors and "currency" not in errors:
+            amount, currency = values.get("amount", template.amount), values.get("currency", template.currency)
+            rules.check_minor_units(errors, "amount", amount, currency)
         split_date = rules.clean_date(errors, "apply_from", apply_from, required=False)
         raise_if(errors)
 

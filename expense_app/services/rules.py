@@ -362,6 +362,16 @@ def currency_places(code: str) -> int:
     return get_currency_precision(code)
 
 
+def check_minor_units(errors: Errors, field: str, amount: Decimal | None, currency: str | None) -> None:
+    """Record an error on `field` when `amount` has more decimal places than `currency` has minor
+    digits (10.50 JPY); nothing when either is missing or the currency is unknown."""
+    if amount is None or currency not in iso_currencies():
+        return
+    places = min(currency_places(currency), MAX_CURRENCY_PLACES)
+    if amount != amount.quantize(Decimal(1).scaleb(-places)):
+        add_error(errors, field, f"{currency}: " + _places_message(places))
+
+
 def clean_currency(errors: Errors, field: str, value) -> str:
     """Return the upper-cased ISO 4217 code; record an error when it is unknown or has 3 minor digits."""
     code = value.strip().upper() if isinstance(value, str) else ""
