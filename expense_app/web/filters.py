@@ -7,11 +7,14 @@ attributes, `<input type="date">`, links) stay plain decimals and ISO dates.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from decimal import Decimal
+from functools import cache
 
+from babel import Locale
 from babel.dates import format_date, format_interval, format_skeleton
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import NumberPattern, format_currency, format_decimal
 from flask import Flask, has_request_context
 from flask_login import current_user
 
@@ -35,12 +38,21 @@ def number(value: Decimal | int | None) -> str:
     return format_decimal(value or 0, locale=current_locale())
 
 
-def percent(value: Decimal | float | int | None) -> str:
-    """A percentage given in percent (`27.2` means 27.2 %), the locale's way: `27.2%`, `27,2 %`.
-
-    The digits are shown as computed (the services round), never re-rounded to a whole percent.
+def percent(value: Decimal | int | None, places: int = 1) -> str:
+    """A percentage given in percent (`27.2` means 27.2 %) with `places` decimals, the locale's way:
+    `27.2%` (en_US), `27,2 %` (de_DE), `%27,2` (tr_TR). The services round; the places here only
+    keep `79.0` from shrinking to `79`.
     """
-    return format_percent(Decimal(str(value or 0)) / 100, locale=current_locale(), decimal_quantization=False)
+    return _percent_pattern(current_locale(), places).apply(
+        Decimal(str(value or 0)) / 100, Locale.parse(current_locale())
+    )
+
+
+@cache
+def _percent_pattern(identifier: str, places: int) -> NumberPattern:
+    pattern = copy.copy(Locale.parse(identifier).percent_formats[None])
+    pattern.frac_prec = (places, places)
+    return pattern
 
 
 def date(value: dt.date | None, style: str = "medium") -> str:
