@@ -8,12 +8,16 @@ again with the message and nothing reaches the service. What the user typed is s
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from wtforms import StringField, ValidationError
 
 from expense_app.services.locales import amount_example, parse_local_amount
 from expense_app.web.filters import current_locale
+
+# An amount as the services give it to a form to show (`1234.56`).
+_PLAIN_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
 
 
 class LocalAmountField(StringField):
@@ -38,7 +42,7 @@ class LocalAmountField(StringField):
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]
-        if isinstance(self.data, Decimal):
+        if isinstance(self.data, Decimal) or (isinstance(self.data, str) and _PLAIN_AMOUNT.fullmatch(self.data)):
             # A stored amount (an edit form) is shown the way the user would type it: 12,50 in de_DE.
             return amount_example(self.data, current_locale())
         return self.data or ""
