@@ -27,13 +27,14 @@ class Me(MethodView):
         return token_user
 
     @protected(blp, 422)
-    @blp.arguments(ProfileUpdateSchema, example={"full_name": "Alex Doe", "currency": "EUR"})
+    @blp.arguments(ProfileUpdateSchema, example={"full_name": "Alex Doe", "currency": "EUR", "locale": "de_DE"})
     @blp.response(200, UserSchema)
     def patch(self, data):
         """Update my profile
 
-        Changes the display name and/or the default currency of new expenses. Omitted fields
-        stay as they are.
+        Changes the display name, the default currency of new expenses and/or the locale the
+        HTML pages write figures in (the API's own figures stay machine-readable). Omitted
+        fields stay as they are.
         """
         return accounts.update_profile(user=token_user, **data)
 

@@ -11,6 +11,7 @@ from expense_app.extensions import db
 from expense_app.models import DEFAULT_CATEGORIES, Category, User
 from expense_app.passwords import hash_password, password_needs_rehash, verify_password
 from expense_app.services import tokens
+from expense_app.services.locales import DEFAULT_LOCALE, clean_locale
 from expense_app.services.rules import Errors, add_error, clean_currency, clean_text, has_control_characters, raise_if
 from expense_app.services.unit_of_work import transaction
 
@@ -47,10 +48,13 @@ def _check_email(errors: Errors, email: str) -> None:
         add_error(errors, "email", "Must be a valid email address.")
 
 
-def register_user(*, email: str, password: str, full_name: str = "", currency: str = "USD") -> User:
+def register_user(
+    *, email: str, password: str, full_name: str = "", currency: str = "USD", locale: str | None = None
+) -> User:
     """Create an account with the starter categories and return it.
 
-    Raises ValidationFailed for bad input and Conflict when the email is taken.
+    `locale` (a Babel id, see `locales.clean_locale`) says how pages write figures; None means
+    `DEFAULT_LOCALE`. Raises ValidationFailed for bad input and Conflict when the email is taken.
     """
     errors: Errors = {}
     email = normalize_email(email)
@@ -58,6 +62,7 @@ def register_user(*, email: str, password: str, full_name: str = "", currency: s
     check_password(errors, "password", password)
     full_name = clean_text(errors, "full_name", full_name, max_length=100)
     currency = clean_currency(errors, "currency", currency or "USD")
+    locale = clean_locale(errors, "locale", DEFAULT_LOCALE if locale is None else locale)
     raise_if(errors)
 
     taken = Conflict(EMAIL_TAKEN, {"email": ["This email is already registered."]})
@@ -66,7 +71,7 @@ def register_user(*, email: str, password: str, full_name: str = "", currency: s
     with transaction(conflict=taken) as session:
         if session.scalar(sa.select(User.id).where(User.email == email)) is not None:
             raise taken
-        user = User(email=email, password_hash=password_hash, full_name=full_name, currency=currency)
+        user = User(email=email, password_hash=password_hash, full_name=full_name, currency=currency, locale=locale)
         session.add(user)
         session.flush()
         session.add_all(
@@ -102,14 +107,18 @@ def login_for_tokens(*, email: str, password: str) -> dict:
     return tokens.issue_token_pair(user=authenticate(email=email, password=password))
 
 
-def update_profile(*, user: User, full_name: str | None = None, currency: str | None = None) -> User:
-    """Change the name and/or default currency (None leaves a field as it is); return the user."""
+def update_profile(
+    *, user: User, full_name: str | None = None, currency: str | None = None, locale: str | None = None
+) -> User:
+    """Change the name, default currency and/or locale (None leaves a field as it is); return the user."""
     errors: Errors = {}
     changes = {}
     if full_name is not None:
         changes["full_name"] = clean_text(errors, "full_name", full_name, max_length=100)
     if currency is not None:
         changes["currency"] = clean_currency(errors, "currency", currency)
+    if locale is not None:
+        changes["locale"] = clean_locale(errors, "locale", locale)
     raise_if(errors)
     with transaction():
         for field, value in changes.items():

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from expense_app.errors import AuthError, ValidationFailed
 from expense_app.ops.rate_limits import auth_limit
 from expense_app.services import accounts
+from expense_app.services.locales import locale_from_accept_language
 from expense_app.web.forms import apply_service_errors, submit
 from expense_app.web.forms.accounts import LoginForm, RegisterForm
 
@@ -34,8 +35,12 @@ def register():
     form = RegisterForm()
 
     def register_and_log_in():
+        # The browser's language preference picks how the pages write figures (changeable in Settings).
         user = accounts.register_user(
-            email=form.email.data, password=form.password.data, full_name=form.full_name.data or ""
+            email=form.email.data,
+            password=form.password.data,
+            full_name=form.full_name.data or "",
+            locale=locale_from_accept_language(request.headers.get("Accept-Language")),
         )
         login_user(user)
         return user

@@ -36,7 +36,10 @@ def profile():
     outcome = submit(
         form,
         lambda: accounts.update_profile(
-            user=current_user, full_name=form.full_name.data or "", currency=form.currency.data
+            user=current_user,
+            full_name=form.full_name.data or "",
+            currency=form.currency.data,
+            locale=form.locale.data or None,
         ),
         message="Your profile was saved.",
         next_url=url_for("settings.index"),

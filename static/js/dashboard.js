@@ -15,12 +15,24 @@
     if (input && period) input.addEventListener("change", () => { period.value = "custom"; });
   }
 
+  // A tag the browser does not know (or none) falls back to en-US rather than breaking the charts.
+  function localeOf(tag) {
+    try {
+      return Intl.NumberFormat.supportedLocalesOf([tag || "en-US"])[0] || "en-US";
+    } catch (error) {
+      return "en-US";
+    }
+  }
+
   const canvases = root.querySelectorAll("canvas[data-chart]");
   if (!canvases.length || typeof Chart === "undefined") return;
 
-  const money = new Intl.NumberFormat("en-US", { style: "currency", currency: root.dataset.currency || "USD" });
-  const compactMoney = new Intl.NumberFormat("en-US", {
-    style: "currency", currency: root.dataset.currency || "USD", notation: "compact", maximumFractionDigits: 1,
+  // Amounts in the user's locale (a BCP 47 tag such as "de-DE" from data-locale), as on the page.
+  const locale = localeOf(root.dataset.locale);
+  const currency = root.dataset.currency || "USD";
+  const money = new Intl.NumberFormat(locale, { style: "currency", currency });
+  const compactMoney = new Intl.NumberFormat(locale, {
+    style: "currency", currency, notation: "compact", maximumFractionDigits: 1,
   });
   const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   const toNumber = (value) => (value === null ? null : Number.parseFloat(value));
@@ -127,6 +139,7 @@
   }
 
   function applyDefaults(colors) {
+    Chart.defaults.locale = locale;
     Chart.defaults.color = colors.text;
     Chart.defaults.borderColor = colors.grid;
     Chart.defaults.font.family = colors.font;

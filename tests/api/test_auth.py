@@ -16,7 +16,7 @@ def test_register_creates_user_with_starter_categories(client, app):
     assert response.status_code == 201
     body = response.json
     assert body["email"] == "new@example.com"
-    assert set(body) == {"id", "email", "full_name", "currency", "created_at"}
+    assert set(body) == {"id", "email", "full_name", "currency", "locale", "created_at"}
     assert "password" not in response.text
     with app.app_context():
         names = db.session.scalars(sa.select(Category.name).where(Category.user_id == body["id"])).all()

@@ -16,6 +16,7 @@ def test_get_me_shape(client, user, api_headers):
         "email": "alex@example.com",
         "full_name": "Alex",
         "currency": "USD",
+        "locale": "en_US",
         "created_at": body["created_at"],
     }
     assert body["created_at"].endswith("+00:00")

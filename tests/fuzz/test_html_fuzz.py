@@ -152,6 +152,7 @@ VALID_VALUES = {
     "effective_from": ["2027-01"],
     "month": ["2026-12", "2025-01"],
     "currency": ["EUR", "usd", "JPY"],
+    "locale": ["de_DE", "fr-CH", "ja_JP"],
     "payment_method": ["cash", "credit_card"],
     "rollover": ["none", "surplus", "full"],
     "interval_unit": ["day", "week", "month", "year"],

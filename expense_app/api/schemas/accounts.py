@@ -4,6 +4,7 @@ from marshmallow import fields, validate
 
 from expense_app.api.schemas import StrictSchema
 from expense_app.services.accounts import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from expense_app.services.locales import LOCALE_MAX_LENGTH
 
 # The length rule is the accounts service's (its 422 names the field); the schema describes it.
 PASSWORD_SHAPE = {
@@ -13,6 +14,11 @@ PASSWORD_SHAPE = {
 }
 
 EMAIL_EXAMPLE = "alex@example.com"
+# Pages only: the API's own figures stay machine-readable (decimal strings, ISO dates) whatever it says.
+LOCALE_DESCRIPTION = (
+    "Babel locale id (`en_US`, `de_DE`, `fr_CH`; `de-DE` is accepted) used by the HTML pages to write "
+    "amounts, numbers and dates. API responses are not affected."
+)
 PASSWORD_EXAMPLE = "correct horse battery staple"  # noqa: S105 (documentation example)
 
 
@@ -24,6 +30,11 @@ class RegisterSchema(StrictSchema):
         load_default="USD",
         validate=validate.Length(equal=3),
         metadata={"description": "ISO 4217 code, the default for new expenses.", "example": "USD"},
+    )
+    locale = fields.String(
+        load_default=None,
+        validate=validate.Length(max=LOCALE_MAX_LENGTH),
+        metadata={"description": LOCALE_DESCRIPTION + " Default `en_US`.", "example": "en_US"},
     )
 
 
@@ -52,12 +63,17 @@ class UserSchema(StrictSchema):
     email = fields.Email(dump_only=True, metadata={"example": EMAIL_EXAMPLE})
     full_name = fields.String(metadata={"example": "Alex Doe"})
     currency = fields.String(metadata={"example": "USD"})
+    locale = fields.String(metadata={"description": LOCALE_DESCRIPTION, "example": "en_US"})
     created_at = fields.AwareDateTime(dump_only=True, metadata={"example": "2026-11-26T09:30:00+00:00"})
 
 
 class ProfileUpdateSchema(StrictSchema):
     full_name = fields.String(validate=validate.Length(max=100), metadata={"example": "Alex Doe"})
     currency = fields.String(validate=validate.Length(equal=3), metadata={"example": "EUR"})
+    locale = fields.String(
+        validate=validate.Length(max=LOCALE_MAX_LENGTH),
+        metadata={"description": LOCALE_DESCRIPTION, "example": "de_DE"},
+    )
 
 
 class PasswordChangeSchema(StrictSchema):

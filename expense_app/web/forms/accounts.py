@@ -5,7 +5,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, Length
 
 from expense_app.services.accounts import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
-from expense_app.web.forms.choices import currency_choices
+from expense_app.web.forms.choices import currency_choices, locale_choices
 
 # The length rule is the accounts service's; the form only describes it (and the service's
 # message comes back on the field when it is broken).
@@ -29,6 +29,13 @@ class LoginForm(FlaskForm):
 class ProfileForm(FlaskForm):
     full_name = StringField("Name", validators=[Length(max=100)])
     currency = SelectField("Currency", choices=currency_choices, description="Used for new expenses and totals.")
+    # Not checked against the choices: which locales exist is the accounts service's rule.
+    locale = SelectField(
+        "Language and region",
+        choices=locale_choices,
+        validate_choice=False,
+        description="How amounts, numbers and dates are written, e.g. 1.234,56 € and 15.03.2024 for Deutsch (Deutschland).",
+    )
     submit = SubmitField("Save profile")
 
 

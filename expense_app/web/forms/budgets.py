@@ -1,7 +1,7 @@
 """Forms of the budget pages: add, change from a month onward, delete. Shape and type only.
 
-Amounts and months are kept as typed, so `10.005` or `2026-13` reach the budgets service and
-come back with its message. The month inputs are `<input type="month">`, which send `YYYY-MM`.
+Amounts are read the user's way (`LocalAmountField`) and handed on as plain text, months are kept
+as typed, so `10.005` or `2026-13` reach the budgets service and come back with its message. The month inputs are `<input type="month">`, which send `YYYY-MM`.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.widgets import MonthInput
+
+from expense_app.web.forms.amounts import LocalAmountField
 
 ROLLOVER_CHOICES = [
     SelectChoice("none", "None"),
@@ -27,7 +29,9 @@ class BudgetForm(FlaskForm):
     """Add a budget; an empty category means the overall budget."""
 
     category_id = SelectField("Budget for", validate_choice=False)
-    amount = StringField("Monthly amount", description="For example 400.00.", render_kw={"inputmode": "decimal"})
+    amount = LocalAmountField(
+        "Monthly amount", example="400.00", description="For example {example}.", render_kw={"inputmode": "decimal"}
+    )
     rollover = SelectField(
         "Rollover", choices=ROLLOVER_CHOICES, default="none", validate_choice=False, description=ROLLOVER_HELP
     )
@@ -47,7 +51,7 @@ class BudgetForm(FlaskForm):
 class BudgetChangeForm(FlaskForm):
     """Change a budget's amount and rollover from a month onward."""
 
-    amount = StringField("Monthly amount", render_kw={"inputmode": "decimal"})
+    amount = LocalAmountField("Monthly amount", example="400.00", render_kw={"inputmode": "decimal"})
     rollover = SelectField("Rollover", choices=ROLLOVER_CHOICES, validate_choice=False, description=ROLLOVER_HELP)
     effective_from = StringField(
         "From month",

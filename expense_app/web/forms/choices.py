@@ -1,7 +1,7 @@
 """The options of the forms' select boxes, defined once for every page that shows them.
 
 Labels only: which values are valid is the services' rule (`models.PAYMENT_METHODS`,
-`rules.iso_currencies`, the user's own categories).
+`rules.iso_currencies`, `locales.clean_locale`, the user's own categories).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 
 from expense_app.models import PAYMENT_METHODS
 from expense_app.services.categories import CategoryOption
+from expense_app.services.locales import COMMON_LOCALES, locale_names
 from expense_app.services.rules import iso_currencies
 
 
@@ -25,6 +26,15 @@ PAYMENT_METHOD_LABELS = {choice.value: choice.label for choice in PAYMENT_METHOD
 def currency_choices() -> list[SelectChoice]:
     """Every ISO 4217 code, sorted (a callable: WTForms builds the list when the form is rendered)."""
     return [SelectChoice(code) for code in sorted(iso_currencies())]
+
+
+def locale_choices() -> dict[str, list[SelectChoice]]:
+    """Every Babel locale, named in its own language: the common ones first, then all by name."""
+    names = locale_names()
+    return {
+        "Common": [SelectChoice(identifier, name) for identifier, name in names[: len(COMMON_LOCALES)]],
+        "All locales": [SelectChoice(identifier, name) for identifier, name in names[len(COMMON_LOCALES) :]],
+    }
 
 
 def category_choices(options: list[CategoryOption]) -> list[SelectChoice]:

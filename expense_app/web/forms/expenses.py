@@ -1,8 +1,8 @@
 """Forms of the expense pages: the full form, the quick-add form and the list's GET filter form.
 
-Shape and type only. Amounts and dates are kept as the text the user typed, so `10.005`, `0` or a
-date in 1850 reach the expense service and come back with its message (never rounded or re-worded
-here); a category id is not checked against the choices, because "one of your categories" is a
+Shape and type only. Amounts are read the user's way (`LocalAmountField`: `1.234,56` in de_DE)
+and handed on as plain text; dates are kept as typed. So `10.005`, `0` or a date in 1850 reach the
+expense service and come back with its message (never rounded or re-worded here); a category id is not checked against the choices, because "one of your categories" is a
 rule of the service.
 """
 
@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
 from expense_app.services.expenses import DEFAULT_PAYMENT_METHOD, DEFAULT_SORT
+from expense_app.web.forms.amounts import LocalAmountField
 from expense_app.web.forms.choices import (  # noqa: F401 - re-exported for the pages that build these forms
     PAYMENT_METHOD_CHOICES,
     PAYMENT_METHOD_LABELS,
@@ -60,7 +61,9 @@ class TagsField(StringField):
 class ExpenseForm(FlaskForm):
     """Create or edit an expense; every field is sent to the service as typed."""
 
-    amount = StringField("Amount", description="For example 12.50.", render_kw={"inputmode": "decimal"})
+    amount = LocalAmountField(
+        "Amount", example="12.50", description="For example {example}.", render_kw={"inputmode": "decimal"}
+    )
     date = StringField("Date", widget=DateInput())
     category_id = SelectField("Category", validate_choice=False)
     description = StringField("Description", render_kw={"maxlength": 255})
@@ -106,7 +109,7 @@ class ExpenseForm(FlaskForm):
 class QuickAddForm(FlaskForm):
     """The one-line form above the expense list (rendered with the `quick` prefix)."""
 
-    amount = StringField("Amount", render_kw={"inputmode": "decimal", "placeholder": "0.00"})
+    amount = LocalAmountField("Amount", example="0.00", render_kw={"inputmode": "decimal"})
     date = StringField("Date", widget=DateInput())
     category_id = SelectField("Category", validate_choice=False)
     description = StringField("Description", render_kw={"maxlength": 255, "placeholder": "What was it?"})
@@ -153,8 +156,8 @@ class ExpenseFilterForm(FlaskForm):
     category_id = CheckboxesField("Categories")
     payment_method = CheckboxesField("Payment methods", choices=PAYMENT_METHOD_CHOICES)
     tag = TagsField("Tags", render_kw={"placeholder": "e.g. weekly, family"})
-    min_amount = StringField("Min amount", render_kw={"inputmode": "decimal"})
-    max_amount = StringField("Max amount", render_kw={"inputmode": "decimal"})
+    min_amount = LocalAmountField("Min amount", render_kw={"inputmode": "decimal"})
+    max_amount = LocalAmountField("Max amount", render_kw={"inputmode": "decimal"})
     sort = SelectField("Sort", choices=SORT_CHOICES, default=DEFAULT_SORT, validate_choice=False)
     per_page = SelectField(
         "Per page",

@@ -1,7 +1,8 @@
 """Forms of the recurring-expense pages: add, edit (all or this-and-future), and the row actions.
 
-Shape and type only: amounts, dates and counts are kept as typed and checked by the recurring
-service, which applies the same rules as an expense.
+Shape and type only: amounts are read the user's way (`LocalAmountField`) and handed on as plain
+text; dates and counts are kept as typed. The recurring service checks them with the same rules as
+an expense.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from wtforms import (
 from wtforms.widgets import DateInput
 
 from expense_app.services.expenses import DEFAULT_PAYMENT_METHOD
+from expense_app.web.forms.amounts import LocalAmountField
 from expense_app.web.forms.expenses import PAYMENT_METHOD_CHOICES, TagsField, currency_choices
 
 INTERVAL_CHOICES = [
@@ -33,7 +35,9 @@ INTERVAL_CHOICES = [
 class RecurringForm(FlaskForm):
     """Create a template: the expense fields plus the schedule."""
 
-    amount = StringField("Amount", description="For example 12.50.", render_kw={"inputmode": "decimal"})
+    amount = LocalAmountField(
+        "Amount", example="12.50", description="For example {example}.", render_kw={"inputmode": "decimal"}
+    )
     category_id = SelectField("Category", validate_choice=False)
     description = StringField("Description", render_kw={"maxlength": 255})
     start_date = StringField("First date", widget=DateInput(), description="Later dates are counted from this one.")
