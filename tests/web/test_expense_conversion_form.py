@@ -70,7 +70,7 @@ def test_the_amount_the_bank_charged_wins_and_shows_again_when_editing(app, brow
         ({"fx_rate": "0.9", "base_amount": "90"}, "fx_rate", "not both"),
         ({"fx_rate": "0.9", "currency": "EUR"}, "fx_rate", "needs no exchange rate"),
         ({"fx_rate": "-1"}, "fx_rate", "Must be greater than 0."),
-        ({"fx_rate": "0,9"}, "fx_rate", "Must be a number"),
+        ({"fx_rate": "0.9.1"}, "fx_rate", "Must be a number"),
         ({"base_amount": "9.999"}, "base_amount", "at most 2 decimal places"),
         ({"currency": "JPY", "amount": "10.5"}, "amount", "whole number"),
         ({"currency": "KWD"}, "currency", "not supported"),
@@ -83,3 +83,12 @@ def test_a_refused_conversion_is_shown_next_to_its_field_and_nothing_is_stored(
     assert response.status_code == 422
     assert message in field_errors(response.text, field)
     assert count_rows(app, Expense) == 0
+
+
+def test_a_german_user_types_the_bank_amount_the_german_way(app, client, login, make_user):
+    user = make_user(email="de@example.com", currency="EUR", locale="de_DE")
+    login(user)
+    assert (
+        client.post("/expenses/new", data=form(app, user, base_amount="1.093,10", amount="1.200,00")).status_code == 302
+    )
+    assert stored(app)[:3] == (Decimal("1093.10"), Decimal("0.9109166667"), "manual")

@@ -74,14 +74,16 @@ class ExpenseForm(FlaskForm):
     notes = TextAreaField("Notes", render_kw={"rows": 3, "maxlength": 2000})
     currency = SelectField("Currency", choices=currency_choices, validate_choice=False)
     # A manual conversion, for an expense in another currency than the user's base currency.
-    fx_rate = StringField(
+    fx_rate = LocalAmountField(
         "Exchange rate",
-        description="Units of your base currency for 1 unit of the expense's currency, e.g. 0.92.",
+        example="0.92",
+        description="Units of your base currency for 1 unit of the expense's currency, e.g. {example}.",
         render_kw={"inputmode": "decimal"},
     )
-    base_amount = StringField(
+    base_amount = LocalAmountField(
         "Amount in your base currency",
-        description="What your bank charged; the rate is worked out from it.",
+        example="46.20",
+        description="What your bank charged, e.g. {example}; the rate is worked out from it.",
         render_kw={"inputmode": "decimal"},
     )
     submit = SubmitField("Save expense")
