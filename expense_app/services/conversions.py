@@ -228,10 +228,19 @@ def rate_lookup(pairs: sa.Subquery) -> sa.Select:
     target_rate = sa.orm.aliased(ExchangeRate)
     probe_source = sa.orm.aliased(ExchangeRate)
     probe_target = sa.orm.aliased(ExchangeRate)
+    # The latest day first, stopping at the first one both currencies have: a backward walk of the
+    # (currency, date) key from `day`, a step or two. Not max(date): PostgreSQL does not turn a
+    # max() over a join into that walk and read the currency's whole history for every pair
+    # (8.5 ms each: 23 s for the 2,700 pairs of 2,000 expenses over five years).
     last_day = (
-        sa.select(sa.func.max(probe_source.date))
+        sa.select(probe_source.date)
         .join(probe_target, sa.and_(probe_target.date == probe_source.date, probe_target.currency == pairs.c.target))
-        .where(probe_source.currency == pairs.c.source, probe_source.date <= pairs.c.day)
+        # Both bounds, so that both legs' index walks start at `day`.
+        .where(
+            probe_source.currency == pairs.c.source, probe_source.date <= pairs.c.day, probe_target.date <= pairs.c.day
+        )
+        .order_by(probe_source.date.desc())
+        .limit(1)
         .scalar_subquery()
     )
     return (
