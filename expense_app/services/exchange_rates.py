@@ -142,7 +142,7 @@ def load_rates(source: Path | str | None = None) -> LoadReport:
             if (currency, day) not in stored
         ]
         changed = [
-            {"key_currency": currency, "key_date": day, "rate": rate}
+            {"currency": currency, "date": day, "rate": rate}
             for (currency, day), rate in rates.items()
             if (currency, day) in stored and stored[(currency, day)] != rate
         ]
@@ -151,15 +151,10 @@ def load_rates(source: Path | str | None = None) -> LoadReport:
         for start in range(0, len(added), LOAD_BATCH):
             session.execute(sa.insert(ExchangeRate), added[start : start + LOAD_BATCH])
         if changed:
-            session.execute(
-                sa.update(ExchangeRate)
-                .where(
-                    ExchangeRate.currency == sa.bindparam("key_currency"), ExchangeRate.date == sa.bindparam("key_date")
-                )
-                .values(rate=sa.bindparam("rate")),
-                changed,
-                execution_options={"synchronize_session": False},
-            )
+            # The ORM's bulk UPDATE by primary key (the rows name their key columns). A WHERE with
+            # bindparams plus a parameter list is refused by SQLAlchemy 2 for an ORM entity ("No
+            # primary key value supplied"), so a corrected file used to fail here.
+            session.execute(sa.update(ExchangeRate), changed)
     return LoadReport(
         days=len(days),
         rates=len(rates),
