@@ -271,7 +271,9 @@ def convert_waiting() -> int:
             .subquery()
         )
         found = rate_lookup(waiting).subquery()
-        places = sa.case(*((User.currency == code, digits) for code, digits in _zero_place_currencies()), else_=2)
+        # No CASE without a WHEN (invalid SQL): a file may hold no currency with fewer digits.
+        whens = [(User.currency == code, digits) for code, digits in _zero_place_currencies()]
+        places = sa.case(*whens, else_=2) if whens else 2
         result = session.execute(
             sa.update(Expense)
             .where(
