@@ -139,7 +139,9 @@ def main() -> None:
         if name == "postgresql":
             check_database_url(options.database_url)
             ensure_database(options.database_url)
-            figures = run(normalize_database_url(options.database_url), expenses=options.expenses, repeat=options.repeat)
+            figures = run(
+                normalize_database_url(options.database_url), expenses=options.expenses, repeat=options.repeat
+            )
         else:
             with tempfile.TemporaryDirectory() as folder:
                 figures = run(
