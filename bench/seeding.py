@@ -17,7 +17,9 @@ first run.
 The data looks like a person's spending: descriptions that fit their category (groceries in Food,
 fuel in Transport...), amounts with cents drawn from a per-category range, dates spread over the
 last three years, mostly cards, about a third of the expenses tagged. It is deterministic: the
-random generator is seeded per user, so two runs produce the same rows.
+random generator is seeded per user, so two runs produce the same rows. The bench accounts'
+expenses are all in their own currency (`same`, no conversion); `seed_user_expenses` gives one
+existing user a mix of currencies instead (bench/base_currency.py), the others waiting for a rate.
 
 Speed: only the expenses and their tag links are bulk-loaded. On PostgreSQL the rows are streamed with COPY (psycopg2 `copy_expert` on the engine's raw
 connection), in chunks of `CHUNK_SIZE`, each chunk its own transaction. Ids are reserved from the
@@ -50,6 +52,7 @@ from expense_app.extensions import db
 from expense_app.models import PAYMENT_METHODS, Category, Expense, Tag, User, expense_tags
 from expense_app.models.base import utcnow
 from expense_app.services import accounts
+from expense_app.services.rules import currency_places
 from expense_app.services.tags import resolve_tags
 from expense_app.services.unit_of_work import transaction
 
@@ -112,6 +115,10 @@ EXPENSE_COLUMNS = (
     "amount",
     "currency",
     "date",
+    "base_amount",
+    "fx_rate",
+    "fx_date",
+    "fx_source",
     "description",
     "payment_method",
     "notes",
@@ -242,6 +249,7 @@ class _Owner:
     user_id: int
     categories: dict[str, int]
     tags: list[int]
+    currency: str = CURRENCY
 
 
 def _owner(user_id: int) -> _Owner:
@@ -249,14 +257,26 @@ def _owner(user_id: int) -> _Owner:
         db.session.execute(sa.select(Category.name, Category.id).where(Category.user_id == user_id)).all()
     )
     tags = list(db.session.scalars(sa.select(Tag.id).where(Tag.user_id == user_id).order_by(Tag.id)))
-    return _Owner(user_id, categories, tags)
+    currency = db.session.scalar(sa.select(User.currency).where(User.id == user_id))
+    return _Owner(user_id, categories, tags, currency)
 
 
-def generate_rows(owner: _Owner, count: int, *, seed: int, today: dt.date) -> Iterator[tuple]:
-    """Yield `count` expenses as plain tuples, deterministic for (`seed`, owner, count).
+@dataclass(frozen=True)
+class _Mix:
+    """Which currencies the expenses are in (weights) and over how many days back from today."""
 
-    Each tuple is (user_id, category_id, cents, day_offset, description, payment_method, notes,
-    second_of_day, tag_ids): the writers turn them into COPY text or executemany parameters.
+    currencies: tuple[tuple[str, int], ...] | None = None
+    history_days: int = HISTORY_DAYS
+
+
+def generate_rows(owner: _Owner, count: int, *, seed: int, today: dt.date, mix: _Mix = _Mix()) -> Iterator[tuple]:
+    """Yield `count` expenses as plain tuples, deterministic for (`seed`, owner, count, mix).
+
+    Each tuple is (user_id, category_id, minor_units, day_offset, description, payment_method,
+    notes, second_of_day, tag_ids, currency): the writers turn them into COPY text or
+    executemany parameters. Without `mix.currencies` every expense is in the owner's currency
+    (and the random draws are those of earlier versions, so the data is unchanged). An amount in
+    a currency without minor digits (JPY) is a whole number, about 100 times the dollar amount.
     """
     rng = random.Random(f"{seed}:{owner.user_id}:{count}")  # noqa: S311 (sample data, not secrets)
     names = [name for name in SPENDING if name in owner.categories] or list(owner.categories)
@@ -267,6 +287,11 @@ def generate_rows(owner: _Owner, count: int, *, seed: int, today: dt.date) -> It
     method_weights = list(PAYMENT_WEIGHTS.values())
     picked_categories = rng.choices(names, category_weights, k=count)
     picked_methods = rng.choices(methods, method_weights, k=count)
+    if mix.currencies:
+        codes, code_weights = zip(*mix.currencies, strict=True)
+        picked_currencies = rng.choices(codes, code_weights, k=count)
+    else:
+        picked_currencies = [owner.currency] * count
     tags = owner.tags
     for index in range(count):
         name = picked_categories[index]
@@ -280,12 +305,13 @@ def generate_rows(owner: _Owner, count: int, *, seed: int, today: dt.date) -> It
             owner.user_id,
             owner.categories[name],
             cents,
-            rng.randrange(HISTORY_DAYS),
+            rng.randrange(mix.history_days),
             rng.choice(descriptions),
             picked_methods[index],
             rng.choice(NOTES),
             rng.randrange(86_400),
             tag_ids,
+            picked_currencies[index],
         )
 
 
@@ -301,16 +327,26 @@ def _reserve_ids(connection, table: str, count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-def _amount_text(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
+def _amount_text(minor_units: int, currency: str = CURRENCY) -> str:
+    if currency_places(currency) == 0:
+        return str(minor_units)  # whole units: the cents figure read as yen is a plausible price
+    return f"{minor_units // 100}.{minor_units % 100:02d}"
 
 
-def _copy_chunk(rows: list[tuple], ids: list[int], today: dt.date, meter: _CpuMeter) -> int:
+def _conversion_fields(amount: str, currency: str, day: str, owner_currency: str) -> tuple:
+    """(base_amount, fx_rate, fx_date, fx_source): `same` in the owner's currency, else waiting for
+    a rate (`flask rates load` converts those, as it would after a real import)."""
+    if currency == owner_currency:
+        return amount, "1", day, "same"
+    return None, None, None, None
+
+
+def _copy_chunk(rows: list[tuple], ids: list[int], today: dt.date, meter: _CpuMeter, owner_currency: str) -> int:
     """Write one chunk with COPY in its own transaction; return the number of tag links written."""
     expenses_buffer, links_buffer = io.StringIO(), io.StringIO()
     links = 0
     day_text: dict[int, tuple[str, str]] = {}
-    for expense_id, (user_id, category_id, cents, offset, description, method, notes, second, tag_ids) in zip(
+    for expense_id, (user_id, category_id, cents, offset, description, method, notes, second, tag_ids, currency) in zip(
         ids, rows, strict=True
     ):
         if offset not in day_text:
@@ -318,8 +354,12 @@ def _copy_chunk(rows: list[tuple], ids: list[int], today: dt.date, meter: _CpuMe
             day_text[offset] = (day, day + " ")
         day, stamp = day_text[offset]
         created = f"{stamp}{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}+00"
+        amount = _amount_text(cents, currency)
+        conversion = "\t".join(
+            "\\N" if field is None else field for field in _conversion_fields(amount, currency, day, owner_currency)
+        )
         expenses_buffer.write(
-            f"{expense_id}\t{user_id}\t{category_id}\t{_amount_text(cents)}\t{CURRENCY}\t{day}\t"
+            f"{expense_id}\t{user_id}\t{category_id}\t{amount}\t{currency}\t{day}\t{conversion}\t"
             f"{description}\t{method}\t{notes}\t{created}\t{created}\n"
         )
         for tag_id in tag_ids:
@@ -345,27 +385,28 @@ def _copy_chunk(rows: list[tuple], ids: list[int], today: dt.date, meter: _CpuMe
     return links
 
 
-def _executemany_chunk(connection, rows: list[tuple], ids: list[int], today: dt.date) -> int:
+def _executemany_chunk(connection, rows: list[tuple], ids: list[int], today: dt.date, owner_currency: str) -> int:
     """Write one chunk with executemany (databases without COPY); return the tag links written."""
     expense_rows, link_rows = [], []
-    for expense_id, (user_id, category_id, cents, offset, description, method, notes, second, tag_ids) in zip(
+    for expense_id, (user_id, category_id, cents, offset, description, method, notes, second, tag_ids, currency) in zip(
         ids, rows, strict=True
     ):
         day = today - dt.timedelta(days=offset)
+        amount = _amount_text(cents, currency)
+        base_amount, fx_rate, _, fx_source = _conversion_fields(amount, currency, "", owner_currency)
         created = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) + dt.timedelta(seconds=second)
         expense_rows.append(
             {
                 "id": expense_id,
                 "user_id": user_id,
                 "category_id": category_id,
-                "amount": _amount_text(cents),
-                "currency": CURRENCY,
+                "amount": amount,
+                "currency": currency,
                 "date": day,
-                # The owner's own currency: no conversion (issue 12's bench seeds other currencies).
-                "base_amount": _amount_text(cents),
-                "fx_rate": 1,
-                "fx_date": day,
-                "fx_source": "same",
+                "base_amount": base_amount,
+                "fx_rate": fx_rate,
+                "fx_date": day if fx_source else None,
+                "fx_source": fx_source,
                 "description": description,
                 "payment_method": method,
                 "notes": notes,
@@ -381,11 +422,18 @@ def _executemany_chunk(connection, rows: list[tuple], ids: list[int], today: dt.
 
 
 def _insert_expenses(
-    owner: _Owner, count: int, *, seed: int, today: dt.date, progress: Callable[[int], None], meter: _CpuMeter
+    owner: _Owner,
+    count: int,
+    *,
+    seed: int,
+    today: dt.date,
+    progress: Callable[[int], None],
+    meter: _CpuMeter,
+    mix: _Mix = _Mix(),
 ) -> int:
     """Insert `count` generated expenses for `owner` in chunks; return the number of tag links."""
     links = 0
-    rows = generate_rows(owner, count, seed=seed, today=today)
+    rows = generate_rows(owner, count, seed=seed, today=today, mix=mix)
     remaining = count
     postgres = db.engine.dialect.name == "postgresql"
     while remaining:
@@ -395,11 +443,11 @@ def _insert_expenses(
             with db.engine.connect() as connection:
                 ids = _reserve_ids(connection, "expenses", size)
                 connection.commit()
-            links += _copy_chunk(chunk, ids, today, meter)
+            links += _copy_chunk(chunk, ids, today, meter, owner.currency)
         else:
             with db.engine.begin() as connection:
                 ids = _reserve_ids(connection, "expenses", size)
-                links += _executemany_chunk(connection, chunk, ids, today)
+                links += _executemany_chunk(connection, chunk, ids, today, owner.currency)
         remaining -= size
         progress(size)
     return links
@@ -512,6 +560,32 @@ def seed_bench(
         _vacuum_analyze()
     report.total_seconds = time.perf_counter() - started
     return report
+
+
+def seed_user_expenses(
+    *,
+    user_id: int,
+    count: int,
+    currencies: dict[str, int] | None = None,
+    history_days: int = HISTORY_DAYS,
+    seed: int = 7,
+    today: dt.date | None = None,
+) -> int:
+    """Bulk-insert `count` generated expenses for one existing user; return the tag links written.
+
+    `currencies` weighs the currencies drawn ({"EUR": 60, "USD": 15, ...}; default: all in the
+    user's own). Expenses in the user's currency are stored `same`; the others wait for a rate,
+    so loading the rates (`flask rates load`, or `exchange_rates.load_rates` then
+    `conversions.convert_waiting`) converts them as it would after a real import.
+    """
+    mix = _Mix(tuple(currencies.items()) if currencies else None, history_days)
+    owner = _owner(user_id)
+    db.session.commit()
+    links = _insert_expenses(
+        owner, count, seed=seed, today=today or utcnow().date(), progress=lambda _n: None, meter=_CpuMeter(), mix=mix
+    )
+    _vacuum_analyze()
+    return links
 
 
 @click.command("seed-bench")

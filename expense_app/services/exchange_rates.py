@@ -146,24 +146,17 @@ def load_rates(source: Path | str | None = None) -> LoadReport:
             if (currency, day) not in stored
         ]
         changed = [
-            {"key_currency": currency, "key_date": day, "rate": rate}
+            {"currency": currency, "date": day, "rate": rate}
             for (currency, day), rate in rates.items()
             if (currency, day) in stored and stored[(currency, day)] != rate
         ]
         # Only what differs is written: a repeated load reads and compares, and writes nothing.
-        # A plain executemany INSERT, which both drivers batch (psycopg2 as multi-row VALUES).
-        for start in range(0, len(added), LOAD_BATCH):
-            session.execute(sa.insert(ExchangeRate), added[start : start + LOAD_BATCH])
+        _insert_rates(session, added)
         if changed:
-            session.execute(
-                sa.update(ExchangeRate)
-                .where(
-                    ExchangeRate.currency == sa.bindparam("key_currency"), ExchangeRate.date == sa.bindparam("key_date")
-                )
-                .values(rate=sa.bindparam("rate")),
-                changed,
-                execution_options={"synchronize_session": False},
-            )
+            # The ORM's bulk UPDATE by primary key (the rows name their key columns). A WHERE with
+            # bindparams plus a parameter list is refused by SQLAlchemy 2 for an ORM entity ("No
+            # primary key value supplied"), so a corrected file used to fail here.
+            session.execute(sa.update(ExchangeRate), changed)
     return LoadReport(
         days=len(days),
         rates=len(rates),
@@ -172,6 +165,26 @@ def load_rates(source: Path | str | None = None) -> LoadReport:
         added=len(added),
         changed=len(changed),
     )
+
+
+def _insert_rates(session, rows: list[dict]) -> None:
+    """Insert `rows` in the unit of work's transaction: COPY on PostgreSQL, executemany elsewhere.
+
+    The full history (228,828 rates) took 13.6-20 s on PostgreSQL as a batched executemany INSERT
+    (psycopg2 multi-row VALUES, 1,000 rows a statement), about 2 s with COPY on the session's own
+    connection (same transaction, so a failure still stores nothing). SQLite's executemany is
+    already fast (about 6 s for the whole load, most of it parsing and comparing).
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        buffer = io.StringIO("".join(f"{row['currency']}\t{row['date'].isoformat()}\t{row['rate']}\n" for row in rows))
+        with connection.connection.driver_connection.cursor() as cursor:
+            cursor.copy_expert("COPY exchange_rates (currency, date, rate) FROM STDIN", buffer)
+        return
+    for start in range(0, len(rows), LOAD_BATCH):
+        session.execute(sa.insert(ExchangeRate), rows[start : start + LOAD_BATCH])
 
 
 def published_currencies() -> list[str]:
