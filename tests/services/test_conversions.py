@@ -191,7 +191,7 @@ def test_an_unpublished_currency_waits_and_the_base_currency_is_same(eur_user):
 @pytest.mark.parametrize(
     ("amount", "currency", "field", "message"),
     [
-        ("100.5", "JPY", "amount", "Must be a whole number (this currency has no decimal places)."),
+        ("100.5", "JPY", "amount", "JPY: Must be a whole number (this currency has no decimal places)."),
         (
             "100",
             "BHD",
