@@ -37,7 +37,15 @@ from expense_app.services.conversions import (
     rate_lookup,
 )
 from expense_app.services.exchange_rates import rate_on
-from expense_app.services.rules import Errors, clean_choice, clean_currency, currency_places, raise_if, today_utc
+from expense_app.services.rules import (
+    MAX_AMOUNT,
+    Errors,
+    clean_choice,
+    clean_currency,
+    currency_places,
+    raise_if,
+    today_utc,
+)
 from expense_app.services.unit_of_work import transaction
 
 BUDGET_CHOICES = ("keep", "convert")
@@ -142,7 +150,12 @@ def _refuse_uncarried_manual_rates(session, user_id: int, old: str, new: str, ca
             Expense.user_id == user_id,
             Expense.fx_source == MANUAL,
             Expense.currency != new,
-            carried.c.fx_rate.is_(None),
+            sa.or_(
+                carried.c.fx_rate.is_(None),
+                # Carried over, the base amount would not fit the column: as refused as a lost rate.
+                ConvertedAmount(Expense.amount, RateProduct(Expense.fx_rate, carried.c.fx_rate), currency_places(new))
+                > MAX_AMOUNT,
+            ),
         )
     ).one()
     if count:
@@ -151,9 +164,9 @@ def _refuse_uncarried_manual_rates(session, user_id: int, old: str, new: str, ca
             {
                 "currency": [
                     f"{count} expense{plural} to {old} that cannot be carried over to {new}: the ECB "
-                    f"published no {old} to {new} rate on or before their dates (the earliest is "
-                    f"{earliest.isoformat()}). Give those expenses a rate in {new} or remove their "
-                    "manual rates first; nothing was changed."
+                    f"published no {old} to {new} rate on or before their dates, or the amount in {new} "
+                    f"would exceed {MAX_AMOUNT:,} (the earliest is {earliest.isoformat()}). Give those "
+                    f"expenses a rate in {new} or remove their manual rates first; nothing was changed."
                 ]
             }
         )
@@ -182,14 +195,17 @@ def _reconvert_expenses(session, user_id: int, old: str, new: str, carried: sa.S
     )
     published = rate_lookup(published_days).subquery()
     carried_rate = RateProduct(row.fx_rate, carried.c.fx_rate)
+    # A published conversion beyond the amount column's range waits, as `convert_waiting` leaves it.
+    convertible = sa.and_(
+        published.c.fx_rate.is_not(None),
+        ConvertedAmount(row.amount, published.c.fx_rate, currency_places(new)) <= MAX_AMOUNT,
+    )
     targets = (
         sa.select(
             row.id.label("id"),
-            sa.case(
-                (same, sa.literal(SAME)), (manual, sa.literal(MANUAL)), (published.c.fx_rate.is_not(None), ECB)
-            ).label("fx_source"),
-            sa.case((same, sa.literal(1)), (manual, carried_rate), else_=published.c.fx_rate).label("fx_rate"),
-            sa.case((same, row.date), (manual, row.fx_date), else_=published.c.fx_date).label("fx_date"),
+            sa.case((same, sa.literal(SAME)), (manual, sa.literal(MANUAL)), (convertible, ECB)).label("fx_source"),
+            sa.case((same, sa.literal(1)), (manual, carried_rate), (convertible, published.c.fx_rate)).label("fx_rate"),
+            sa.case((same, row.date), (manual, row.fx_date), (convertible, published.c.fx_date)).label("fx_date"),
         )
         .select_from(row)
         .outerjoin(published, sa.and_(published.c.source == row.currency, published.c.day == row.date))

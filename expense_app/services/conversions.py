@@ -30,7 +30,16 @@ from sqlalchemy.ext.compiler import compiles
 from expense_app.extensions import db
 from expense_app.models import ExchangeRate, Expense, User
 from expense_app.services.exchange_rates import MAX_RATE_AGE_DAYS, RATE_QUANTUM, cross_rate_value, rate_on
-from expense_app.services.rules import CENT, RATE_PLACES, Errors, add_error, clean_money, clean_rate, currency_places
+from expense_app.services.rules import (
+    CENT,
+    MAX_AMOUNT,
+    RATE_PLACES,
+    Errors,
+    add_error,
+    clean_money,
+    clean_rate,
+    currency_places,
+)
 from expense_app.services.unit_of_work import transaction
 
 SAME, ECB, MANUAL = "same", "ecb", "manual"
@@ -100,6 +109,16 @@ def manual_conversion(
         derived = (Decimal(base_amount) / Decimal(amount)).quantize(RATE_QUANTUM, rounding=ROUND_HALF_UP)
         return Conversion(Decimal(base_amount).quantize(CENT), max(derived, RATE_QUANTUM), day, MANUAL)
     return Conversion(convert_amount(amount, rate, base_currency), rate, day, MANUAL)
+
+
+def locked_base_currency(user_id: int) -> str:
+    """The user's base currency, read under a share lock inside the caller's unit of work.
+
+    A base-currency change locks the user's row for update, so an expense written meanwhile
+    either waits for it (and is converted to the new base) or makes it wait; never a row converted
+    to a base currency that is no longer the user's. SQLite serialises writers anyway.
+    """
+    return db.session.scalar(sa.select(User.currency).where(User.id == user_id).with_for_update(read=True))
 
 
 def conversion_of(expense: Expense) -> Conversion:
@@ -207,27 +226,30 @@ def _sqlite_cross_rate(source_per_eur, target_per_eur):
     if source_per_eur is None or target_per_eur is None:
         return None
     micro = Decimal("0.000001")
-    return str(cross_rate_value(_stored(source_per_eur, micro), _stored(target_per_eur, micro)))
+    return float(cross_rate_value(_stored(source_per_eur, micro), _stored(target_per_eur, micro)))
 
 
 def _sqlite_converted_amount(amount, rate, places):
     if amount is None or rate is None:
         return None
     product = _stored(amount, CENT) * _stored(rate, RATE_QUANTUM)
-    return str(product.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP).quantize(CENT))
+    return float(product.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP).quantize(CENT))
 
 
 def _sqlite_rate_product(rate, factor):
     if rate is None or factor is None:
         return None
-    return str(rate_product(_stored(rate, RATE_QUANTUM), _stored(factor, RATE_QUANTUM)))
+    return float(rate_product(_stored(rate, RATE_QUANTUM), _stored(factor, RATE_QUANTUM)))
 
 
 def register_sqlite_functions(connection: sqlite3.Connection) -> None:
     """Give a SQLite connection the conversion functions (PostgreSQL computes them natively).
 
-    They return decimal strings, which SQLite stores in the NUMERIC columns as it would a bound
-    Decimal; deterministic, so SQLite may use them in indexes and constraints.
+    They compute in Decimal and return the nearest float, which is what SQLite stores for a bound
+    Decimal in a NUMERIC column anyway, and what it compares as a number (a text result would
+    compare greater than every number: `'11.33' <= 99999999.99` is false in SQLite). Every value
+    here has at most 15 significant digits, so the float's shortest repr is the decimal itself.
+    Deterministic, so SQLite may use them in indexes and constraints.
     """
     connection.create_function("fx_cross_rate", 2, _sqlite_cross_rate, deterministic=True)
     connection.create_function("fx_converted_amount", 3, _sqlite_converted_amount, deterministic=True)
@@ -285,7 +307,8 @@ def convert_waiting() -> int:
     """Convert every expense waiting for a rate that the loaded rates now cover; return how many.
 
     Set-based: one statement finds a rate for each distinct (currency, base currency, date) of the
-    waiting expenses, one UPDATE applies them. Expenses still without a rate stay waiting.
+    waiting expenses, one UPDATE applies them. Expenses still without a rate stay waiting, and so
+    does one whose base amount would exceed MAX_AMOUNT.
     """
     with transaction() as session:
         waiting = (
@@ -307,6 +330,8 @@ def convert_waiting() -> int:
                 found.c.source == Expense.currency,
                 found.c.target == User.currency,
                 found.c.day == Expense.date,
+                # Beyond the column's range stays waiting (see `clean_conversion`).
+                ConvertedAmount(Expense.amount, found.c.fx_rate, places) <= MAX_AMOUNT,
             )
             .values(
                 base_amount=ConvertedAmount(Expense.amount, found.c.fx_rate, places),
@@ -362,9 +387,20 @@ def clean_conversion(
     if errors or amount is None or currency is None or day is None:
         return None
     if manual:
-        return manual_conversion(
+        conversion = manual_conversion(
             amount=amount, base_currency=base_currency, day=day, rate=rate, base_amount=base_amount
         )
-    if keep_manual_rate is not None and currency != base_currency:
-        return manual_conversion(amount=amount, base_currency=base_currency, day=day, rate=keep_manual_rate)
-    return published_conversion(amount=amount, currency=currency, base_currency=base_currency, day=day)
+    elif keep_manual_rate is not None and currency != base_currency:
+        conversion = manual_conversion(amount=amount, base_currency=base_currency, day=day, rate=keep_manual_rate)
+    else:
+        conversion = published_conversion(amount=amount, currency=currency, base_currency=base_currency, day=day)
+    if conversion.base_amount is not None and conversion.base_amount > MAX_AMOUNT:
+        # The base amount is stored as Numeric(12, 2) like every amount: refused, never cut.
+        add_error(
+            errors,
+            "fx_rate" if rate is not None else "amount",
+            f"In your base currency this is {conversion.base_amount:,} {base_currency}, more than the "
+            f"largest amount this app holds ({MAX_AMOUNT:,}).",
+        )
+        return None
+    return conversion

@@ -99,6 +99,11 @@ def parse_history(text: str) -> dict[tuple[str, dt.date], Decimal]:
     for line_number, row in enumerate(reader, start=2):
         if not row or not row[0].strip():
             continue
+        if len(row) != len(header):
+            # A download cut short ends in a partial line: its last rate would be wrong, not missing.
+            raise ValidationFailed(
+                {"file": [f"Line {line_number} has {len(row)} values where the header has {len(header)}."]}
+            )
         try:
             day = dt.date.fromisoformat(row[0].strip())
         except ValueError as error:

@@ -29,7 +29,7 @@ from expense_app.extensions import db
 from expense_app.models import PAYMENT_METHODS, Category, Expense, ExpenseStats, Tag, User, expense_tags
 from expense_app.models.base import utcnow
 from expense_app.services.categories import CategoryOption, category_options
-from expense_app.services.conversions import MANUAL, clean_conversion
+from expense_app.services.conversions import MANUAL, clean_conversion, locked_base_currency
 from expense_app.services.money import cents_to_amount, sum_amount_cents
 from expense_app.services.rules import (
     Errors,
@@ -196,8 +196,9 @@ def create_expense(
     """
     with transaction() as session:
         errors: Errors = {}
+        base_currency = locked_base_currency(user.id)
         values = {
-            "currency": clean_currency(errors, "currency", user.currency if currency is None else currency),
+            "currency": clean_currency(errors, "currency", base_currency if currency is None else currency),
             "date": clean_expense_date(errors, "date", date),
             "category_id": clean_category_id(errors, "category_id", user, category_id),
             "description": clean_text(errors, "description", description, max_length=DESCRIPTION_MAX_LENGTH),
@@ -207,7 +208,7 @@ def create_expense(
         values["amount"] = clean_amount(errors, "amount", amount, values["currency"])
         conversion = clean_conversion(
             errors,
-            base_currency=user.currency,
+            base_currency=base_currency,
             amount=values["amount"],
             currency=values["currency"],
             day=values["date"],
@@ -295,7 +296,7 @@ def _conversion_changes(errors: Errors, user: User, expense: Expense, changes: d
         kept_rate = expense.fx_rate
     conversion = clean_conversion(
         errors,
-        base_currency=user.currency,
+        base_currency=locked_base_currency(user.id),
         amount=amount,
         currency=currency,
         day=day,

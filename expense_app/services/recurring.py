@@ -76,7 +76,7 @@ from expense_app.models.base import utcnow
 from expense_app.models.expense_fields import expense_fields_of
 from expense_app.services import rules
 from expense_app.services.categories import CategoryOption, category_options
-from expense_app.services.conversions import published_conversion
+from expense_app.services.conversions import locked_base_currency, published_conversion
 from expense_app.services.expenses import (
     DEFAULT_PAYMENT_METHOD,
     DESCRIPTION_MAX_LENGTH,
@@ -848,7 +848,7 @@ def _posted_dates(snapshot: _Snapshot) -> set[dt.date]:
 def _new_expense(template: RecurringExpense, day: dt.date) -> Expense:
     """The expense of `template`'s occurrence on `day`, converted at that day's rate (not yet
     added to the session)."""
-    base_currency = db.session.scalar(sa.select(User.currency).where(User.id == template.user_id))
+    base_currency = locked_base_currency(template.user_id)
     conversion = published_conversion(
         amount=template.amount, currency=template.currency, base_currency=base_currency, day=day
     )

@@ -112,3 +112,17 @@ def _messages(body: dict, field: str) -> list[str]:
 def test_a_jpy_amount_in_whole_yen_is_converted_to_cents(post):
     created = post(currency="JPY", amount="1000").json
     assert created["base_amount"] == by_hand("1000", "162.03")[1] == "6.17"
+
+
+def test_a_base_amount_beyond_the_largest_amount_is_refused(client, make_user, api_login, app):
+    # 99,999,999.00 EUR is about 16 billion yen: more than an amount can hold.
+    user = make_user(email="jpy@example.com", currency="JPY")
+    with app.app_context():
+        factories.store_bundled_rates(since=dt.date(2024, 3, 1), until=dt.date(2024, 3, 31), currencies=("JPY",))
+    headers = bearer(api_login(user)["access_token"])
+    food = next(c["id"] for c in client.get("/api/v1/categories", headers=headers).json if c["name"] == "Food")
+    body = {"amount": "99999999.00", "date": "2024-03-15", "category_id": food, "currency": "EUR"}
+    response = client.post("/api/v1/expenses", json=body, headers=headers)
+    assert response.status_code == 422, response.json
+    assert "more than the largest amount" in response.json["errors"]["amount"][0]
+    assert client.get("/api/v1/expenses", headers=headers).json["total"] == 0

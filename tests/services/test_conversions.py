@@ -79,8 +79,10 @@ ECB_RATES = st.integers(min_value=1, max_value=1_912_400 * 10**6).map(lambda n: 
 
 
 def _sql(expression) -> Decimal:
-    # As text: SQLite's functions return decimal strings (which a Numeric column stores as a number).
-    return Decimal(db.session.scalar(sa.select(sa.type_coerce(expression, sa.String))))
+    # Raw, without the Numeric type's rounding on the way out: PostgreSQL gives a Decimal, SQLite's
+    # functions a float, whose shortest repr is the decimal SQLite stores and compares.
+    value = db.session.scalar(sa.select(sa.type_coerce(expression, sa.types.NullType)))
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
 def _amount(value: Decimal):
@@ -109,7 +111,12 @@ def test_sql_converted_amount_equals_python(ctx, amount, rate, places):
 @example(source=Decimal("3"), target=Decimal("2"))
 @example(source=Decimal("0.000001"), target=Decimal("1912400"))
 def test_sql_cross_rate_equals_python(ctx, source, target):
-    assert _sql(CrossRate(_rate(source, 6), _rate(target, 6))) == cross_rate_value(source, target)
+    expected = cross_rate_value(source, target)
+    if db.engine.dialect.name == "sqlite" and len(expected.normalize().as_tuple().digits) > 15:
+        # SQLite holds a REAL: a cross rate of more than 15 significant digits (only between
+        # long-gone currencies, such as TRL/MTL) is stored as the nearest double.
+        expected = Decimal(repr(float(expected)))
+    assert _sql(CrossRate(_rate(source, 6), _rate(target, 6))) == expected
 
 
 @SETTINGS

@@ -224,3 +224,10 @@ def test_no_rate_before_the_history_or_for_an_unpublished_currency(march):
     assert rate_on("ARS", "EUR", D15) is None
     assert rate_on("EUR", "ARS", D15) is None
     assert rate_on("ARS", "ARS", D15) == Rate(Decimal(1), D15)  # the same currency needs no rate
+
+
+def test_a_line_cut_short_is_refused_rather_than_read_as_a_wrong_rate(ctx):
+    text = "Date,USD,JPY,\n2024-03-15,1.0892,162.03,\n2024-03-14,1.0925,161.6\n"
+    with pytest.raises(ValidationFailed) as refused:
+        parse_history(text)
+    assert "Line 3 has 3 values where the header has 4" in refused.value.errors["file"][0]
