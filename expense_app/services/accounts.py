@@ -11,6 +11,7 @@ from expense_app.extensions import db
 from expense_app.models import DEFAULT_CATEGORIES, Category, User
 from expense_app.passwords import hash_password, password_needs_rehash, verify_password
 from expense_app.services import tokens
+from expense_app.services.base_currency import change_base_currency
 from expense_app.services.locales import DEFAULT_LOCALE, clean_locale
 from expense_app.services.rules import Errors, add_error, clean_currency, clean_text, has_control_characters, raise_if
 from expense_app.services.unit_of_work import transaction
@@ -108,21 +109,33 @@ def login_for_tokens(*, email: str, password: str) -> dict:
 
 
 def update_profile(
-    *, user: User, full_name: str | None = None, currency: str | None = None, locale: str | None = None
+    *,
+    user: User,
+    full_name: str | None = None,
+    currency: str | None = None,
+    locale: str | None = None,
+    budgets: str = "keep",
 ) -> User:
-    """Change the name, default currency and/or locale (None leaves a field as it is); return the user."""
+    """Change the name, base currency and/or locale (None leaves a field as it is); return the user.
+
+    A new base currency re-converts every expense, and with `budgets="convert"` the budget
+    amounts (`base_currency.change_base_currency`), in the same transaction as the other fields:
+    when it is refused, nothing changes.
+    """
     errors: Errors = {}
     changes = {}
     if full_name is not None:
         changes["full_name"] = clean_text(errors, "full_name", full_name, max_length=100)
     if currency is not None:
-        changes["currency"] = clean_currency(errors, "currency", currency)
+        currency = clean_currency(errors, "currency", currency)
     if locale is not None:
         changes["locale"] = clean_locale(errors, "locale", locale)
     raise_if(errors)
     with transaction():
         for field, value in changes.items():
             setattr(user, field, value)
+        if currency is not None and currency != user.currency:
+            change_base_currency(user=user, currency=currency, budgets=budgets)
     return user
 
 

@@ -40,6 +40,7 @@ def profile():
             full_name=form.full_name.data or "",
             currency=form.currency.data,
             locale=form.locale.data or None,
+            budgets=form.budgets.data or "keep",
         ),
         message="Your profile was saved.",
         next_url=url_for("settings.index"),

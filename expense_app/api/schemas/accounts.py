@@ -69,10 +69,27 @@ class UserSchema(StrictSchema):
 
 class ProfileUpdateSchema(StrictSchema):
     full_name = fields.String(validate=validate.Length(max=100), metadata={"example": "Alex Doe"})
-    currency = fields.String(validate=validate.Length(equal=3), metadata={"example": "EUR"})
+    currency = fields.String(
+        validate=validate.Length(equal=3),
+        metadata={
+            "description": "Your base currency: every total is in it. A new one re-converts every expense at "
+            "the ECB rate of its date (manual rates are carried over) in one transaction; refused, with "
+            "nothing changed, when a manual rate cannot be carried over.",
+            "example": "EUR",
+        },
+    )
     locale = fields.String(
         validate=validate.Length(max=LOCALE_MAX_LENGTH),
         metadata={"description": LOCALE_DESCRIPTION, "example": "de_DE"},
+    )
+    budgets = fields.String(
+        load_default="keep",
+        validate=validate.OneOf(["keep", "convert"]),
+        metadata={
+            "description": "With a new `currency`: `keep` your budget amounts as they are (default) or "
+            "`convert` them at today's ECB rate.",
+            "example": "keep",
+        },
     )
 
 

@@ -1,7 +1,16 @@
 """Forms for registration, login and the settings page."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Email, Length
 
 from expense_app.services.accounts import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
@@ -28,7 +37,17 @@ class LoginForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     full_name = StringField("Name", validators=[Length(max=100)])
-    currency = SelectField("Currency", choices=currency_choices, description="Used for new expenses and totals.")
+    currency = SelectField(
+        "Base currency",
+        choices=currency_choices,
+        description="Every total is in it; changing it converts all your expenses at the ECB rates of their dates.",
+    )
+    budgets = RadioField(
+        "Your budgets when the base currency changes",
+        choices=[SelectChoice("keep", "Keep their amounts"), SelectChoice("convert", "Convert them at today's rate")],
+        default="keep",
+        validate_choice=False,
+    )
     # Not checked against the choices: which locales exist is the accounts service's rule.
     locale = SelectField(
         "Language and region",
