@@ -160,8 +160,9 @@ class ExpenseExport(MethodView):
         """Export my expenses as CSV
 
         Streams the expenses matching the same filters and `sort` as the list (no pagination),
-        with the columns date, description, category, payment_method, amount, currency, tags
-        (comma-separated in one cell) and notes. Text that a spreadsheet would run as a formula
+        with the columns date, description, category, payment_method, amount, currency,
+        base_amount (in your base currency; empty while the expense waits for an exchange rate),
+        base_currency, tags (comma-separated in one cell) and notes. Text that a spreadsheet would run as a formula
         (starting with `=`, `+`, `-`, `@`, tab or carriage return) is prefixed with `'`.
         """
         csv_export = exports.export_expenses_csv(user=token_user, **args)

@@ -628,7 +628,7 @@ def top_expenses(
     """The `limit` (1-50) largest expenses of the period by base amount, with category and tags loaded.
 
     Equal base amounts go by the latest date, then the latest id. Expenses waiting for a rate
-    cannot be ranked: they are left out and counted in `unconverted_count` (one more query).
+    cannot be ranked: they are left out and counted in `unconverted_count`. One query (and the tags).
     Raises ValidationFailed for a bad period, filter or limit.
     """
     _check_limit(limit)
@@ -640,8 +640,7 @@ def top_expenses(
         payment_methods=payment_methods,
         today=today,
     )
-    waiting = db.session.scalar(sa.select(count_unconverted()).where(*conditions, *_in(period)))
-    return TopExpenses(_top_items(period, conditions, limit), waiting)
+    return _top(period, conditions, limit)
 
 
 def _check_limit(limit) -> None:
@@ -649,17 +648,18 @@ def _check_limit(limit) -> None:
         raise_if({"limit": [f"Must be between 1 and {MAX_TOP_LIMIT}."]})
 
 
-def _top_items(period: Period, conditions: list, limit: int) -> list[Expense]:
-    """The items of `top_expenses`: one query, plus the tags."""
-    return list(
-        db.session.scalars(
-            sa.select(Expense)
-            .where(*conditions, *_in(period), Expense.base_amount.is_not(None))
-            .order_by(Expense.base_amount.desc(), Expense.date.desc(), Expense.id.desc())
-            .limit(limit)
-            .options(joinedload(Expense.category, innerjoin=True), selectinload(Expense.tags))
-        ).all()
-    )
+def _top(period: Period, conditions: list, limit: int) -> TopExpenses:
+    """`top_expenses` in one query (plus the tags): the waiting expenses sort last and are dropped
+    here, and a window count over the whole scope (taken before LIMIT) says how many there are."""
+    rows = db.session.execute(
+        sa.select(Expense, count_unconverted().over())
+        .where(*conditions, *_in(period))
+        .order_by(Expense.base_amount.desc().nulls_last(), Expense.date.desc(), Expense.id.desc())
+        .limit(limit)
+        .options(joinedload(Expense.category, innerjoin=True), selectinload(Expense.tags))
+    ).all()
+    items = [expense for expense, _ in rows if expense.base_amount is not None]
+    return TopExpenses(items, rows[0][1] if rows else 0)
 
 
 def by_currency(
@@ -820,8 +820,7 @@ def dashboard(
         by_category=by_category(**scope),
         by_payment_method=by_payment_method(**scope),
         trend=trend(interval=interval, **scope),
-        # The summary has counted the scope's waiting expenses already: no second count.
-        top_expenses=TopExpenses(_top_items(*_scope(**scope), top_limit), result_summary.unconverted_count),
+        top_expenses=_top(*_scope(**scope), top_limit),
         running_totals=running_totals(
             user=user,
             month=period.date_to,
