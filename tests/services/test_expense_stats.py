@@ -25,9 +25,7 @@ DAY = dt.date(2026, 1, 15)
 def counted(user_id: int) -> tuple[int, int]:
     """(COUNT, SUM of base amounts in cents) over the user's expenses, computed the slow, certain way."""
     total, cents = db.session.execute(
-        sa.select(sa.func.count(Expense.id), sum_amount_cents(Expense.base_amount)).where(
-            Expense.user_id == user_id
-        )
+        sa.select(sa.func.count(Expense.id), sum_amount_cents(Expense.base_amount)).where(Expense.user_id == user_id)
     ).one()
     return total, int(cents)
 
