@@ -70,6 +70,21 @@ def create_expense(
     return expenses.create_expense(user=user, amount=amount, date=date, **fields).id
 
 
+# The ECB reference rates of Friday 2024-03-15 (units per EUR), for issue 12's scenario.
+ECB_2024_03_15 = {"USD": "1.0890", "GBP": "0.85520", "JPY": "163.30", "CHF": "0.9611"}
+
+
+def insert_rates(day: dt.date | str = "2024-03-15", rates: dict[str, str] | None = None) -> None:
+    """Store the ECB rates of `day` (units per EUR; EUR's own 1 included, as the loader stores it).
+
+    A handful of rows instead of `exchange_rates.load_rates()` (the whole history, seconds).
+    """
+    day = dt.date.fromisoformat(day) if isinstance(day, str) else day
+    rates = {"EUR": "1", **(ECB_2024_03_15 if rates is None else rates)}
+    with transaction() as session:
+        session.add_all(ExchangeRate(currency=code, date=day, rate=Decimal(rate)) for code, rate in rates.items())
+
+
 def create_budget(user: User, *, category_id: int | None = None, amount: str = "500.00", **fields) -> int:
     """A budget of `user` for a new category of theirs unless `category_id` is given."""
     if category_id is None and not fields.pop("overall", False):
@@ -267,3 +282,36 @@ def all_rows() -> dict[str, list[str]]:
             table.name: sorted(map(repr, connection.execute(sa.select(table)).all()))
             for table in db.metadata.sorted_tables
         }
+
+
+@dataclass(frozen=True)
+class Trip:
+    """Issue 12's scenario for one EUR user (see `create_trip`)."""
+
+    user_id: int
+    expense_ids: dict[str, int]
+    total: Decimal = Decimal("170.30")  # 20.00 + 91.83 + 58.47; the ARS taxi is left out
+    unconverted_count: int = 1
+
+
+def create_trip(user: User) -> Trip:
+    """Give `user` (whose currency must be EUR) the ECB rates of 2024-03-15 and four expenses:
+
+    - EUR 20.00 on Thu 2024-03-14 (Food, cash): base 20.00 (`same`);
+    - USD 100.00 on Fri 2024-03-15 (Housing, credit card): 100 * round(1/1.0890, 10) = 91.83;
+    - GBP 50.00 on Sat 2024-03-16 (Food, credit card), at Friday's rate: 50 * round(1/0.8552, 10) = 58.47;
+    - ARS 25,000.00 on 2024-03-17 (Transport, cash): the ECB publishes no ARS rate, so it waits.
+    """
+    assert user.currency == "EUR"
+    insert_rates()
+    made = {
+        "lunch": create_expense(user, amount="20.00", date="2024-03-14", currency="EUR", payment_method="cash"),
+        "hotel": create_expense(
+            user, amount="100.00", date="2024-03-15", currency="USD", category="Housing", payment_method="credit_card"
+        ),
+        "dinner": create_expense(user, amount="50.00", date="2024-03-16", currency="GBP", payment_method="credit_card"),
+        "taxi": create_expense(
+            user, amount="25000.00", date="2024-03-17", currency="ARS", category="Transport", payment_method="cash"
+        ),
+    }
+    return Trip(user_id=user.id, expense_ids=made)

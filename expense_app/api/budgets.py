@@ -41,6 +41,7 @@ STATUS_EXAMPLE = {
     "timing": "current",
     "days_in_month": 30,
     "days_left": 21,
+    "unconverted_count": 0,
     "items": [
         {
             "budget_id": 7,
@@ -52,6 +53,7 @@ STATUS_EXAMPLE = {
             "carried_over": "80.00",
             "available": "680.00",
             "spent": "185.00",
+            "unconverted_count": 0,
             "remaining": "495.00",
             "percent_used": "27.2",
             "projected": "485.00",
@@ -114,7 +116,9 @@ class BudgetStatus(MethodView):
         For every budget in force in `month`: budgeted, carried over (by the rollover chain from
         the budget's first month), available, spent, remaining, percent used, the projected
         month-end spend at the current daily pace, and what is safe to spend per day for the rest
-        of the month. `level` turns `warning` at 80 % and `danger` at 100 %. `month` runs from
+        of the month. Money is in your base currency, as budget amounts are; an expense waiting
+        for an exchange rate is not in `spent` and is counted in `unconverted_count`.
+        `level` turns `warning` at 80 % and `danger` at 100 %. `month` runs from
         1900-01 to five years after the current month; outside that range is 422.
         """
         return budgets.budget_status(user=token_user, month=args.get("month"))

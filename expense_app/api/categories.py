@@ -23,6 +23,7 @@ CATEGORY_EXAMPLE = {
     "icon": "cart",
     "expense_count": 12,
     "total_amount": "245.80",
+    "unconverted_count": 0,
     "created_at": "2026-11-26T09:30:00+00:00",
 }
 blp = Blueprint(
@@ -42,7 +43,8 @@ class CategoryCollection(MethodView):
         """List my categories
 
         Returns every category of the user (not paginated), ordered by name, each with
-        `expense_count` and `total_amount` (a decimal string).
+        `expense_count` and `total_amount` (a decimal string, in your base currency; the
+        `unconverted_count` expenses waiting for an exchange rate are counted, not added).
         """
         return categories.list_categories(user=token_user)
 

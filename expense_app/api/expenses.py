@@ -48,8 +48,8 @@ EXPENSE_RESPONSE_EXAMPLE = {
     "updated_at": "2026-11-26T09:30:00+00:00",
 }
 CSV_EXAMPLE = (
-    '"date","description","category","payment_method","amount","currency","tags","notes"\r\n'
-    '"2026-11-26","Weekly groceries","Food","debit_card","42.50","USD","family, weekly",""\r\n'
+    '"date","description","category","payment_method","amount","currency","base_amount","base_currency","tags","notes"\r\n'
+    '"2026-11-26","Weekly groceries","Food","debit_card","42.50","USD","39.03","EUR","family, weekly",""\r\n'
 )
 
 
@@ -62,7 +62,15 @@ class ExpenseCollection(MethodView):
     @blp.response(
         200,
         ExpensePageSchema,
-        example={"items": [EXPENSE_RESPONSE_EXAMPLE], "total": 21, "page": 2, "per_page": 20, "total_pages": 2},
+        example={
+            "items": [EXPENSE_RESPONSE_EXAMPLE],
+            "total": 21,
+            "page": 2,
+            "per_page": 20,
+            "total_pages": 2,
+            "total_amount": "812.40",
+            "unconverted_count": 1,
+        },
     )
     def get(self, args):
         """List my expenses
@@ -70,7 +78,9 @@ class ExpenseCollection(MethodView):
         Filters combine with AND; repeat `category_id`, `payment_method` or `tag` to match any of
         several values. `q` searches description and notes, ignoring case. Sorted by `-date` unless
         `sort` says otherwise, ties broken by id. `per_page` is 1-100 (default 20); a page past the
-        end has empty `items`. `total` counts the whole filtered set.
+        end has empty `items`. `total` counts the whole filtered set; `total_amount` is its sum in
+        your base currency, without the `unconverted_count` expenses still waiting for an
+        exchange rate (they are counted in `total`).
         """
         return expenses.list_expenses(user=token_user, **args)
 
@@ -150,8 +160,9 @@ class ExpenseExport(MethodView):
         """Export my expenses as CSV
 
         Streams the expenses matching the same filters and `sort` as the list (no pagination),
-        with the columns date, description, category, payment_method, amount, currency, tags
-        (comma-separated in one cell) and notes. Text that a spreadsheet would run as a formula
+        with the columns date, description, category, payment_method, amount, currency,
+        base_amount (in your base currency; empty while the expense waits for an exchange rate),
+        base_currency, tags (comma-separated in one cell) and notes. Text that a spreadsheet would run as a formula
         (starting with `=`, `+`, `-`, `@`, tab or carriage return) is prefixed with `'`.
         """
         csv_export = exports.export_expenses_csv(user=token_user, **args)

@@ -137,14 +137,22 @@ class RecurringCost(MethodView):
     @blp.response(
         200,
         CostSummarySchema,
-        example={"items": [RECURRING_EXAMPLE], "totals": [{"currency": "USD", "monthly_amount": "1200.00"}]},
+        example={
+            "items": [{**RECURRING_EXAMPLE, "monthly_base_amount": "1101.93"}],
+            "totals": [{"currency": "USD", "monthly_amount": "1200.00"}],
+            "base_currency": "EUR",
+            "base_total": "1101.93",
+            "unconverted_count": 0,
+        },
     )
     def get(self):
         """Monthly cost of recurring expenses
 
         The active templates with their monthly-equivalent cost (weekly 10.00 = 10 * 52 / 12 =
         43.33; yearly 120.00 = 10.00; every N units divides by N; rounded half up to the cent),
-        and their sum per currency.
+        and their sum per currency. `base_total` is the whole monthly cost in your base currency,
+        each template converted at the latest ECB rate on or before today; a template whose
+        currency has no rate is counted in `unconverted_count` and left out of it.
         """
         return recurring.cost_summary(user=token_user)
 

@@ -5,10 +5,18 @@ month by default), optionally narrowed to some categories and/or payment methods
 rules as the expense list (`services.expenses.filter_conditions`), so a chart and the list it links
 to always agree.
 
+Every total is in the user's base currency: the sum of the stored `base_amount`s. An expense still
+waiting for an exchange rate (`base_amount` null) is never added; each figure says how many it
+left out (`unconverted_count`), counted in the same query. Counts (`count`) include the waiting
+expenses, so they match the expense list; averages divide by the converted ones only.
+`by_currency` gives the original-currency totals beside their base totals. The largest expenses
+are ranked by base amount; a waiting expense cannot be ranked (its size in the base currency is
+unknown), so it is left out of them and counted instead.
+
 How the figures stay exact and portable:
-- Sums are taken in SQL as integer cents (`round(amount * 100)` cast to an integer, then summed).
-  PostgreSQL's numeric would be exact anyway, but SQLite stores the column as a binary float and
-  would add 0.10 + 0.20 as floats; integer cents add exactly on both.
+- Sums are taken in SQL as integer cents (`services.money`: `round(base_amount * 100)` cast to an
+  integer, then summed, on SQLite; numeric on PostgreSQL). SQLite stores the column as a binary
+  float and would add 0.10 + 0.20 as floats; integer cents add exactly.
 - Each figure is one aggregate query (count/sum ... group by), whatever the number of expenses.
 - Buckets: months are grouped in SQL by `cast(extract(year|month), Integer)`, which compiles to
   `EXTRACT` on PostgreSQL and `CAST(STRFTIME(...) AS INTEGER)` on SQLite. There is no portable SQL
@@ -35,7 +43,7 @@ from expense_app.extensions import db
 from expense_app.models import Category, Expense, User
 from expense_app.services.categories import CategoryOption, category_options
 from expense_app.services.expenses import ExpenseFilters, filter_conditions
-from expense_app.services.money import cents_to_amount, sum_amount_cents
+from expense_app.services.money import cents_to_amount, count_unconverted, sum_amount_cents, sum_base_cents
 from expense_app.services.rules import CENT, Errors, clean_date, is_blank, parse_id, raise_if, today_utc
 
 TENTH = Decimal("0.1")
@@ -83,11 +91,16 @@ class Period:
         return Period(date_to - dt.timedelta(days=self.days - 1), date_to)
 
 
+# Every `total` below is in the base currency; `unconverted_count` is how many expenses of the
+# total's scope are waiting for a rate (counted in `count`, left out of `total`).
+
+
 @dataclass(frozen=True)
 class PeriodTotal:
     date_from: dt.date
     date_to: dt.date
     total: Decimal
+    unconverted_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -100,6 +113,7 @@ class Summary:
     daily_average: Decimal
     previous_period: PeriodTotal
     change_pct: Decimal | None
+    unconverted_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -110,6 +124,7 @@ class CategoryShare:
     total: Decimal
     count: int
     share_pct: Decimal
+    unconverted_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -118,6 +133,7 @@ class PaymentMethodShare:
     total: Decimal
     count: int
     share_pct: Decimal
+    unconverted_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -128,6 +144,7 @@ class Breakdown:
     date_to: dt.date
     total: Decimal
     items: list
+    unconverted_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -139,6 +156,7 @@ class TrendPoint:
     end: dt.date
     total: Decimal
     count: int
+    unconverted_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -148,10 +166,41 @@ class Trend:
     date_to: dt.date
     items: list[TrendPoint]
 
+    @property
+    def unconverted_count(self) -> int:
+        return sum(point.unconverted_count for point in self.items)
+
 
 @dataclass(frozen=True)
 class TopExpenses:
+    """The largest converted expenses; `unconverted_count` waiting ones of the scope were not ranked."""
+
     items: list[Expense]
+    unconverted_count: int = 0
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    """One original currency of a period: `total` in that currency, `base_total` the base amounts
+    of its converted expenses, `unconverted_count` its expenses waiting for a rate."""
+
+    currency: str
+    count: int
+    total: Decimal
+    base_total: Decimal
+    unconverted_count: int
+
+
+@dataclass(frozen=True)
+class CurrencyBreakdown:
+    """A period's spending per original currency, and the base total over all of them."""
+
+    date_from: dt.date
+    date_to: dt.date
+    base_currency: str
+    total: Decimal
+    unconverted_count: int
+    items: list[CurrencyTotal]
 
 
 @dataclass(frozen=True)
@@ -160,6 +209,7 @@ class RunningTotals:
 
     `current[i]` and `previous[i]` are the totals up to day i + 1 of each month; None past the
     month's last day, and for `current` past `today` when `month` is the current month.
+    `unconverted_count` counts the two months' expenses waiting for a rate (left out of the lines).
     """
 
     month: dt.date
@@ -167,6 +217,7 @@ class RunningTotals:
     days: list[int]
     current: list[Decimal | None]
     previous: list[Decimal | None]
+    unconverted_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -312,7 +363,8 @@ def summary(
 ) -> Summary:
     """Total, count and averages of the period, and its change against the previous period.
 
-    `average` is per expense; `daily_average` divides by the period's days up to `today` when the
+    `count` includes the expenses waiting for a rate, `total` leaves them out (`unconverted_count`);
+    `average` is per converted expense; `daily_average` divides by the period's days up to `today` when the
     period is under way (a month in progress is not averaged over days still to come), else by all
     of its days. `change_pct` is None when the previous period's total is 0. One query.
     Raises ValidationFailed for a bad period or filter.
@@ -328,12 +380,15 @@ def summary(
     )
     previous = period.previous()
     in_period = Expense.date >= period.date_from
+    in_previous = Expense.date < period.date_from
     # Both periods in one pass over [previous start, period end], split by a CASE on the date.
-    count, cents, previous_cents = db.session.execute(
+    count, cents, previous_cents, unconverted, previous_unconverted = db.session.execute(
         sa.select(
             sa.func.count(sa.case((in_period, Expense.id))),
-            sum_amount_cents(sa.case((in_period, Expense.amount), else_=0)),
-            sum_amount_cents(sa.case((in_period, 0), else_=Expense.amount)),
+            sum_base_cents(in_period),
+            sum_base_cents(in_previous),
+            count_unconverted(in_period),
+            count_unconverted(in_previous),
         ).where(*conditions, Expense.date >= previous.date_from, Expense.date <= period.date_to)
     ).one()
     cents, previous_cents = int(cents), int(previous_cents)
@@ -349,10 +404,13 @@ def summary(
         date_to=period.date_to,
         total=cents_to_amount(cents),
         count=count,
-        average=_divide_money(cents, count),
+        average=_divide_money(cents, count - unconverted),
         daily_average=_divide_money(cents, elapsed_days),
-        previous_period=PeriodTotal(previous.date_from, previous.date_to, cents_to_amount(previous_cents)),
+        previous_period=PeriodTotal(
+            previous.date_from, previous.date_to, cents_to_amount(previous_cents), previous_unconverted
+        ),
         change_pct=change,
+        unconverted_count=unconverted,
     )
 
 
@@ -367,8 +425,9 @@ def by_category(
 ) -> Breakdown:
     """The period's spending per category (CategoryShare items), largest total first.
 
-    Categories without spending in the period are left out; ties go by name, then id.
-    `share_pct` is the share of the period's total, rounded half up to one decimal. One query.
+    Categories without expenses in the period are left out (one whose expenses all wait for a
+    rate is kept, with total 0.00); ties go by name, then id. `share_pct` is the share of the
+    period's total, rounded half up to one decimal. One query.
     """
     period, conditions = _scope(
         user=user,
@@ -381,13 +440,18 @@ def by_category(
     # Grouped by category id first (an index-only scan of the date index on PostgreSQL), then the
     # few groups are joined to their categories; grouping after the join read every expense row.
     totals = (
-        sa.select(Expense.category_id, sa.func.count(Expense.id).label("count"), sum_amount_cents().label("cents"))
+        sa.select(
+            Expense.category_id,
+            sa.func.count(Expense.id).label("count"),
+            sum_base_cents().label("cents"),
+            count_unconverted().label("unconverted"),
+        )
         .where(*conditions, *_in(period))
         .group_by(Expense.category_id)
         .subquery()
     )
     rows = db.session.execute(
-        sa.select(Category.id, Category.name, Category.color, totals.c.count, totals.c.cents)
+        sa.select(Category.id, Category.name, Category.color, totals.c.count, totals.c.cents, totals.c.unconverted)
         .join(totals, totals.c.category_id == Category.id)
         .where(Category.user_id == user.id)
     ).all()
@@ -402,10 +466,13 @@ def by_category(
             total=cents_to_amount(cents),
             count=count,
             share_pct=_share(int(cents), total),
+            unconverted_count=unconverted,
         )
-        for category_id, name, color, count, cents in rows
+        for category_id, name, color, count, cents, unconverted in rows
     ]
-    return Breakdown(period.date_from, period.date_to, cents_to_amount(total), items)
+    return Breakdown(
+        period.date_from, period.date_to, cents_to_amount(total), items, sum(item.unconverted_count for item in items)
+    )
 
 
 def by_payment_method(
@@ -430,7 +497,7 @@ def by_payment_method(
         today=today,
     )
     rows = db.session.execute(
-        sa.select(Expense.payment_method, sa.func.count(Expense.id), sum_amount_cents())
+        sa.select(Expense.payment_method, sa.func.count(Expense.id), sum_base_cents(), count_unconverted())
         .where(*conditions, *_in(period))
         .group_by(Expense.payment_method)
     ).all()
@@ -438,11 +505,17 @@ def by_payment_method(
     total = sum(int(row[2]) for row in rows)
     items = [
         PaymentMethodShare(
-            payment_method=method, total=cents_to_amount(cents), count=count, share_pct=_share(int(cents), total)
+            payment_method=method,
+            total=cents_to_amount(cents),
+            count=count,
+            share_pct=_share(int(cents), total),
+            unconverted_count=unconverted,
         )
-        for method, count, cents in rows
+        for method, count, cents, unconverted in rows
     ]
-    return Breakdown(period.date_from, period.date_to, cents_to_amount(total), items)
+    return Breakdown(
+        period.date_from, period.date_to, cents_to_amount(total), items, sum(item.unconverted_count for item in items)
+    )
 
 
 def _bucket_start(day: dt.date, interval: str) -> dt.date:
@@ -512,34 +585,32 @@ def trend(
     )
     check_interval(interval=interval, period=period)
 
-    totals: dict[dt.date, list[int]] = {}
+    totals: dict[dt.date, list[int]] = {}  # bucket start -> [count, cents, unconverted]
+    figures = (sa.func.count(Expense.id), sum_base_cents(), count_unconverted())
     if interval == "month":
         year = sa.cast(sa.extract("year", Expense.date), sa.Integer)
         month = sa.cast(sa.extract("month", Expense.date), sa.Integer)
         rows = db.session.execute(
-            sa.select(year, month, sa.func.count(Expense.id), sum_amount_cents())
-            .where(*conditions, *_in(period))
-            .group_by(year, month)
+            sa.select(year, month, *figures).where(*conditions, *_in(period)).group_by(year, month)
         ).all()
-        for row_year, row_month, count, cents in rows:
-            totals[dt.date(int(row_year), int(row_month), 1)] = [count, int(cents)]
+        for row_year, row_month, count, cents, unconverted in rows:
+            totals[dt.date(int(row_year), int(row_month), 1)] = [count, int(cents), unconverted]
     else:
         rows = db.session.execute(
-            sa.select(Expense.date, sa.func.count(Expense.id), sum_amount_cents())
-            .where(*conditions, *_in(period))
-            .group_by(Expense.date)
+            sa.select(Expense.date, *figures).where(*conditions, *_in(period)).group_by(Expense.date)
         ).all()
-        for day, count, cents in rows:
-            bucket = totals.setdefault(_bucket_start(day, interval), [0, 0])
+        for day, count, cents, unconverted in rows:
+            bucket = totals.setdefault(_bucket_start(day, interval), [0, 0, 0])
             bucket[0] += count
             bucket[1] += int(cents)
+            bucket[2] += unconverted
 
     items = []
     start = _bucket_start(period.date_from, interval)
     while start <= period.date_to:
         end = _bucket_end(start, interval)
-        count, cents = totals.get(start, (0, 0))
-        items.append(TrendPoint(_bucket_label(start, interval), start, end, cents_to_amount(cents), count))
+        count, cents, unconverted = totals.get(start, (0, 0, 0))
+        items.append(TrendPoint(_bucket_label(start, interval), start, end, cents_to_amount(cents), count, unconverted))
         start = end + dt.timedelta(days=1)
     return Trend(interval, period.date_from, period.date_to, items)
 
@@ -554,13 +625,13 @@ def top_expenses(
     payment_methods: Sequence[str] = (),
     today: dt.date | None = None,
 ) -> TopExpenses:
-    """The `limit` (1-50) largest expenses of the period, with category and tags loaded.
+    """The `limit` (1-50) largest expenses of the period by base amount, with category and tags loaded.
 
-    Equal amounts go by the latest date, then the latest id. Raises ValidationFailed for a bad
-    period, filter or limit.
+    Equal base amounts go by the latest date, then the latest id. Expenses waiting for a rate
+    cannot be ranked: they are left out and counted in `unconverted_count`. One query (and the tags).
+    Raises ValidationFailed for a bad period, filter or limit.
     """
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_TOP_LIMIT:
-        raise_if({"limit": [f"Must be between 1 and {MAX_TOP_LIMIT}."]})
+    _check_limit(limit)
     period, conditions = _scope(
         user=user,
         date_from=date_from,
@@ -569,14 +640,71 @@ def top_expenses(
         payment_methods=payment_methods,
         today=today,
     )
-    items = db.session.scalars(
-        sa.select(Expense)
+    return _top(period, conditions, limit)
+
+
+def _check_limit(limit) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_TOP_LIMIT:
+        raise_if({"limit": [f"Must be between 1 and {MAX_TOP_LIMIT}."]})
+
+
+def _top(period: Period, conditions: list, limit: int) -> TopExpenses:
+    """`top_expenses` in one query (plus the tags): the waiting expenses sort last and are dropped
+    here, and a window count over the whole scope (taken before LIMIT) says how many there are."""
+    rows = db.session.execute(
+        sa.select(Expense, count_unconverted().over())
         .where(*conditions, *_in(period))
-        .order_by(Expense.amount.desc(), Expense.date.desc(), Expense.id.desc())
+        .order_by(Expense.base_amount.desc().nulls_last(), Expense.date.desc(), Expense.id.desc())
         .limit(limit)
         .options(joinedload(Expense.category, innerjoin=True), selectinload(Expense.tags))
     ).all()
-    return TopExpenses(list(items))
+    items = [expense for expense, _ in rows if expense.base_amount is not None]
+    return TopExpenses(items, rows[0][1] if rows else 0)
+
+
+def by_currency(
+    *,
+    user: User,
+    date_from: dt.date | str | None = None,
+    date_to: dt.date | str | None = None,
+    category_ids: Sequence[int | str] = (),
+    payment_methods: Sequence[str] = (),
+    today: dt.date | None = None,
+) -> CurrencyBreakdown:
+    """The period's spending per original currency (CurrencyTotal items), largest base total first.
+
+    Each item has the original amounts' total (in that currency), the base total of its converted
+    expenses and how many wait for a rate; ties go by currency code. `total` is the base total
+    over every currency (the same as `summary`'s). One query.
+    """
+    period, conditions = _scope(
+        user=user,
+        date_from=date_from,
+        date_to=date_to,
+        category_ids=category_ids,
+        payment_methods=payment_methods,
+        today=today,
+    )
+    rows = db.session.execute(
+        sa.select(
+            Expense.currency, sa.func.count(Expense.id), sum_amount_cents(), sum_base_cents(), count_unconverted()
+        )
+        .where(*conditions, *_in(period))
+        .group_by(Expense.currency)
+    ).all()
+    rows.sort(key=lambda row: (-int(row[3]), row[0]))
+    items = [
+        CurrencyTotal(currency, count, cents_to_amount(cents), cents_to_amount(base_cents), unconverted)
+        for currency, count, cents, base_cents, unconverted in rows
+    ]
+    return CurrencyBreakdown(
+        date_from=period.date_from,
+        date_to=period.date_to,
+        base_currency=user.currency,
+        total=cents_to_amount(sum(int(row[3]) for row in rows)),
+        unconverted_count=sum(item.unconverted_count for item in items),
+        items=items,
+    )
 
 
 def running_totals(
@@ -600,11 +728,11 @@ def running_totals(
         filters=ExpenseFilters(category_ids=list(category_ids or ()), payment_methods=list(payment_methods or ())),
     )
     rows = db.session.execute(
-        sa.select(Expense.date, sum_amount_cents())
+        sa.select(Expense.date, sum_base_cents(), count_unconverted())
         .where(*conditions, Expense.date >= previous_first, Expense.date <= month_end(first))
         .group_by(Expense.date)
     ).all()
-    per_day = {day: int(cents) for day, cents in rows}
+    per_day = {day: int(cents) for day, cents, _ in rows}
 
     def cumulative(start: dt.date, last_day: dt.date) -> list[Decimal | None]:
         values: list[Decimal | None] = []
@@ -629,6 +757,7 @@ def running_totals(
         days=list(range(1, length + 1)),
         current=current[:length],
         previous=previous[:length],
+        unconverted_count=sum(unconverted for _, _, unconverted in rows),
     )
 
 
@@ -674,6 +803,7 @@ def dashboard(
         "payment_methods": list(payment_methods),
         "today": today,
     }
+    _check_limit(top_limit)
     result_summary = summary(**scope)  # validates the filters first
     scope["category_ids"] = [parse_id(value) for value in category_ids if not is_blank(value)]  # validated above
     has_expenses = result_summary.count > 0 or (
@@ -690,7 +820,7 @@ def dashboard(
         by_category=by_category(**scope),
         by_payment_method=by_payment_method(**scope),
         trend=trend(interval=interval, **scope),
-        top_expenses=top_expenses(limit=top_limit, **scope),
+        top_expenses=_top(*_scope(**scope), top_limit),
         running_totals=running_totals(
             user=user,
             month=period.date_to,

@@ -18,7 +18,10 @@ Rules:
 
 Figures of a month (all Decimal; money to the cent):
 - budgeted: the version's amount; carried_over: as above; available = budgeted + carried_over;
-  spent: the month's expenses (of the category, or all of them for the overall budget);
+  spent: the month's expenses (of the category, or all of them for the overall budget), in the
+  base currency (budget amounts are in it too): the sum of their base amounts. An expense waiting
+  for an exchange rate is not in `spent` (nor in the carry-over); `unconverted_count` says how
+  many of the month's expenses were left out;
   remaining = available - spent; percent_used = spent / available * 100, one decimal, half up
   (None when available <= 0); level `ok` below 80 %, `warning` from 80 %, `danger` from 100 %
   (or when spending exceeds a zero or negative available amount).
@@ -62,7 +65,7 @@ from expense_app.services import rules
 from expense_app.services.analytics import add_months
 from expense_app.services.categories import CategoryOption, category_options
 from expense_app.services.expenses import clean_category_id
-from expense_app.services.money import cents_to_amount, sum_amount_cents
+from expense_app.services.money import cents_to_amount, count_unconverted, sum_base_cents
 from expense_app.services.rules import CENT, Errors, add_error, raise_if
 from expense_app.services.unit_of_work import transaction
 
@@ -379,6 +382,7 @@ class BudgetLine:
     percent_used: Decimal | None
     projected: Decimal
     safe_per_day: Decimal | None
+    unconverted_count: int = 0
 
     @property
     def category_id(self) -> int | None:
@@ -456,6 +460,16 @@ class MonthStatus:
         return [line for line in self.lines if line.level == "danger"]
 
     @property
+    def unconverted_count(self) -> int:
+        """The month's expenses waiting for a rate that the lines' `spent` left out: the overall
+        line's count when there is one (it covers every category), else the sum over the category
+        lines (one budget per category, so they never count an expense twice)."""
+        for line in self.lines:
+            if line.category is None:
+                return line.unconverted_count
+        return sum(line.unconverted_count for line in self.lines)
+
+    @property
     def previous(self) -> dt.date:
         return add_months(self.month, -1)
 
@@ -464,29 +478,38 @@ class MonthStatus:
         return add_months(self.month, 1)
 
 
-def _spending(user: User, first: dt.date, end: dt.date, today: dt.date) -> tuple[dict, dict]:
-    """Spent cents per scope and month from `first` to before `end`, and the same up to `today`.
+def _spending(user: User, first: dt.date, end: dt.date, today: dt.date) -> tuple[dict, dict, dict]:
+    """Spent base cents per scope and month from `first` to before `end`, the same up to `today`,
+    and the number of expenses waiting for a rate (not in those sums).
 
-    Returns `{scope: {month: cents}}` twice; a scope is a category id, or None for every category
-    (the overall budget). One grouped query for every month and category at once: only the
-    months with spending are rows.
+    Returns `{scope: {month: value}}` three times; a scope is a category id, or None for every
+    category (the overall budget). One grouped query for every month and category at once: only
+    the months with expenses are rows.
     """
     year = sa.cast(sa.extract("year", Expense.date), sa.Integer)
     month = sa.cast(sa.extract("month", Expense.date), sa.Integer)
-    to_date = sa.case((Expense.date <= today, Expense.amount), else_=0)
     rows = db.session.execute(
-        sa.select(Expense.category_id, year, month, sum_amount_cents(), sum_amount_cents(to_date))
+        sa.select(
+            Expense.category_id,
+            year,
+            month,
+            sum_base_cents(),
+            sum_base_cents(Expense.date <= today),
+            count_unconverted(),
+        )
         .where(Expense.user_id == user.id, Expense.date >= first, Expense.date < end)
         .group_by(Expense.category_id, year, month)
     )
     spent: dict = defaultdict(lambda: defaultdict(int))
     spent_to_date: dict = defaultdict(lambda: defaultdict(int))
-    for category_id, row_year, row_month, cents, cents_to_date in rows:
+    waiting: dict = defaultdict(lambda: defaultdict(int))
+    for category_id, row_year, row_month, cents, cents_to_date, unconverted in rows:
         key_month = dt.date(row_year, row_month, 1)
         for scope in (category_id, None):  # None accumulates every category: the overall budget
             spent[scope][key_month] += int(cents)
             spent_to_date[scope][key_month] += int(cents_to_date)
-    return spent, spent_to_date
+            waiting[scope][key_month] += unconverted
+    return spent, spent_to_date, waiting
 
 
 def _carry(mode: str, previous_remaining: Decimal) -> Decimal:
@@ -582,7 +605,7 @@ def _status(user: User, budgets: Sequence[Budget], month: dt.date, today: dt.dat
     if not in_force:
         return status
     first = min(budget.versions[0].effective_from for budget in in_force)
-    spent_cents, to_date_cents = _spending(user, first, add_months(month, 1), today)
+    spent_cents, to_date_cents, waiting = _spending(user, first, add_months(month, 1), today)
     for budget in in_force:
         scope = budget.category_id
         figures = carry_over(budget.versions, month, spent_cents.get(scope, {}))
@@ -600,6 +623,7 @@ def _status(user: User, budgets: Sequence[Budget], month: dt.date, today: dt.dat
                 percent_used=_percent(figures.spent, figures.available),
                 projected=_projection(month, today, figures.spent, spent_to_date),
                 safe_per_day=_safe_per_day(figures.remaining, status.days_left),
+                unconverted_count=waiting.get(scope, {}).get(month, 0),
             )
         )
     return status

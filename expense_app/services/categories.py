@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from expense_app.errors import Conflict, NotFound
 from expense_app.extensions import db
 from expense_app.models import Category, Expense, RecurringExpense, User
-from expense_app.services.money import cents_to_amount, sum_amount_cents
+from expense_app.services.money import cents_to_amount, count_unconverted, sum_base_cents
 from expense_app.services.rules import Errors, add_error, clean_text, is_storable_id, parse_int, raise_if
 from expense_app.services.unit_of_work import transaction
 
@@ -33,6 +33,9 @@ DUPLICATE_NAME = "You already have a category with this name."
 class CategorySummary:
     """A category with the number and money total of its expenses.
 
+    `total_amount` is in the base currency; `unconverted_count` of its `expense_count` expenses are
+    waiting for an exchange rate and are not in it.
+
     `category` is the ORM object; `id`, `name`, `color`, `icon` and `created_at` read through to it,
     so a summary can be handed to a form (`obj=`) or a schema as if it were the category.
     """
@@ -40,6 +43,7 @@ class CategorySummary:
     category: Category
     expense_count: int
     total_amount: Decimal
+    unconverted_count: int = 0
 
     @property
     def id(self) -> int:
@@ -73,7 +77,8 @@ def _summaries(user: User, category_id: int | None = None) -> list[CategorySumma
         sa.select(
             Expense.category_id,
             sa.func.count(Expense.id).label("expense_count"),
-            sum_amount_cents().label("cents"),
+            sum_base_cents().label("cents"),
+            count_unconverted().label("unconverted"),
         )
         .where(*owned)
         .group_by(Expense.category_id)
@@ -83,14 +88,21 @@ def _summaries(user: User, category_id: int | None = None) -> list[CategorySumma
     if category_id is not None:
         conditions.append(Category.id == category_id)
     rows = db.session.execute(
-        sa.select(Category, sa.func.coalesce(totals.c.expense_count, 0), sa.func.coalesce(totals.c.cents, 0))
+        sa.select(
+            Category,
+            sa.func.coalesce(totals.c.expense_count, 0),
+            sa.func.coalesce(totals.c.cents, 0),
+            sa.func.coalesce(totals.c.unconverted, 0),
+        )
         .outerjoin(totals, totals.c.category_id == Category.id)
         .where(*conditions)
         .order_by(Category.name_key, Category.id)
     )
     return [
-        CategorySummary(category=category, expense_count=count, total_amount=cents_to_amount(cents))
-        for category, count, cents in rows
+        CategorySummary(
+            category=category, expense_count=count, total_amount=cents_to_amount(cents), unconverted_count=unconverted
+        )
+        for category, count, cents, unconverted in rows
     ]
 
 

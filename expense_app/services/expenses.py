@@ -10,7 +10,8 @@ Rules (both faces rely on these, neither re-implements them):
 - at most 20 tags, each 1-50 characters, trimmed, lower-cased, de-duplicated, created on first use.
 
 Money stays exact on both databases: sums are taken in SQL as integer cents (SQLite has no decimal
-type and would otherwise add binary floats).
+type and would otherwise add binary floats). A list's total is in the base currency (the stored
+base amounts); expenses waiting for an exchange rate are counted, never summed.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from expense_app.models import PAYMENT_METHODS, Category, Expense, ExpenseStats,
 from expense_app.models.base import utcnow
 from expense_app.services.categories import CategoryOption, category_options
 from expense_app.services.conversions import MANUAL, clean_conversion, locked_base_currency
-from expense_app.services.money import cents_to_amount, sum_amount_cents
+from expense_app.services.money import cents_to_amount, count_unconverted, sum_base_cents
 from expense_app.services.rules import (
     Errors,
     add_error,
@@ -92,7 +93,11 @@ class ExpenseFilters:
 
 @dataclass(frozen=True)
 class ExpensePage:
-    """One page of a filtered, sorted list, with the size and money total of the whole filtered set."""
+    """One page of a filtered, sorted list, with the size and money total of the whole filtered set.
+
+    `total_amount` is in the base currency; `unconverted_count` of the `total` expenses are waiting
+    for an exchange rate and are not in it.
+    """
 
     items: list[Expense]
     total: int
@@ -100,6 +105,7 @@ class ExpensePage:
     per_page: int
     total_pages: int
     total_amount: Decimal
+    unconverted_count: int = 0
 
     @property
     def has_prev(self) -> bool:
@@ -399,15 +405,18 @@ def filter_conditions(*, user: User, filters: ExpenseFilters | Mapping | None) -
     return conditions
 
 
-def expense_stats(*, user: User) -> tuple[int, int]:
-    """Return (number of expenses, their total in cents) of all `user`'s expenses, in one row read.
+def expense_stats(*, user: User) -> tuple[int, int, int]:
+    """Return (number of expenses, their base total in cents, how many wait for a rate) of all
+    `user`'s expenses, in one row read. The waiting ones are counted, not in the total.
 
     Triggers on `expenses` keep the row exact (see `models.stats`); no row means no expenses.
     """
     row = db.session.execute(
-        sa.select(ExpenseStats.expense_count, ExpenseStats.total_cents).where(ExpenseStats.user_id == user.id)
+        sa.select(ExpenseStats.expense_count, ExpenseStats.total_cents, ExpenseStats.unconverted_count).where(
+            ExpenseStats.user_id == user.id
+        )
     ).one_or_none()
-    return (row.expense_count, row.total_cents) if row else (0, 0)
+    return (row.expense_count, row.total_cents, row.unconverted_count) if row else (0, 0, 0)
 
 
 def _collecting(errors: Errors, compute):
@@ -429,8 +438,8 @@ def list_expenses(
 ) -> ExpensePage:
     """Return one page of `user`'s expenses matching `filters`, in `sort` order.
 
-    Three queries at most, whatever the page size: the count and money total of the filtered set
-    (one row of `expense_stats` when nothing is filtered),
+    Three queries at most, whatever the page size: the count, base-currency total and waiting count
+    of the filtered set (one row of `expense_stats` when nothing is filtered),
     the page (with its categories joined), and the page's tags. A page past the end has no items.
     Raises ValidationFailed naming every bad filter, sort, page (not 1-MAX_PAGE) or per_page
     (not 1-100) at once.
@@ -444,10 +453,10 @@ def list_expenses(
 
     if len(conditions) == 1:
         # No filter beyond the owner: the count and total kept by the database (O(1)).
-        total, cents = expense_stats(user=user)
+        total, cents, unconverted = expense_stats(user=user)
     else:
-        total, cents = db.session.execute(
-            sa.select(sa.func.count(Expense.id), sum_amount_cents()).where(*conditions)
+        total, cents, unconverted = db.session.execute(
+            sa.select(sa.func.count(Expense.id), sum_base_cents(), count_unconverted()).where(*conditions)
         ).one()
     offset = (page - 1) * per_page
     items: list[Expense] = []
@@ -471,6 +480,7 @@ def list_expenses(
         per_page=per_page,
         total_pages=math.ceil(total / per_page),
         total_amount=cents_to_amount(cents),
+        unconverted_count=unconverted,
     )
 
 

@@ -1,7 +1,9 @@
 """CSV export of a user's expenses: the same filters and order as the list, streamed in batches.
 
 The output is RFC 4180 (comma-separated, CRLF line ends) with every field quoted, and a header row
-`"date","description","category","payment_method","amount","currency","tags","notes"`. Quoting
+`"date","description","category","payment_method","amount","currency","base_amount","base_currency","tags","notes"`.
+`base_amount` is the amount in the user's base currency (`base_currency`), empty while the expense
+waits for an exchange rate: a spreadsheet summing that column gets the same total as the app. Quoting
 every field matters: a spreadsheet in a locale whose separator is `;` splits an unquoted
 `x;=1+1` into a second cell and evaluates it. Text cells that a spreadsheet would run as a
 formula are also prefixed with `'` (OWASP "CSV Injection").
@@ -27,7 +29,18 @@ from expense_app.models import Expense, User
 from expense_app.models.base import utcnow
 from expense_app.services.expenses import DEFAULT_SORT, ExpenseFilters, filter_conditions, sort_order
 
-HEADER = ("date", "description", "category", "payment_method", "amount", "currency", "tags", "notes")
+HEADER = (
+    "date",
+    "description",
+    "category",
+    "payment_method",
+    "amount",
+    "currency",
+    "base_amount",
+    "base_currency",
+    "tags",
+    "notes",
+)
 BATCH_SIZE = 500
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -37,7 +50,7 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
 
 
-def _row(expense: Expense) -> tuple[str, ...]:
+def _row(expense: Expense, base_currency: str) -> tuple[str, ...]:
     return (
         expense.date.isoformat(),
         neutralise(expense.description),
@@ -45,6 +58,8 @@ def _row(expense: Expense) -> tuple[str, ...]:
         expense.payment_method,
         format(expense.amount, "f"),
         expense.currency,
+        "" if expense.base_amount is None else format(expense.base_amount, "f"),
+        base_currency,
         neutralise(", ".join(tag.name for tag in expense.tags)),
         neutralise(expense.notes),
     )
@@ -71,13 +86,13 @@ class CsvExport:
         return {"Content-Disposition": f'attachment; filename="{self.filename}"'}
 
 
-def _stream(query: sa.Select) -> Iterator[str]:
+def _stream(query: sa.Select, base_currency: str) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(HEADER)
     yield _drain(buffer)
     for batch in db.session.scalars(query).partitions():
-        writer.writerows(_row(expense) for expense in batch)
+        writer.writerows(_row(expense, base_currency) for expense in batch)
         yield _drain(buffer)
 
 
@@ -98,4 +113,4 @@ def export_expenses_csv(
         .options(joinedload(Expense.category, innerjoin=True), selectinload(Expense.tags))
         .execution_options(yield_per=BATCH_SIZE)
     )
-    return CsvExport(chunks=_stream(query), filename=f"expenses-{utcnow():%Y-%m-%d}.csv")
+    return CsvExport(chunks=_stream(query, user.currency), filename=f"expenses-{utcnow():%Y-%m-%d}.csv")

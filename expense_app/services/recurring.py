@@ -22,6 +22,9 @@ Rules (the input rules of `services.rules`, and the expense rules of `services.e
 Monthly-equivalent cost: amount * occurrences per year / 12, with 365 days, 52 weeks, 12 months
 or 1 year per year, divided by `interval_count`, rounded half up to the cent. So weekly 10.00 is
 10 * 52 / 12 = 43.33, daily 1.00 is 30.42, every 3 months 90.00 is 30.00, yearly 120.00 is 10.00.
+The monthly cost in the base currency converts each template's monthly cost at the latest ECB
+rate on or before today (`conversions.convert_amount`, the expenses' own rule); a template whose
+currency has no rate is counted as not converted and left out of that total.
 
 Splitting ("this and future occurrences", `update_recurring(apply_from=...)`): the template ends
 the day before, and a successor holding the changes takes over; `split_from_id` links it to the
@@ -76,7 +79,8 @@ from expense_app.models.base import utcnow
 from expense_app.models.expense_fields import expense_fields_of
 from expense_app.services import rules
 from expense_app.services.categories import CategoryOption, category_options
-from expense_app.services.conversions import locked_base_currency, published_conversion
+from expense_app.services.conversions import convert_amount, locked_base_currency, published_conversion
+from expense_app.services.exchange_rates import rate_on
 from expense_app.services.expenses import (
     DEFAULT_PAYMENT_METHOD,
     DESCRIPTION_MAX_LENGTH,
@@ -415,27 +419,59 @@ class CurrencyTotal:
 
 
 @dataclass(frozen=True)
+class CostItem(RecurringSummary):
+    """An active template in the cost summary, with its monthly cost in the base currency (None
+    when its currency has no rate on or before today)."""
+
+    monthly_base_amount: Decimal | None
+
+
+@dataclass(frozen=True)
 class CostSummary:
-    """The monthly-equivalent cost of the active templates, each and per currency."""
+    """The monthly-equivalent cost of the active templates, each and per currency, and in total in
+    the base currency (`unconverted_count` templates had no rate and are not in `base_total`)."""
 
-    items: list[RecurringSummary]
+    items: list[CostItem]
     totals: list[CurrencyTotal]
+    base_currency: str
+    base_total: Decimal
+    unconverted_count: int
 
 
-def _cost(user: User, summaries: Sequence[RecurringSummary]) -> CostSummary:
+def _cost(user: User, summaries: Sequence[RecurringSummary], today: dt.date) -> CostSummary:
     active = [item for item in summaries if item.state == "active"]
-    active.sort(key=lambda item: (-item.monthly_amount, item.template.id))
     sums: dict[str, Decimal] = defaultdict(Decimal)
     for item in active:
         sums[item.template.currency] += item.monthly_amount
+    # One rate lookup per foreign currency, not per template.
+    rates = {code: rate_on(code, user.currency, today) for code in sums if code != user.currency}
+    items = []
+    for item in active:
+        code = item.template.currency
+        if code == user.currency:
+            base = item.monthly_amount
+        else:
+            rate = rates[code]
+            base = None if rate is None else convert_amount(item.monthly_amount, rate.rate, user.currency)
+        items.append(CostItem(item.template, item.next_date, item.monthly_amount, item.state, base))
+    items.sort(key=lambda item: (item.monthly_base_amount is None, -(item.monthly_base_amount or 0), item.template.id))
     order = sorted(sums, key=lambda code: (code != user.currency, code))
-    return CostSummary(items=active, totals=[CurrencyTotal(code, sums[code].quantize(CENT)) for code in order])
+    converted = [item.monthly_base_amount for item in items if item.monthly_base_amount is not None]
+    return CostSummary(
+        items=items,
+        totals=[CurrencyTotal(code, sums[code].quantize(CENT)) for code in order],
+        base_currency=user.currency,
+        base_total=sum(converted, Decimal("0.00")).quantize(CENT),
+        unconverted_count=len(items) - len(converted),
+    )
 
 
 def cost_summary(*, user: User, today: dt.date | None = None) -> CostSummary:
     """Return the active templates (not paused, not ended) with their monthly-equivalent cost,
-    most expensive first, and the sum of those (rounded) costs per currency, `user`'s first."""
-    return _cost(user, list_recurring(user=user, today=today))
+    most expensive (in the base currency) first, templates without a rate last; the sum of those
+    (rounded) costs per currency, `user`'s first; and their total in the base currency."""
+    today = _today(today)
+    return _cost(user, list_recurring(user=user, today=today), today)
 
 
 @dataclass(frozen=True)
@@ -458,7 +494,7 @@ def overview(*, user: User, today: dt.date | None = None, days: int = DEFAULT_UP
         templates=summaries,
         upcoming=_upcoming([item.template for item in summaries], taken, today, days),
         upcoming_days=days,
-        summary=_cost(user, summaries),
+        summary=_cost(user, summaries, today),
     )
 
 

@@ -38,6 +38,12 @@ def number(value: Decimal | int | None) -> str:
     return format_decimal(value or 0, locale=current_locale())
 
 
+def exchange_rate(value: Decimal | None) -> str:
+    """An exchange rate with every stored decimal that matters (up to 10), the locale's way:
+    `0.9181050312` (en_US), `0,9181050312` (de_DE); plain `number` would round it to 3 places."""
+    return format_decimal(value or 0, format="#,##0.##########", locale=current_locale())
+
+
 def percent(value: Decimal | int | None, places: int = 1) -> str:
     """A percentage given in percent (`27.2` means 27.2 %) with `places` decimals, the locale's way:
     `27.2%` (en_US), `27,2 %` (de_DE), `%27,2` (tr_TR). The services round; the places here only
@@ -108,6 +114,7 @@ def register_template_helpers(app: Flask) -> None:
     for name, helper in {
         "money": money,
         "number": number,
+        "exchange_rate": exchange_rate,
         "percent": percent,
         "date": date,
         "month": month,

@@ -43,9 +43,15 @@ def test_summary(client, alex_headers):
         "date_to": "2026-10-31",
         "total": "500.00",  # 100.00 + 400.00
         "count": 2,
+        "unconverted_count": 0,
         "average": "250.00",
         "daily_average": "16.67",  # 500.00 / 30 days
-        "previous_period": {"date_from": "2026-09-02", "date_to": "2026-10-01", "total": "50.00"},
+        "previous_period": {
+            "date_from": "2026-09-02",
+            "date_to": "2026-10-01",
+            "total": "50.00",
+            "unconverted_count": 0,
+        },
         "change_pct": 900.0,
     }
 
@@ -57,9 +63,15 @@ def test_summary_of_a_finished_period_in_full(client, alex_headers):
         "date_to": "2024-02-29",
         "total": "13.34",
         "count": 2,
+        "unconverted_count": 0,
         "average": "6.67",
         "daily_average": "0.46",
-        "previous_period": {"date_from": "2024-01-03", "date_to": "2024-01-31", "total": "0.00"},
+        "previous_period": {
+            "date_from": "2024-01-03",
+            "date_to": "2024-01-31",
+            "total": "0.00",
+            "unconverted_count": 0,
+        },
         "change_pct": None,
     }
 
@@ -71,6 +83,7 @@ def test_by_category(client, alex_headers, seeded):
         "date_from": "2026-11-01",
         "date_to": "2026-11-30",
         "total": "1000.29",
+        "unconverted_count": 0,
         "items": [
             {
                 "category_id": ids["Housing"],
@@ -78,6 +91,7 @@ def test_by_category(client, alex_headers, seeded):
                 "color": "#6f42c1",
                 "total": "900.00",
                 "count": 1,
+                "unconverted_count": 0,
                 "share_pct": 90.0,
             },
             {
@@ -86,6 +100,7 @@ def test_by_category(client, alex_headers, seeded):
                 "color": "#0d6efd",
                 "total": "99.99",
                 "count": 3,
+                "unconverted_count": 0,
                 "share_pct": 10.0,
             },
             {
@@ -94,6 +109,7 @@ def test_by_category(client, alex_headers, seeded):
                 "color": "#198754",
                 "total": "0.30",
                 "count": 2,
+                "unconverted_count": 0,
                 "share_pct": 0.0,
             },
         ],
@@ -106,9 +122,10 @@ def test_by_payment_method(client, alex_headers):
         "date_from": "2025-06-01",
         "date_to": "2025-06-30",
         "total": "400.00",
+        "unconverted_count": 0,
         "items": [
-            {"payment_method": "credit_card", "total": "399.00", "count": 1, "share_pct": 99.8},
-            {"payment_method": "cash", "total": "1.00", "count": 1, "share_pct": 0.3},
+            {"payment_method": "credit_card", "total": "399.00", "count": 1, "unconverted_count": 0, "share_pct": 99.8},
+            {"payment_method": "cash", "total": "1.00", "count": 1, "unconverted_count": 0, "share_pct": 0.3},
         ],
     }
 
@@ -119,10 +136,11 @@ def test_trend_by_iso_week_across_the_year_end(client, alex_headers):
         "interval": "week",
         "date_from": "2026-12-24",
         "date_to": "2027-01-10",
+        "unconverted_count": 0,
         "items": [
-            {"period": "2026-W52", "start": "2026-12-21", "total": "5.00", "count": 1},
-            {"period": "2026-W53", "start": "2026-12-28", "total": "60.00", "count": 3},
-            {"period": "2027-W01", "start": "2027-01-04", "total": "40.00", "count": 1},
+            {"period": "2026-W52", "start": "2026-12-21", "total": "5.00", "count": 1, "unconverted_count": 0},
+            {"period": "2026-W53", "start": "2026-12-28", "total": "60.00", "count": 3, "unconverted_count": 0},
+            {"period": "2027-W01", "start": "2027-01-04", "total": "40.00", "count": 1, "unconverted_count": 0},
         ],
     }
 
@@ -131,18 +149,18 @@ def test_trend_defaults_to_months(client, alex_headers):
     body = get(client, "trend?date_from=2026-09-01&date_to=2026-11-30", alex_headers).json
     assert body["interval"] == "month"
     assert body["items"] == [
-        {"period": "2026-09", "start": "2026-09-01", "total": "0.00", "count": 0},
-        {"period": "2026-10", "start": "2026-10-01", "total": "550.00", "count": 3},
-        {"period": "2026-11", "start": "2026-11-01", "total": "1000.29", "count": 6},
+        {"period": "2026-09", "start": "2026-09-01", "total": "0.00", "count": 0, "unconverted_count": 0},
+        {"period": "2026-10", "start": "2026-10-01", "total": "550.00", "count": 3, "unconverted_count": 0},
+        {"period": "2026-11", "start": "2026-11-01", "total": "1000.29", "count": 6, "unconverted_count": 0},
     ]
 
 
 def test_trend_by_day_over_the_leap_day(client, alex_headers):
     body = get(client, "trend?interval=day&date_from=2024-02-28&date_to=2024-03-01", alex_headers).json
     assert body["items"] == [
-        {"period": "2024-02-28", "start": "2024-02-28", "total": "1.00", "count": 1},
-        {"period": "2024-02-29", "start": "2024-02-29", "total": "12.34", "count": 1},
-        {"period": "2024-03-01", "start": "2024-03-01", "total": "1.00", "count": 1},
+        {"period": "2024-02-28", "start": "2024-02-28", "total": "1.00", "count": 1, "unconverted_count": 0},
+        {"period": "2024-02-29", "start": "2024-02-29", "total": "12.34", "count": 1, "unconverted_count": 0},
+        {"period": "2024-03-01", "start": "2024-03-01", "total": "1.00", "count": 1, "unconverted_count": 0},
     ]
 
 
@@ -252,7 +270,7 @@ def test_a_second_user_sees_none_of_the_first_users_data(client, sam_headers, se
     foreign = get(client, f"summary?{NOVEMBER}&category_id={alex_housing}", sam_headers).json
     assert (foreign["total"], foreign["count"]) == ("0.00", 0)
     foreign_top = get(client, f"top-expenses?{NOVEMBER}&category_id={alex_housing}", sam_headers).json
-    assert foreign_top == {"items": []}
+    assert foreign_top == {"items": [], "unconverted_count": 0}
 
 
 def test_documented_in_openapi(client):

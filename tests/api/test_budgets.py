@@ -92,6 +92,7 @@ def test_status_matches_the_hand_computed_example(client, api_headers, create, p
         "timing": "current",
         "days_in_month": 30,
         "days_left": 21,
+        "unconverted_count": 0,
         "items": [
             {
                 "budget_id": budget["id"],
@@ -103,6 +104,7 @@ def test_status_matches_the_hand_computed_example(client, api_headers, create, p
                 "carried_over": "80.00",
                 "available": "680.00",
                 "spent": "185.00",
+                "unconverted_count": 0,
                 "remaining": "495.00",
                 "percent_used": "27.2",
                 "projected": "485.00",

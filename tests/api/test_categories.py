@@ -12,7 +12,17 @@ def test_list_shape_and_money_as_strings(client, api_headers, post_expense, cate
     response = client.get("/api/v1/categories", headers=api_headers)
     assert response.status_code == 200
     food = next(c for c in response.json if c["name"] == "Food")
-    assert set(food) == {"id", "name", "color", "icon", "expense_count", "total_amount", "created_at"}
+    assert set(food) == {
+        "id",
+        "name",
+        "color",
+        "icon",
+        "expense_count",
+        "total_amount",
+        "unconverted_count",
+        "created_at",
+    }
+    assert food["unconverted_count"] == 0
     assert (food["expense_count"], food["total_amount"]) == (2, "0.30")
     assert food["id"] == category_ids["Food"]
     assert next(c for c in response.json if c["name"] == "Other")["total_amount"] == "0.00"

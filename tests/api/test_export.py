@@ -5,7 +5,18 @@ import io
 
 import pytest
 
-HEADER = ["date", "description", "category", "payment_method", "amount", "currency", "tags", "notes"]
+HEADER = [
+    "date",
+    "description",
+    "category",
+    "payment_method",
+    "amount",
+    "currency",
+    "base_amount",
+    "base_currency",
+    "tags",
+    "notes",
+]
 
 
 def rows_of(response) -> list[list[str]]:
@@ -20,24 +31,27 @@ def test_export_is_a_csv_attachment(client, api_headers, post_expense):
     assert response.mimetype_params.get("charset") == "utf-8"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="expenses-')
     assert response.is_streamed
-    assert rows_of(response) == [HEADER, ["2026-03-01", "Lunch", "Food", "other", "12.50", "USD", "a, b", "ok"]]
+    assert rows_of(response) == [
+        HEADER,
+        ["2026-03-01", "Lunch", "Food", "other", "12.50", "USD", "12.50", "USD", "a, b", "ok"],
+    ]
     assert response.get_data().startswith(
-        b'"date","description","category","payment_method","amount","currency","tags","notes"\r\n'
+        b'"date","description","category","payment_method","amount","currency","base_amount","base_currency","tags","notes"\r\n'
     )
 
 
 def test_every_field_is_quoted_so_a_semicolon_cannot_split_a_cell(client, api_headers, post_expense):
     post_expense(amount="3.00", date="2026-03-02", description="x;=1+1")
     line = client.get("/api/v1/expenses/export.csv", headers=api_headers).get_data(as_text=True).split("\r\n")[1]
-    assert line == '"2026-03-02","x;=1+1","Food","other","3.00","USD","",""'
+    assert line == '"2026-03-02","x;=1+1","Food","other","3.00","USD","3.00","USD","",""'
 
 
 def test_hyperlink_description_opens_as_text(client, api_headers, post_expense):
     post_expense(description='=HYPERLINK("http://x")', notes="@SUM(A1)", tags=["+tag"])
     row = rows_of(client.get("/api/v1/expenses/export.csv", headers=api_headers))[1]
     assert row[1] == '\'=HYPERLINK("http://x")'
-    assert row[6] == "'+tag"
-    assert row[7] == "'@SUM(A1)"
+    assert row[8] == "'+tag"
+    assert row[9] == "'@SUM(A1)"
 
 
 def test_export_uses_the_list_filters_and_sort(client, api_headers, post_expense, category_ids):

@@ -212,7 +212,13 @@ def test_another_users_template_is_404_everywhere(client, api_headers, other_hea
     assert all(response.json["message"] == "Recurring expense not found." for response in attempts)
     assert client.get("/api/v1/recurring", headers=other_headers).json == []
     assert client.get("/api/v1/recurring/upcoming?days=366", headers=other_headers).json["items"] == []
-    assert client.get("/api/v1/recurring/summary", headers=other_headers).json == {"items": [], "totals": []}
+    assert client.get("/api/v1/recurring/summary", headers=other_headers).json == {
+        "items": [],
+        "totals": [],
+        "base_currency": "USD",
+        "base_total": "0.00",
+        "unconverted_count": 0,
+    }
     owner_view = client.get(url, headers=api_headers).json
     assert owner_view["amount"] == "1200.00" and owner_view["paused"] is False
     foreign_category = client.post(

@@ -77,7 +77,8 @@ def insert_expenses(user: User, expenses) -> dict[str, int]:
     categories = dict(
         db.session.execute(sa.select(Category.name, Category.id).where(Category.user_id == user.id)).all()
     )
-    # Straight into the table: fixed past and future dates, independent of the expense rules.
+    # Straight into the table: fixed past and future dates, independent of the expense rules. In
+    # the user's own currency, so converted as `same` (base amount = amount), as a create would.
     with transaction() as session:
         session.add_all(
             Expense(
@@ -88,6 +89,10 @@ def insert_expenses(user: User, expenses) -> dict[str, int]:
                 date=dt.date.fromisoformat(day),
                 payment_method=method,
                 description=description,
+                base_amount=D(amount),
+                fx_rate=1,
+                fx_date=dt.date.fromisoformat(day),
+                fx_source="same",
             )
             for day, category, amount, method, description in expenses
         )

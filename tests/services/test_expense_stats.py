@@ -15,6 +15,7 @@ from bench.seeding import seed_bench
 from expense_app.extensions import db
 from expense_app.models import Expense, ExpenseStats, User
 from expense_app.services import accounts, expenses, recurring
+from expense_app.services.money import sum_amount_cents
 from expense_app.services.unit_of_work import transaction
 from tests.services.conftest import category_id_of
 
@@ -24,9 +25,7 @@ DAY = dt.date(2026, 1, 15)
 def counted(user_id: int) -> tuple[int, int]:
     """(COUNT, SUM of base amounts in cents) over the user's expenses, computed the slow, certain way."""
     total, cents = db.session.execute(
-        sa.select(sa.func.count(Expense.id), expenses.sum_amount_cents(Expense.base_amount)).where(
-            Expense.user_id == user_id
-        )
+        sa.select(sa.func.count(Expense.id), sum_amount_cents(Expense.base_amount)).where(Expense.user_id == user_id)
     ).one()
     return total, int(cents)
 
@@ -39,7 +38,7 @@ def stored(user_id: int) -> tuple[int, int] | None:
 
 def test_a_user_without_expenses_reads_as_zero(ctx, user):
     assert stored(user.id) is None
-    assert expenses.expense_stats(user=user) == (0, 0)
+    assert expenses.expense_stats(user=user) == (0, 0, 0)
     page = expenses.list_expenses(user=user)
     assert (page.total, page.total_amount, page.total_pages) == (0, Decimal("0.00"), 0)
 

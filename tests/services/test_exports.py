@@ -15,7 +15,7 @@ from expense_app.services import exports
 from expense_app.services.unit_of_work import transaction
 from tests.services.conftest import category_id_of
 
-HEADER = "date,description,category,payment_method,amount,currency,tags,notes"
+HEADER = "date,description,category,payment_method,amount,currency,base_amount,base_currency,tags,notes"
 QUOTED_HEADER = ",".join(f'"{name}"' for name in HEADER.split(","))
 
 
@@ -49,6 +49,8 @@ def test_header_and_rfc4180_rows(ctx, user, add_expense):
         "credit_card",
         "1234.50",
         "USD",
+        "1234.50",
+        "USD",
         "a, b",
         "line one\nline two",
     ]
@@ -58,7 +60,7 @@ def test_every_field_is_quoted_so_a_semicolon_cannot_split_a_cell(ctx, user, add
     # In a locale whose list separator is ";", an unquoted x;=1+1 opens as "x" and a formula "=1+1".
     add_expense(amount="3", date=dt.date(2026, 3, 2), description="x;=1+1", notes="a;@SUM(A1)", tags=["t;=2"])
     line = export_text(user).split("\r\n")[1]
-    assert line == '"2026-03-02","x;=1+1","Food","other","3.00","USD","t;=2","a;@SUM(A1)"'
+    assert line == '"2026-03-02","x;=1+1","Food","other","3.00","USD","3.00","USD","t;=2","a;@SUM(A1)"'
 
 
 def test_export_is_named_by_the_utc_date(ctx, user):
@@ -78,7 +80,7 @@ def test_filters_are_checked_when_the_export_is_made_not_when_it_is_read(ctx, us
 def test_unicode_survives(ctx, user, add_expense):
     add_expense(description="Café crème ☕", tags=["été"])
     row = export_rows(user)[1]
-    assert (row[1], row[6]) == ("Café crème ☕", "été")
+    assert (row[1], row[8]) == ("Café crème ☕", "été")
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
@@ -91,10 +93,10 @@ def test_formula_cells_are_neutralised(ctx, user, add_expense, start):
         )
     row = export_rows(user)[1]
     assert row[1] == f"'{start}1+1"
-    assert row[7] == f"'{start}cmd"
+    assert row[9] == f"'{start}cmd"
     # A tag is trimmed when stored, so only the visible prefixes survive into it.
     expected_tag = f"'{start}tag" if start.strip() else "tag"
-    assert row[6] == expected_tag
+    assert row[8] == expected_tag
 
 
 def test_hyperlink_opens_as_text(ctx, user, add_expense):

@@ -81,6 +81,9 @@ def test_list_shows_rows_with_chip_tags_payment_and_total(app, logged_in, add, u
     assert len(row_ids(html)) == 3
     assert "$1,234.50" in html
     assert "€0.10" in html  # each row in its own currency
+    # No rates are loaded: the EUR gum waits for one, is marked, and stays out of the USD total.
+    gum = html[html.index("Gum") :]
+    assert "not converted" in gum[: gum.index("</tr>")]
     assert "Bank transfer" in html
     assert '<span class="badge' in html and ">home</span>" in html
     assert "--chip-color: #198754" in html  # Food's colour
@@ -88,6 +91,8 @@ def test_list_shows_rows_with_chip_tags_payment_and_total(app, logged_in, add, u
     # The EUR expense has no exchange rate (none loaded): it is left out of the USD total.
     assert total.groups() == ("3", "1234.70")
     assert "$1,234.70" in html
+    assert re.search(r'id="unconverted-note" data-unconverted="1"', html)
+    assert "1 expense in another currency is not converted yet and is left out of this total." in " ".join(html.split())
     assert 'class="amount"' in html
     # The navbar links the page.
     assert 'href="/expenses"' in html and 'aria-current="page"' in html
@@ -460,7 +465,18 @@ def test_export_follows_the_filters_and_neutralises_formulas(app, logged_in, thr
     assert response.headers["Content-Disposition"].startswith('attachment; filename="expenses-')
     assert response.is_streamed
     rows = csv_rows(response)
-    assert rows[0] == ["date", "description", "category", "payment_method", "amount", "currency", "tags", "notes"]
+    assert rows[0] == [
+        "date",
+        "description",
+        "category",
+        "payment_method",
+        "amount",
+        "currency",
+        "base_amount",
+        "base_currency",
+        "tags",
+        "notes",
+    ]
     assert [row[1] for row in rows[1:]] == ['\'=HYPERLINK("http://x")', "Lunch", "Train"]
     assert [row[4] for row in rows[1:]] == ["1.00", "20.00", "50.00"]
 

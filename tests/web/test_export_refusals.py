@@ -32,4 +32,4 @@ def test_export_quotes_every_field(logged_in):
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith('attachment; filename="expenses-')
     line = response.get_data(as_text=True).split("\r\n")[1]
-    assert line == '"2026-03-02","x;=1+1","Food","other","3.00","USD","",""'
+    assert line == '"2026-03-02","x;=1+1","Food","other","3.00","USD","3.00","USD","",""'

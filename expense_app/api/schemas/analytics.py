@@ -1,13 +1,15 @@
 """Schemas of the Analytics endpoints: query arguments and the figures' shapes.
 
-Money is a string with 2 places (`"12.50"`); percentages are numbers with one decimal.
+Money is a string with 2 places (`"12.50"`); percentages are numbers with one decimal. Every total
+is in the base currency (`/users/me` `currency`) and comes with `unconverted_count`: the expenses
+of its scope still waiting for an exchange rate, whose amounts it does not include.
 """
 
 from marshmallow import fields, validate
 
 from expense_app.api.schemas import StrictSchema
 from expense_app.api.schemas.expenses import ExpenseSchema, ScopeArgsSchema
-from expense_app.api.schemas.fields import AsciiInteger, money_output
+from expense_app.api.schemas.fields import AsciiInteger, money_output, unconverted_count
 from expense_app.models import PAYMENT_METHODS
 from expense_app.services.analytics import DEFAULT_INTERVAL, DEFAULT_TOP_LIMIT, INTERVALS, MAX_TOP_LIMIT
 
@@ -59,14 +61,24 @@ class PeriodTotalSchema(StrictSchema):
     date_from = fields.Date(dump_only=True, metadata={"example": "2026-10-02"})
     date_to = fields.Date(dump_only=True, metadata={"example": "2026-10-31"})
     total = money_output(example="1180.00")
+    unconverted_count = unconverted_count()
 
 
 class SummarySchema(StrictSchema):
     date_from = fields.Date(dump_only=True, metadata={"example": "2026-11-01"})
     date_to = fields.Date(dump_only=True, metadata={"example": "2026-11-30"})
-    total = money_output(description="Sum of the period's expenses.", example="1234.50")
-    count = fields.Integer(dump_only=True, metadata={"description": "Number of expenses.", "example": 42})
-    average = money_output(description="Average per expense; 0.00 without expenses.", example="29.39")
+    total = money_output(
+        description="Sum of the period's expenses in the base currency (their stored base amounts).", example="1234.50"
+    )
+    count = fields.Integer(
+        dump_only=True,
+        metadata={"description": "Number of expenses, those waiting for an exchange rate included.", "example": 42},
+    )
+    unconverted_count = unconverted_count(example=1)
+    average = money_output(
+        description="Average per converted expense (total / (count - unconverted_count)); 0.00 without any.",
+        example="29.39",
+    )
     daily_average = money_output(
         description="Total divided by the period's days (only the days up to today while the period is under way).",
         example="41.15",
@@ -90,6 +102,7 @@ class CategoryShareSchema(StrictSchema):
     color = fields.String(dump_only=True, metadata={"example": "#198754"})
     total = money_output(example="410.25")
     count = fields.Integer(dump_only=True, metadata={"example": 17})
+    unconverted_count = unconverted_count()
     share_pct = percent(description="Share of the period's total, one decimal.", example=33.2)
 
 
@@ -97,6 +110,7 @@ class ByCategorySchema(StrictSchema):
     date_from = fields.Date(dump_only=True, metadata={"example": "2026-11-01"})
     date_to = fields.Date(dump_only=True, metadata={"example": "2026-11-30"})
     total = money_output(example="1234.50")
+    unconverted_count = unconverted_count()
     items = fields.List(fields.Nested(CategoryShareSchema), dump_only=True)
 
 
@@ -104,6 +118,7 @@ class PaymentMethodShareSchema(StrictSchema):
     payment_method = fields.String(dump_only=True, metadata={"enum": list(PAYMENT_METHODS), "example": "credit_card"})
     total = money_output(example="800.00")
     count = fields.Integer(dump_only=True, metadata={"example": 20})
+    unconverted_count = unconverted_count()
     share_pct = percent(description="Share of the period's total, one decimal.", example=64.8)
 
 
@@ -111,6 +126,7 @@ class ByPaymentMethodSchema(StrictSchema):
     date_from = fields.Date(dump_only=True, metadata={"example": "2026-11-01"})
     date_to = fields.Date(dump_only=True, metadata={"example": "2026-11-30"})
     total = money_output(example="1234.50")
+    unconverted_count = unconverted_count()
     items = fields.List(fields.Nested(PaymentMethodShareSchema), dump_only=True)
 
 
@@ -131,12 +147,16 @@ class TrendPointSchema(StrictSchema):
     )
     total = money_output(example="1234.50")
     count = fields.Integer(dump_only=True, metadata={"example": 42})
+    unconverted_count = unconverted_count()
 
 
 class TrendSchema(StrictSchema):
     interval = fields.String(dump_only=True, metadata={"enum": list(INTERVALS), "example": "month"})
     date_from = fields.Date(dump_only=True, metadata={"example": "2026-09-01"})
     date_to = fields.Date(dump_only=True, metadata={"example": "2026-11-30"})
+    unconverted_count = unconverted_count(
+        "Expenses of the period that have no exchange rate yet; their amounts are in no bucket's total."
+    )
     items = fields.List(
         fields.Nested(TrendPointSchema),
         dump_only=True,
@@ -148,5 +168,38 @@ class TopExpensesSchema(StrictSchema):
     items = fields.List(
         fields.Nested(ExpenseSchema),
         dump_only=True,
-        metadata={"description": "Largest amount first; equal amounts by latest date, then latest id."},
+        metadata={
+            "description": "Largest amount in the base currency (`base_amount`) first; equal amounts by latest "
+            "date, then latest id. Expenses waiting for an exchange rate cannot be ranked and are left out."
+        },
+    )
+    unconverted_count = unconverted_count(
+        "Expenses of the period that have no exchange rate yet: not ranked, so not in `items`."
+    )
+
+
+class CurrencyTotalSchema(StrictSchema):
+    currency = fields.String(dump_only=True, metadata={"description": "ISO 4217 code.", "example": "USD"})
+    count = fields.Integer(dump_only=True, metadata={"description": "Expenses in this currency.", "example": 3})
+    total = money_output(description="Sum of their original amounts, in `currency`.", example="180.00")
+    base_total = money_output(
+        description="Sum of the base amounts of those converted, in the base currency.", example="165.29"
+    )
+    unconverted_count = unconverted_count()
+
+
+class ByCurrencySchema(StrictSchema):
+    date_from = fields.Date(dump_only=True, metadata={"example": "2026-11-01"})
+    date_to = fields.Date(dump_only=True, metadata={"example": "2026-11-30"})
+    base_currency = fields.String(
+        dump_only=True, metadata={"description": "Your base currency (`/users/me` `currency`).", "example": "EUR"}
+    )
+    total = money_output(
+        description="Sum of every currency's `base_total`: the period's total, as in the summary.", example="1234.50"
+    )
+    unconverted_count = unconverted_count(example=1)
+    items = fields.List(
+        fields.Nested(CurrencyTotalSchema),
+        dump_only=True,
+        metadata={"description": "One per currency with expenses in the period, largest `base_total` first."},
     )

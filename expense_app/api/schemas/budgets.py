@@ -7,7 +7,7 @@ from marshmallow import fields
 
 from expense_app.api.schemas import StrictSchema
 from expense_app.api.schemas.expenses import CategoryRefSchema
-from expense_app.api.schemas.fields import money_input, money_output
+from expense_app.api.schemas.fields import money_input, money_output, unconverted_count
 from expense_app.models import ROLLOVER_MODES
 from expense_app.services.budgets import format_month
 
@@ -116,7 +116,13 @@ class BudgetLineSchema(StrictSchema):
         description="Brought forward from last month (negative: overspend carried).", example="80.00"
     )
     available = money_output(description="budgeted + carried_over.", example="680.00")
-    spent = money_output(description="The month's expenses in this budget.", example="185.00")
+    spent = money_output(
+        description="The month's expenses in this budget, in your base currency (their `base_amount`s).",
+        example="185.00",
+    )
+    unconverted_count = unconverted_count(
+        "The month's expenses in this budget that have no exchange rate yet; not in `spent`."
+    )
     remaining = money_output(description="available - spent (negative when over budget).", example="495.00")
     percent_used = fields.Decimal(
         as_string=True,
@@ -160,5 +166,8 @@ class BudgetStatusSchema(StrictSchema):
     days_in_month = fields.Integer(dump_only=True, metadata={"example": 30})
     days_left = fields.Integer(
         dump_only=True, metadata={"description": "Including today (current month); 0 for a past month.", "example": 21}
+    )
+    unconverted_count = unconverted_count(
+        "The month's expenses in the budgets' scope that have no exchange rate yet; not in any `spent`."
     )
     items = fields.List(fields.Nested(BudgetLineSchema), dump_only=True, attribute="lines")

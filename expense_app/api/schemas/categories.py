@@ -3,7 +3,7 @@
 from marshmallow import fields
 
 from expense_app.api.schemas import StrictSchema
-from expense_app.api.schemas.fields import AsciiInteger, money_output
+from expense_app.api.schemas.fields import AsciiInteger, money_output, unconverted_count
 
 
 class CategorySchema(StrictSchema):
@@ -14,7 +14,10 @@ class CategorySchema(StrictSchema):
     expense_count = fields.Integer(
         dump_only=True, metadata={"description": "How many expenses are in this category.", "example": 12}
     )
-    total_amount = money_output(description="Sum of the amounts of its expenses.", example="245.80")
+    total_amount = money_output(
+        description="Sum of its expenses' amounts in your base currency (their `base_amount`s).", example="245.80"
+    )
+    unconverted_count = unconverted_count()
     created_at = fields.AwareDateTime(dump_only=True, metadata={"example": "2026-11-26T09:30:00+00:00"})
 
 

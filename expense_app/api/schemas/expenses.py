@@ -7,7 +7,7 @@ strings with 2 places.
 from marshmallow import fields, post_load, validate
 
 from expense_app.api.schemas import StrictSchema
-from expense_app.api.schemas.fields import AsciiDecimal, AsciiInteger, money_input, money_output
+from expense_app.api.schemas.fields import AsciiDecimal, AsciiInteger, money_input, money_output, unconverted_count
 from expense_app.models import PAYMENT_METHODS
 from expense_app.services.expenses import DEFAULT_PER_PAGE, DEFAULT_SORT, MAX_PER_PAGE, SORTS
 
@@ -81,6 +81,11 @@ class ExpensePageSchema(StrictSchema):
     page = fields.Integer(dump_only=True, metadata={"example": 1})
     per_page = fields.Integer(dump_only=True, metadata={"example": 20})
     total_pages = fields.Integer(dump_only=True, metadata={"description": "0 when nothing matches.", "example": 3})
+    total_amount = money_output(
+        description="Sum of the filtered set's amounts in your base currency (their `base_amount`s).",
+        example="1234.50",
+    )
+    unconverted_count = unconverted_count()
 
 
 AMOUNT = {"description": 'Greater than 0, at most 99999999.99, at most 2 decimal places; e.g. "12.50".'}

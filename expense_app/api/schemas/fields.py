@@ -47,3 +47,14 @@ def money_input(**kwargs) -> fields.Decimal:
         **kwargs.pop("metadata", {}),
     }
     return AsciiDecimal(metadata=metadata, **kwargs)
+
+
+UNCONVERTED_DESCRIPTION = (
+    "Expenses in this total's scope that have no exchange rate yet; their amounts are not included."
+)
+
+
+def unconverted_count(description: str = UNCONVERTED_DESCRIPTION, example: int = 0) -> fields.Integer:
+    """How many expenses a total left out because they wait for an exchange rate (every total is in
+    the base currency, and an amount that could not be converted is never added)."""
+    return fields.Integer(dump_only=True, metadata={"description": description, "example": example})

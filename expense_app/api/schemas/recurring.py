@@ -14,7 +14,7 @@ from expense_app.api.schemas.expenses import (
     CategoryRefSchema,
     TagNameSchema,
 )
-from expense_app.api.schemas.fields import AsciiInteger, money_input, money_output
+from expense_app.api.schemas.fields import AsciiInteger, money_input, money_output, unconverted_count
 from expense_app.models import INTERVAL_UNITS, PAYMENT_METHODS
 from expense_app.services.recurring import DEFAULT_UPCOMING_DAYS, MAX_UPCOMING_DAYS
 
@@ -160,14 +160,37 @@ class CurrencyTotalSchema(StrictSchema):
     monthly_amount = money_output(example="1243.33")
 
 
+class CostItemSchema(RecurringSchema):
+    monthly_base_amount = money_output(
+        allow_none=True,
+        description="`monthly_amount` in your base currency, at the latest ECB rate on or before today; null "
+        "when the currency has no rate (the template is then left out of `base_total`).",
+        example="1101.93",
+    )
+
+
 class CostSummarySchema(StrictSchema):
     items = fields.List(
-        fields.Nested(RecurringSchema),
+        fields.Nested(CostItemSchema),
         dump_only=True,
-        metadata={"description": "Active templates (not paused, not ended), most expensive per month first."},
+        metadata={
+            "description": "Active templates (not paused, not ended), most expensive per month (in your base "
+            "currency) first; those without a rate last."
+        },
     )
     totals = fields.List(
         fields.Nested(CurrencyTotalSchema),
         dump_only=True,
         metadata={"description": "Sum of the monthly amounts per currency, yours first."},
+    )
+    base_currency = fields.String(
+        dump_only=True, metadata={"description": "Your base currency (`/users/me` `currency`).", "example": "EUR"}
+    )
+    base_total = money_output(
+        description="The monthly cost of every active template in your base currency: the sum of their "
+        "`monthly_base_amount`s.",
+        example="1101.93",
+    )
+    unconverted_count = unconverted_count(
+        "Active templates whose currency has no exchange rate yet; their cost is not included in `base_total`."
     )
