@@ -178,7 +178,7 @@ class TopExpensesSchema(StrictSchema):
     )
 
 
-class CurrencyTotalSchema(StrictSchema):
+class CurrencyBreakdownItemSchema(StrictSchema):
     currency = fields.String(dump_only=True, metadata={"description": "ISO 4217 code.", "example": "USD"})
     count = fields.Integer(dump_only=True, metadata={"description": "Expenses in this currency.", "example": 3})
     total = money_output(description="Sum of their original amounts, in `currency`.", example="180.00")
@@ -199,7 +199,7 @@ class ByCurrencySchema(StrictSchema):
     )
     unconverted_count = unconverted_count(example=1)
     items = fields.List(
-        fields.Nested(CurrencyTotalSchema),
+        fields.Nested(CurrencyBreakdownItemSchema),
         dump_only=True,
         metadata={"description": "One per currency with expenses in the period, largest `base_total` first."},
     )
