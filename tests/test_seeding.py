@@ -27,7 +27,8 @@ from expense_app.models import (
     User,
     expense_tags,
 )
-from expense_app.services import accounts, expenses
+from expense_app.services import accounts
+from expense_app.services.money import sum_amount_cents
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -126,7 +127,9 @@ def test_the_expense_stats_stay_exact_through_a_bulk_load_and_a_top_up(ctx):
     seed_bench(users=2, per_user=35, heavy=60, today=TODAY)
 
     rows = db.session.execute(
-        sa.select(Expense.user_id, sa.func.count(Expense.id), expenses.sum_amount_cents()).group_by(Expense.user_id)
+        sa.select(Expense.user_id, sa.func.count(Expense.id), sum_amount_cents(Expense.base_amount)).group_by(
+            Expense.user_id
+        )
     )
     counted = {user_id: (count, int(cents)) for user_id, count, cents in rows}
     stored = {row.user_id: (row.expense_count, row.total_cents) for row in db.session.scalars(sa.select(ExpenseStats))}

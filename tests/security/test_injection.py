@@ -39,7 +39,17 @@ PAYLOADS = (
 MARKUP = tuple(payload for payload in PAYLOADS if "<" in payload)
 # String fields whose shape the service checks: a payload is refused, never stored.
 CHECKED_FIELDS = frozenset(
-    {"email", "password", "current_password", "new_password", "color", "currency", "effective_from", "rollover"}
+    {
+        "email",
+        "password",
+        "current_password",
+        "new_password",
+        "color",
+        "currency",
+        "effective_from",
+        "rollover",
+        "locale",
+    }
 )
 # String query parameters with a fixed vocabulary.
 CHECKED_PARAMETERS = frozenset({"sort", "interval", "month"})

@@ -16,6 +16,7 @@ from expense_app.services import budgets, expenses
 from expense_app.services.base_currency import change_base_currency
 from expense_app.services.conversions import convert_amount, rate_product
 from expense_app.services.exchange_rates import cross_rate_value
+from expense_app.services.money import sum_amount_cents
 from tests import factories
 from tests.rates import MARCH_2024, store_rates
 from tests.services.conftest import count_statements
@@ -41,7 +42,7 @@ def stats_are_exact(user_id: int) -> bool:
     count, cents, waiting = db.session.execute(
         sa.select(
             sa.func.count(),
-            expenses.sum_amount_cents(Expense.base_amount),
+            sum_amount_cents(Expense.base_amount),
             sa.func.count().filter(Expense.base_amount.is_(None)),
         ).where(Expense.user_id == user_id)
     ).one()

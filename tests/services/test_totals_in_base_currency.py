@@ -183,8 +183,9 @@ def test_budget_status_without_an_overall_budget_sums_the_category_lines(eur_use
 
 
 def test_recurring_monthly_cost_in_the_base_currency(eur_user, ctx):
-    insert_rates()
     today = dt.date.today()
+    # The monthly cost is converted at the latest rate, which must be recent (at most 7 days old).
+    insert_rates(day=today)
     create_recurring(eur_user, amount="10.00", currency="USD", start_date=today)  # 9.18 a month
     create_recurring(eur_user, amount="5.00", currency="EUR", start_date=today)
     create_recurring(eur_user, amount="1000.00", currency="ARS", start_date=today)  # no rate

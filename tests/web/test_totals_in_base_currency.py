@@ -2,6 +2,7 @@
 waiting expense shows its own amount with a "not converted" badge and a converted one both amounts.
 """
 
+import datetime as dt
 import html as markup
 import re
 
@@ -57,7 +58,7 @@ def test_expense_list(client, trip, query):
 def test_expense_detail(client, trip):
     hotel = text_of(client.get(f"/expenses/{trip.expense_ids['hotel']}"))
     assert "$100.00" in hotel and "€91.83" in hotel
-    assert "0.9182736455 EUR per USD (ECB, 2024-03-15)" in hotel
+    assert "0.9182736455 EUR per USD (ECB, Mar 15, 2024)" in hotel
     taxi = text_of(client.get(f"/expenses/{trip.expense_ids['taxi']}"))
     assert "not converted" in taxi and "left out of your totals" in taxi
 
@@ -103,7 +104,8 @@ def test_budgets_page(app, client, trip, eur_user):
 
 def test_recurring_page(app, client, eur_user, login):
     with app.app_context():
-        insert_rates()
+        # The monthly cost is converted at the latest rate, which must be recent (at most 7 days old).
+        insert_rates(day=dt.date.today())
         user = db.session.get(User, eur_user.id)
         create_recurring(user, amount="10.00", currency="USD")
         create_recurring(user, amount="1000.00", currency="ARS")
