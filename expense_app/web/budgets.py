@@ -13,6 +13,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from expense_app.services import budgets
+from expense_app.web import filters
 from expense_app.web.filters import money
 from expense_app.web.forms import submit
 from expense_app.web.forms.budgets import (
@@ -54,7 +55,7 @@ def index():
 def _created_message(created: budgets.BudgetDetail) -> str:
     return (
         f"Budget for {created.name} added: {money(created.amount, current_user.currency)} a month "
-        f"from {budgets.format_month(created.effective_from)}."
+        f"from {filters.month(created.effective_from)}."
     )
 
 

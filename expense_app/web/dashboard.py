@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 
 from expense_app.models import PAYMENT_METHODS
 from expense_app.services import analytics, dashboard
+from expense_app.web import filters
 from expense_app.web.forms.choices import payment_method_label
 
 bp = Blueprint("dashboard", __name__)
@@ -113,7 +114,8 @@ def _charts(data: analytics.Dashboard) -> dict:
             _expenses_url(**_filter_params(data, category_id=[item.category_id])) for item in data.by_category.items
         ],
     }
-    trend_label = "%b %Y" if data.interval == "month" else "%b %-d"
+    # Labels in the user's locale, like every date on the pages (`Mar 2024`, `15. März`).
+    trend_label = (lambda day: filters.month(day, "short")) if data.interval == "month" else filters.day_and_month
     # A bucket's link covers the part of the bucket inside the period.
     trend_links = [
         _expenses_url(**_filter_params(data, dates=(max(p.start, period.date_from), min(p.end, period.date_to))))
@@ -121,7 +123,7 @@ def _charts(data: analytics.Dashboard) -> dict:
     ]
     trend = {
         "type": "bar",
-        "labels": [p.start.strftime(trend_label) for p in data.trend.items],
+        "labels": [trend_label(p.start) for p in data.trend.items],
         "values": [_amount(p.total) for p in data.trend.items],
         "links": trend_links,
         "series": "Spent",
@@ -142,8 +144,8 @@ def _charts(data: analytics.Dashboard) -> dict:
         "type": "line",
         "labels": [str(day) for day in running.days],
         "datasets": [
-            {"label": running.month.strftime("%B %Y"), "values": [_amount(v) for v in running.current]},
-            {"label": running.previous_month.strftime("%B %Y"), "values": [_amount(v) for v in running.previous]},
+            {"label": filters.month(running.month), "values": [_amount(v) for v in running.current]},
+            {"label": filters.month(running.previous_month), "values": [_amount(v) for v in running.previous]},
         ],
     }
     return {

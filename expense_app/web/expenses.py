@@ -16,7 +16,7 @@ from expense_app.errors import ValidationFailed
 from expense_app.models.base import utcnow
 from expense_app.services import expenses, exports
 from expense_app.web.auth import safe_next_url
-from expense_app.web.filters import money
+from expense_app.web.filters import date, money
 from expense_app.web.forms import submit
 from expense_app.web.forms.expenses import (
     PAYMENT_METHOD_LABELS,
@@ -78,7 +78,7 @@ def index():
 
 
 def _added(expense) -> str:
-    return f"Expense of {money(expense.amount, expense.currency)} on {expense.date.isoformat()} added."
+    return f"Expense of {money(expense.amount, expense.currency)} on {date(expense.date)} added."
 
 
 @bp.post("")
@@ -138,9 +138,7 @@ def edit(expense_id: int):
     outcome = submit(
         form,
         lambda: expenses.update_expense(user=current_user, expense_id=expense_id, **form.service_fields()),
-        message=lambda updated: (
-            f"Expense of {money(updated.amount, updated.currency)} on {updated.date.isoformat()} saved."
-        ),
+        message=lambda updated: f"Expense of {money(updated.amount, updated.currency)} on {date(updated.date)} saved.",
         next_url=_back_url(),
     )
     if outcome.response:

@@ -73,6 +73,11 @@ def date(value: dt.date | None, style: str = "medium") -> str:
     return format_date(value, style, locale=current_locale())
 
 
+def day_and_month(value: dt.date) -> str:
+    """A day without its year, for chart labels: `Mar 15` (en_US), `15. März` (de_DE)."""
+    return format_skeleton("MMMd", value, locale=current_locale())
+
+
 def month(value: dt.date | None, style: str = "long") -> str:
     """A month and year: `March 2024`, `März 2024`; `style="short"` gives `Mar 2024`, `März 2024`."""
     return (

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 
 from expense_app.models.base import utcnow
 from expense_app.services import recurring
+from expense_app.web import filters
 from expense_app.web.filters import money
 from expense_app.web.forms import submit
 from expense_app.web.forms.expenses import PAYMENT_METHOD_LABELS, category_choices
@@ -88,7 +89,7 @@ def _edit_defaults(item: recurring.RecurringSummary) -> dict:
 def _saved_message(recurring_id: int):
     def message(saved: recurring.RecurringSummary) -> str:
         if saved.id != recurring_id:
-            return f"From {saved.applies_from.isoformat()} on, {_label(saved)}. Earlier dates are unchanged."
+            return f"From {filters.date(saved.applies_from)} on, {_label(saved)}. Earlier dates are unchanged."
         return f"Recurring expense {_label(saved)} saved."
 
     return message
@@ -134,7 +135,7 @@ def pause(recurring_id: int):
 
 
 def _resumed_message(item: recurring.RecurringSummary) -> str:
-    next_text = f" Next: {item.next_date.isoformat()}." if item.next_date else ""
+    next_text = f" Next: {filters.date(item.next_date)}." if item.next_date else ""
     return f"{_label(item)} resumed; dates missed while paused are skipped.{next_text}"
 
 

@@ -155,7 +155,7 @@ def test_add_a_budget(app, logged_in, user):
     )
     assert response.status_code == 302 and response.headers["Location"].endswith("/budgets?month=2026-11")
     page = logged_in.get(response.headers["Location"]).text
-    assert "Budget for Food added: $250.00 a month from 2026-11." in page
+    assert "Budget for Food added: $250.00 a month from November 2026." in page
     with app.app_context():
         version = db.session.scalar(sa.select(BudgetVersion))
         assert (str(version.amount), version.rollover, version.effective_from) == (

@@ -268,7 +268,7 @@ def test_quick_add_defaults_to_today_and_returns_to_the_filtered_list(app, logge
     assert response.status_code == 302
     assert response.headers["Location"] == "/expenses?q=lunch"
     listed = logged_in.get(response.headers["Location"])
-    assert "Expense of $12.50 on 2026-05-01 added." in listed.text
+    assert "Expense of $12.50 on May 1, 2026 added." in listed.text
     with app.app_context():
         expense = db.session.scalar(sa.select(Expense))
         assert (expense.amount, expense.description, expense.payment_method, expense.currency) == (

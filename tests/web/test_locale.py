@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from expense_app.extensions import db
 from expense_app.models import Budget, BudgetVersion, Expense, RecurringExpense, User
 from tests import factories
+from tests.web.test_dashboard import Page
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 MARCH = "period=custom&date_from=2024-03-01&date_to=2024-03-31"
@@ -268,3 +269,12 @@ def test_settings_without_a_locale_keep_the_current_one(app, client, make_user, 
     login(user)
     assert client.post("/settings/profile", data={"full_name": "Fr", "currency": "EUR"}).status_code == 302
     assert stored_locale(app, user.email) == "fr_FR"
+
+
+def test_chart_labels_are_written_the_users_way(client, local_user):
+    local_user("de_DE", "EUR")
+    daily = Page(client.get(f"/?{MARCH}").text).charts
+    assert daily["trend-canvas"]["labels"][14] == "15. März"
+    assert [dataset["label"] for dataset in daily["running-canvas"]["datasets"]] == ["März 2024", "Februar 2024"]
+    monthly = Page(client.get("/?preset=custom&date_from=2024-01-01&date_to=2024-12-31").text).charts
+    assert monthly["trend-canvas"]["labels"][2] == "März 2024"

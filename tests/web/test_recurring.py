@@ -148,7 +148,7 @@ def test_edit_this_and_future_splits(app, logged_in, user, make):
     response = logged_in.post(f"/recurring/{template_id}/edit", data=data)
     assert response.status_code == 302
     assert (
-        "From 2026-03-01 on, Rent ($1,250.00, every month). Earlier dates are unchanged."
+        "From Mar 1, 2026 on, Rent ($1,250.00, every month). Earlier dates are unchanged."
         in logged_in.get("/recurring").text
     )
     with app.app_context():
