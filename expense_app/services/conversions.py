@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
@@ -54,17 +54,9 @@ class Conversion:
     fx_date: dt.date | None
     fx_source: str | None
 
-    @property
-    def is_converted(self) -> bool:
-        return self.fx_source is not None
-
     def as_fields(self) -> dict:
-        return {
-            "base_amount": self.base_amount,
-            "fx_rate": self.fx_rate,
-            "fx_date": self.fx_date,
-            "fx_source": self.fx_source,
-        }
+        """The fields by column name, for `Expense(**...)` or an update."""
+        return asdict(self)
 
 
 WAITING = Conversion(None, None, None, None)
@@ -119,11 +111,6 @@ def locked_base_currency(user_id: int) -> str:
     to a base currency that is no longer the user's. SQLite serialises writers anyway.
     """
     return db.session.scalar(sa.select(User.currency).where(User.id == user_id).with_for_update(read=True))
-
-
-def conversion_of(expense: Expense) -> Conversion:
-    """The conversion stored on `expense`."""
-    return Conversion(expense.base_amount, expense.fx_rate, expense.fx_date, expense.fx_source)
 
 
 # --- the same rule in SQL --------------------------------------------------------------------------
