@@ -2,9 +2,12 @@
 
 from expense_app.models.base import Base
 from expense_app.models.budgets import ROLLOVER_MODES, Budget, BudgetVersion
+from expense_app.models.capture_defaults import CaptureDefaults
 from expense_app.models.categories import DEFAULT_CATEGORIES, Category
+from expense_app.models.deleted_expenses import DeletedExpense
 from expense_app.models.exchange_rates import ExchangeRate
 from expense_app.models.expenses import FX_SOURCES, PAYMENT_METHODS, Expense
+from expense_app.models.idempotency import IdempotencyKey
 from expense_app.models.recurring import (
     INTERVAL_UNITS,
     RecurringExpense,
@@ -25,10 +28,13 @@ __all__ = [
     "Base",
     "Budget",
     "BudgetVersion",
+    "CaptureDefaults",
     "Category",
+    "DeletedExpense",
     "ExchangeRate",
     "Expense",
     "ExpenseStats",
+    "IdempotencyKey",
     "RecurringExpense",
     "RecurringOccurrence",
     "Tag",
