@@ -108,7 +108,7 @@ def test_the_real_runtime_set_passes(check, capsys):
 
 def test_ci_runs_the_check_after_lint_and_the_tool_is_pinned():
     ci = (ROOT / ".ci" / "run").read_text()
-    assert ci.index("\nmake lint") < ci.index("\n.venv/bin/python scripts/check_licenses.py") < ci.index("\nmake test")
+    assert ci.index("\nmake lint") < ci.index("\n.venv/bin/python scripts/check_licenses.py") < ci.index(" make test ")
     assert "pip-licenses==" in (ROOT / "requirements-dev.txt").read_text()
     assert "pip-licenses" not in (ROOT / "requirements.txt").read_text()
     assert (ROOT / "LICENSE").read_text().startswith("MIT License\n\nCopyright (c) 2026 The Expense Manager authors")
