@@ -185,6 +185,9 @@ class Config:
         self.OPENAPI_VERSION = "3.0.3"
         self.OPENAPI_URL_PREFIX = "/api"
         self.OPENAPI_JSON_PATH = "openapi.json"
+        # The OpenAPI `servers` entry: the public origin (https://expenses.example.com) when set,
+        # else "/" (the server the document was fetched from); generated clients read it.
+        self.API_SERVER_URL = env.str("API_SERVER_URL", "/")
         # Docs UIs are served from installed packages (no CDN): Swagger UI from the
         # flask-swagger-ui wheel, ReDoc from static/vendor (npm); see expense_app.ops.api_docs.
         self.OPENAPI_SWAGGER_UI_PATH = "docs"
@@ -203,6 +206,9 @@ class Config:
         self.RATELIMIT_STORAGE_URI = self.ratelimit_storage_uri(env)
         self.RATELIMIT_DEFAULT = parse_rate_limit("RATELIMIT_DEFAULT", env.str("RATELIMIT_DEFAULT", "300/minute"))
         self.RATELIMIT_AUTH = parse_rate_limit("RATELIMIT_AUTH", env.str("RATELIMIT_AUTH", "5/minute"))
+        # The authenticated API's budget, per user across every /api/v1 operation except sign-in
+        # (which has RATELIMIT_AUTH); see expense_app.ops.rate_limits.
+        self.RATELIMIT_API = parse_rate_limit("RATELIMIT_API", env.str("RATELIMIT_API", "600/minute"))
         self.RATELIMIT_HEADERS_ENABLED = True
         # If Redis is unreachable, keep limiting per process instead of failing every request.
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
