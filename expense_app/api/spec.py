@@ -82,7 +82,8 @@ IDEMPOTENCY_PARAMETER_SPEC = {
     "description": "Any unique string (a UUID) per logical request. A retry with the same key and body "
     "within 24 hours returns the first response (status, body, `Location`) without doing the work "
     "again; the same key with another body or path is 422; while the first is in progress, 409. "
-    "Server errors (5xx) are not stored, so a failed request can be retried with its key.",
+    "Server errors (5xx) are not stored, so a failed request can be retried with its key. Register, "
+    "log in and refresh do not take it: their answers are new credentials, which are never stored.",
     "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": r"^[\x21-\x7e]+$"},
 }
 MISMATCH_DESCRIPTION = "The `Idempotency-Key` was already used with another body or path."
