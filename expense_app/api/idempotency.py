@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 
@@ -40,9 +41,14 @@ from expense_app.models.idempotency import IdempotencyKey
 from expense_app.services.rules import parse_id
 from expense_app.services.unit_of_work import rollback_quietly, transaction
 
+logger = logging.getLogger(__name__)
+
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 TTL = dt.timedelta(hours=24)
+# A claim still "in progress" after this long belongs to a request that died (a lost connection to
+# the database while storing): it is taken over, or the client could not retry for 24 h.
+ABANDONED_AFTER = dt.timedelta(minutes=5)
 API_PREFIX = "/api/v1/"
 # Their answers are credentials: never stored, never replayed (see the module docstring).
 CREDENTIAL_PATHS = frozenset({"/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/refresh"})
@@ -107,6 +113,9 @@ def claim(user_id: int, key: str, method: str, path: str, body: bytes, *, now: d
     if row.request_hash != fingerprint or row.path != path or row.method != method:
         raise ValidationFailed({HEADER: [REUSED]}, message=REUSED)
     if row.status_code is None:
+        if row.created_at < now - ABANDONED_AFTER:  # its request died before storing or releasing
+            release(user_id, key)
+            return claim(user_id, key, method, path, body, now=now)
         raise Conflict(IN_PROGRESS)
     return Replay(row.status_code, row.response_body or "", dict(row.response_headers or {}))
 
@@ -174,7 +183,11 @@ def _after_request(response: Response) -> Response:
     state = g.pop(_STATE, None)
     if state is not None:
         rollback_quietly(db.session)  # the view's unit of work is over; start clean
-        store(*state, response.status_code, response.get_data(as_text=True), dict(response.headers))
+        try:
+            store(*state, response.status_code, response.get_data(as_text=True), dict(response.headers))
+        except Exception:  # the answer is given anyway; an unstored claim is taken over later
+            logger.exception("could not store the answer of an idempotent request")
+            rollback_quietly(db.session)
     return response
 
 

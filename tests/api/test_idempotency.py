@@ -109,6 +109,15 @@ def test_a_key_in_progress_is_409(app, client, api_headers, expense_body, user):
     assert count_rows(app, Expense) == 0
 
 
+def test_a_claim_abandoned_by_a_dead_request_is_taken_over(app, client, api_headers, expense_body, user):
+    long_ago = utcnow() - idempotency.ABANDONED_AFTER - dt.timedelta(seconds=1)
+    with app.app_context():
+        body = app.json.dumps(expense_body).encode()
+        assert idempotency.claim(user.id, "died", "POST", "/api/v1/expenses", body, now=long_ago) is None
+    assert post(client, api_headers, expense_body, "died").status_code == 201
+    assert count_rows(app, Expense) == 1
+
+
 def test_an_expired_key_is_purged_and_may_be_used_again(app, client, api_headers, expense_body, user):
     old = utcnow() - idempotency.TTL - dt.timedelta(minutes=1)
     with app.app_context():
