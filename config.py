@@ -79,6 +79,16 @@ def parse_origins(name: str, value: str | None) -> list[str]:
     return [origin.rstrip("/") for origin in origins]
 
 
+def parse_server_url(name: str, value: str) -> str:
+    """A URL for the OpenAPI `servers` entry: a path (`/`) or an http(s) URL with a host."""
+    if value.startswith("/") and not value.startswith("//"):
+        return value
+    scheme, sep, rest = value.partition("://")
+    if scheme in ("http", "https") and sep and rest and not rest.startswith("/") and " " not in value:
+        return value.rstrip("/") or value
+    raise ConfigError(f"{name} must be a path such as / or a URL such as https://expenses.example.com, got {value!r}")
+
+
 def parse_rate_limit(name: str, value: str) -> str:
     """Return `value` when it is a valid flask-limiter rate string (`5/minute;50/hour`)."""
     from limits import parse_many
@@ -185,6 +195,9 @@ class Config:
         self.OPENAPI_VERSION = "3.0.3"
         self.OPENAPI_URL_PREFIX = "/api"
         self.OPENAPI_JSON_PATH = "openapi.json"
+        # The OpenAPI `servers` entry: the public origin (https://expenses.example.com) when set,
+        # else "/" (the server the document was fetched from); generated clients read it.
+        self.API_SERVER_URL = parse_server_url("API_SERVER_URL", env.str("API_SERVER_URL", "/"))
         # Docs UIs are served from installed packages (no CDN): Swagger UI from the
         # flask-swagger-ui wheel, ReDoc from static/vendor (npm); see expense_app.ops.api_docs.
         self.OPENAPI_SWAGGER_UI_PATH = "docs"
@@ -203,6 +216,9 @@ class Config:
         self.RATELIMIT_STORAGE_URI = self.ratelimit_storage_uri(env)
         self.RATELIMIT_DEFAULT = parse_rate_limit("RATELIMIT_DEFAULT", env.str("RATELIMIT_DEFAULT", "300/minute"))
         self.RATELIMIT_AUTH = parse_rate_limit("RATELIMIT_AUTH", env.str("RATELIMIT_AUTH", "5/minute"))
+        # The authenticated API's budget, per user across every /api/v1 operation except sign-in
+        # (which has RATELIMIT_AUTH); see expense_app.ops.rate_limits.
+        self.RATELIMIT_API = parse_rate_limit("RATELIMIT_API", env.str("RATELIMIT_API", "600/minute"))
         self.RATELIMIT_HEADERS_ENABLED = True
         # If Redis is unreachable, keep limiting per process instead of failing every request.
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True

@@ -11,9 +11,36 @@ from http import HTTPStatus
 
 from flask import Response, render_template, request
 from flask_smorest import Api
+from marshmallow import Schema
+from marshmallow import fields as ma_fields
 from werkzeug.exceptions import HTTPException
 
 API_PREFIX = "/api/"
+
+
+class ApiErrorSchema(Schema):
+    """The body of every API error, whatever raised it (`error_response` writes it).
+
+    The only error model of the OpenAPI document: flask-smorest's default error response uses it too
+    (`JsonErrorApi.ERROR_SCHEMA`). `errors` is present for input errors only.
+    """
+
+    code = ma_fields.Integer(required=True, metadata={"description": "The HTTP status code.", "example": 422})
+    status = ma_fields.String(
+        required=True, metadata={"description": "The HTTP status phrase.", "example": "Unprocessable Entity"}
+    )
+    message = ma_fields.String(
+        required=True,
+        metadata={
+            "description": "What went wrong, for people.",
+            "example": "Invalid input: amount: Must be greater than 0.",
+        },
+    )
+    errors = ma_fields.Dict(
+        keys=ma_fields.String(),
+        values=ma_fields.List(ma_fields.String()),
+        metadata={"description": "Field name to its messages; present for input errors only."},
+    )
 
 
 def wants_json() -> bool:
@@ -77,8 +104,11 @@ class JsonErrorApi(Api):
 
     smorest registers one handler for every HTTPException in the app, which would turn the HTML
     pages' 404 and 429 into JSON, and drops the exception's own headers (a 405 loses `Allow`, a
-    429 loses `Retry-After`). This override routes by path and keeps the headers.
+    429 loses `Retry-After`). This override routes by path and keeps the headers. Its default error
+    response is documented with the same schema as every other error.
     """
+
+    ERROR_SCHEMA = ApiErrorSchema
 
     def handle_http_exception(self, error: HTTPException):
         headers = dict(error.get_headers())

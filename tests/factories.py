@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
 
+from expense_app.api import idempotency
 from expense_app.extensions import db
 from expense_app.models import Category, ExchangeRate, User
 from expense_app.services import accounts, budgets, categories, exchange_rates, expenses, recurring, tokens
@@ -229,6 +231,11 @@ def build_full_user(user: User, *, history: bool = False) -> FullUser:
     full.ids["paused_recurring_id"] = create_paused_recurring(user, description="Paused")
     if history:
         _history(user, days=730, every=3)
+    # A POST answered under an Idempotency-Key (the stored answer of a retried create).
+    key = unique("retry-{}")
+    idempotency.claim(user.id, key, "POST", "/api/v1/expenses", b'{"amount": "123.45"}')
+    location = f"/api/v1/expenses/{full.ids['expense_id']}"
+    idempotency.store(user.id, key, 201, json.dumps({"id": full.ids["expense_id"]}), {"Location": location})
     full.tokens = issue_tokens(user)
     return full
 

@@ -1,4 +1,9 @@
-"""The JSON API under /api/v1 (flask-smorest), and its OpenAPI documentation under /api."""
+"""The JSON API under /api/v1 (flask-smorest), and its OpenAPI documentation under /api.
+
+What applies to every operation is installed here once, never per route: the API rate-limit budget
+(`expense_app.ops.rate_limits`), `Idempotency-Key` on POSTs (`expense_app.api.idempotency`) and
+the document's cross-cutting rules for generated clients (`expense_app.api.spec`).
+"""
 
 from flask import Flask
 
@@ -13,13 +18,26 @@ def register_api(app: Flask) -> None:
     The API authenticates with bearer tokens only, never the session cookie, so cookie-based
     CSRF cannot reach it.
     """
-    from expense_app.api import analytics, auth, budgets, categories, expenses, recurring, tags, users
+    from expense_app.api import analytics, auth, budgets, categories, expenses, idempotency, recurring, tags, users
+    from expense_app.api.spec import ClientFriendlySpec, enum_attributes, servers
+    from expense_app.ops import rate_limits
 
-    api.init_app(app, spec_kwargs={"info": {"description": app.config["API_DESCRIPTION"]}})
+    api.init_app(
+        app,
+        spec_kwargs={
+            "info": {"description": app.config["API_DESCRIPTION"]},
+            "servers": servers(app),
+            "extra_plugins": [ClientFriendlySpec()],
+        },
+    )
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEMES["bearerAuth"])
+    api.ma_plugin.converter.add_attribute_function(enum_attributes)
     for module in (auth, users, categories, expenses, tags, analytics, budgets, recurring):
+        rate_limits.limit_api_blueprint(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.URL_PREFIX}")
         csrf.exempt(module.blp)
+    idempotency.install(app)
+    rate_limits.install(app)
     # Docs pages, asset routes, tags of every area and the /docs-style redirects (expense_app.ops.api_docs).
     from expense_app.ops.api_docs import register_api_docs
 

@@ -136,6 +136,7 @@ BY_CURRENCY_EXAMPLE = {
 class Summary(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="get_analytics_summary")
     @protected(blp, 422)
     @blp.arguments(AnalyticsArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, SummarySchema, example=SUMMARY_EXAMPLE)
@@ -154,6 +155,7 @@ class Summary(MethodView):
 class ByCategory(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="get_analytics_by_category")
     @protected(blp, 422)
     @blp.arguments(AnalyticsArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, ByCategorySchema, example=BY_CATEGORY_EXAMPLE)
@@ -170,6 +172,7 @@ class ByCategory(MethodView):
 class ByPaymentMethod(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="get_analytics_by_payment_method")
     @protected(blp, 422)
     @blp.arguments(AnalyticsArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, ByPaymentMethodSchema, example=BY_PAYMENT_METHOD_EXAMPLE)
@@ -186,6 +189,7 @@ class ByPaymentMethod(MethodView):
 class Trend(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="get_analytics_trend")
     @protected(blp, 422)
     @blp.arguments(TrendArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, TrendSchema, example=TREND_EXAMPLE)
@@ -204,6 +208,7 @@ class Trend(MethodView):
 class TopExpenses(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="get_analytics_top_expenses")
     @protected(blp, 422)
     @blp.arguments(TopExpensesArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, TopExpensesSchema, example=TOP_EXPENSES_EXAMPLE)
@@ -222,6 +227,7 @@ class TopExpenses(MethodView):
 class ByCurrency(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="get_analytics_by_currency")
     @protected(blp, 422)
     @blp.arguments(AnalyticsArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, ByCurrencySchema, example=BY_CURRENCY_EXAMPLE)

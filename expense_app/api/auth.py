@@ -18,6 +18,7 @@ blp = Blueprint(
 
 
 @blp.post("/register")
+@blp.doc(operationId="register")
 @auth_limit
 @errors(blp, 409, 422, 429)
 @blp.arguments(
@@ -40,6 +41,7 @@ def register(data):
 
 
 @blp.post("/login")
+@blp.doc(operationId="login")
 @auth_limit
 @errors(blp, 401, 422, 429)
 @blp.arguments(LoginSchema, example={"email": "alex@example.com", "password": "correct horse battery staple"})
@@ -54,6 +56,7 @@ def login(data):
 
 
 @blp.post("/refresh")
+@blp.doc(operationId="refresh_token")
 @auth_limit
 @protected(blp, 429)
 @blp.response(200, TokenPairSchema)
@@ -69,6 +72,7 @@ def refresh():
 
 
 @blp.post("/logout")
+@blp.doc(operationId="logout")
 @protected(blp)
 @blp.response(204)
 @jwt_required(verify_type=False)

@@ -70,6 +70,7 @@ STATUS_EXAMPLE = {
 class BudgetCollection(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="list_budgets")
     @protected(blp)
     @blp.response(200, BudgetSchema(many=True), example=[BUDGET_EXAMPLE])
     def get(self):
@@ -81,6 +82,7 @@ class BudgetCollection(MethodView):
         """
         return budgets.list_budgets(user=token_user)
 
+    @blp.doc(operationId="create_budget")
     @protected(blp, 409, 422)
     @blp.arguments(
         BudgetCreateSchema,
@@ -107,6 +109,7 @@ class BudgetCollection(MethodView):
 class BudgetStatus(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="get_budget_status")
     @protected(blp, 422)
     @blp.arguments(BudgetStatusArgsSchema, location="query")
     @blp.response(200, BudgetStatusSchema, example=STATUS_EXAMPLE)
@@ -128,6 +131,7 @@ class BudgetStatus(MethodView):
 class BudgetItem(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="get_budget")
     @protected(blp, 404)
     @blp.response(200, BudgetSchema, example=BUDGET_EXAMPLE)
     def get(self, budget_id):
@@ -137,6 +141,7 @@ class BudgetItem(MethodView):
         """
         return budgets.get_budget(user=token_user, budget_id=budget_id)
 
+    @blp.doc(operationId="update_budget")
     @protected(blp, 404, 422)
     @blp.arguments(BudgetUpdateSchema, example={"amount": "650.00", "effective_from": "2026-12"})
     @blp.response(200, BudgetSchema)
@@ -149,6 +154,7 @@ class BudgetItem(MethodView):
         """
         return budgets.update_budget(user=token_user, budget_id=budget_id, **data)
 
+    @blp.doc(operationId="delete_budget")
     @protected(blp, 404)
     @blp.response(204)
     def delete(self, budget_id):

@@ -37,6 +37,7 @@ blp = Blueprint(
 class CategoryCollection(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="list_categories")
     @protected(blp)
     @blp.response(200, CategorySchema(many=True), example=[CATEGORY_EXAMPLE])
     def get(self):
@@ -48,6 +49,7 @@ class CategoryCollection(MethodView):
         """
         return categories.list_categories(user=token_user)
 
+    @blp.doc(operationId="create_category")
     @protected(blp, 409, 422)
     @blp.arguments(CategoryCreateSchema, example={"name": "Groceries", "color": "#198754", "icon": "cart"})
     @blp.response(
@@ -69,6 +71,7 @@ class CategoryCollection(MethodView):
 class CategoryItem(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="get_category")
     @protected(blp, 404)
     @blp.response(200, CategorySchema, example=CATEGORY_EXAMPLE)
     def get(self, category_id):
@@ -78,6 +81,7 @@ class CategoryItem(MethodView):
         """
         return categories.get_category(user=token_user, category_id=category_id)
 
+    @blp.doc(operationId="update_category")
     @protected(blp, 404, 409, 422)
     @blp.arguments(CategoryUpdateSchema, example={"name": "Food & groceries", "color": "#20c997"})
     @blp.response(200, CategorySchema)
@@ -89,6 +93,7 @@ class CategoryItem(MethodView):
         """
         return categories.update_category(user=token_user, category_id=category_id, **data)
 
+    @blp.doc(operationId="delete_category")
     @protected(blp, 404, 409, 422)
     @blp.arguments(CategoryDeleteArgsSchema, location="query")
     @blp.response(204)

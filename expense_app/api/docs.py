@@ -1,4 +1,8 @@
-"""Shared OpenAPI fragments: the bearer scheme and the documented error responses."""
+"""Shared OpenAPI fragments: the bearer scheme and the documented error responses.
+
+The 429 is not declared here: every operation is rate limited, so `expense_app.api.spec` documents
+it (with `Retry-After` and the rate-limit headers) on all of them; a 429 passed here is skipped.
+"""
 
 from http import HTTPStatus
 
@@ -15,7 +19,7 @@ def protected(blp: Blueprint, *codes: int):
 
     def decorate(func):
         func = blp.doc(security=BEARER)(func)
-        for code in (401, *codes):
+        for code in _declared(401, *codes):
             func = blp.alt_response(code, schema=ApiErrorSchema, **ERROR_RESPONSES[code])(func)
         return func
 
@@ -27,11 +31,15 @@ def errors(blp: Blueprint, *codes: int):
 
     def decorate(func):
         func = blp.doc(security=PUBLIC)(func)
-        for code in codes:
+        for code in _declared(*codes):
             func = blp.alt_response(code, schema=ApiErrorSchema, **ERROR_RESPONSES[code])(func)
         return func
 
     return decorate
+
+
+def _declared(*codes: int) -> list[int]:
+    return [code for code in codes if code in ERROR_RESPONSES]
 
 
 def _error(description: str, code: int, message: str, with_fields: bool = False) -> dict:
@@ -52,5 +60,4 @@ ERROR_RESPONSES = {
         "Invalid input: amount: Must be greater than 0.",
         True,
     ),
-    429: _error("Too many requests; retry after `Retry-After` seconds.", 429, "Too many requests."),
 }

@@ -57,6 +57,7 @@ CSV_EXAMPLE = (
 class ExpenseCollection(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="list_expenses")
     @protected(blp, 422)
     @blp.arguments(ExpenseListArgsSchema, location="query")
     @blp.response(
@@ -84,6 +85,7 @@ class ExpenseCollection(MethodView):
         """
         return expenses.list_expenses(user=token_user, **args)
 
+    @blp.doc(operationId="create_expense")
     @protected(blp, 422)
     @blp.arguments(ExpenseCreateSchema, example=EXPENSE_EXAMPLE)
     @blp.response(
@@ -107,6 +109,7 @@ class ExpenseCollection(MethodView):
 class ExpenseItem(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="get_expense")
     @protected(blp, 404)
     @blp.response(200, ExpenseSchema, example=EXPENSE_RESPONSE_EXAMPLE)
     def get(self, expense_id):
@@ -116,6 +119,7 @@ class ExpenseItem(MethodView):
         """
         return expenses.get_expense(user=token_user, expense_id=expense_id)
 
+    @blp.doc(operationId="update_expense")
     @protected(blp, 404, 422)
     @blp.arguments(ExpenseUpdateSchema, example={"amount": "39.90", "tags": ["family"]})
     @blp.response(200, ExpenseSchema)
@@ -127,6 +131,7 @@ class ExpenseItem(MethodView):
         """
         return expenses.update_expense(user=token_user, expense_id=expense_id, **data)
 
+    @blp.doc(operationId="delete_expense")
     @protected(blp, 404)
     @blp.response(204)
     def delete(self, expense_id):
@@ -141,6 +146,7 @@ class ExpenseItem(MethodView):
 class ExpenseExport(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="export_expenses")
     @protected(blp, 422)
     @blp.arguments(ExpenseFilterArgsSchema, location="query")
     @blp.response(

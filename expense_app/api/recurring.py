@@ -66,6 +66,7 @@ RECURRING_EXAMPLE = {
 class RecurringCollection(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="list_recurring_expenses")
     @protected(blp)
     @blp.response(200, RecurringSchema(many=True), example=[RECURRING_EXAMPLE])
     def get(self):
@@ -76,6 +77,7 @@ class RecurringCollection(MethodView):
         """
         return recurring.list_recurring(user=token_user)
 
+    @blp.doc(operationId="create_recurring_expense")
     @protected(blp, 409, 422)
     @blp.arguments(RecurringCreateSchema, example=CREATE_EXAMPLE)
     @blp.response(
@@ -102,6 +104,7 @@ class RecurringCollection(MethodView):
 class RecurringUpcoming(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="list_upcoming_occurrences")
     @protected(blp, 422)
     @blp.arguments(UpcomingArgsSchema, location="query")
     @blp.response(
@@ -133,6 +136,7 @@ class RecurringUpcoming(MethodView):
 class RecurringCost(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="get_recurring_summary")
     @protected(blp)
     @blp.response(
         200,
@@ -161,6 +165,7 @@ class RecurringCost(MethodView):
 class RecurringItem(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="get_recurring_expense")
     @protected(blp, 404)
     @blp.response(200, RecurringSchema, example=RECURRING_EXAMPLE)
     def get(self, recurring_id):
@@ -170,6 +175,7 @@ class RecurringItem(MethodView):
         """
         return recurring.get_recurring(user=token_user, recurring_id=recurring_id)
 
+    @blp.doc(operationId="update_recurring_expense")
     @protected(blp, 404, 409, 422)
     @blp.arguments(RecurringUpdateSchema, example={"amount": "1250.00", "apply_from": "2027-04-01"})
     @blp.response(200, RecurringSchema)
@@ -185,6 +191,7 @@ class RecurringItem(MethodView):
         """
         return recurring.update_recurring(user=token_user, recurring_id=recurring_id, **data)
 
+    @blp.doc(operationId="delete_recurring_expense")
     @protected(blp, 404)
     @blp.response(204)
     def delete(self, recurring_id):
@@ -199,6 +206,7 @@ class RecurringItem(MethodView):
 class RecurringPause(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="pause_recurring_expense")
     @protected(blp, 404)
     @blp.response(200, RecurringSchema)
     def post(self, recurring_id):
@@ -213,6 +221,7 @@ class RecurringPause(MethodView):
 class RecurringResume(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="resume_recurring_expense")
     @protected(blp, 404)
     @blp.response(200, RecurringSchema)
     def post(self, recurring_id):
@@ -228,6 +237,7 @@ class RecurringResume(MethodView):
 class RecurringSkip(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="skip_recurring_occurrence")
     @protected(blp, 404, 409, 422)
     @blp.arguments(SkipSchema, example={"date": "2027-02-28"})
     @blp.response(200, RecurringSchema)

@@ -21,6 +21,7 @@ blp = Blueprint(
 class TagCollection(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="list_tags")
     @protected(blp)
     @blp.response(
         200,

@@ -17,6 +17,7 @@ blp = Blueprint("Users", __name__, description="The authenticated user's profile
 class Me(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="get_my_profile")
     @protected(blp)
     @blp.response(200, UserSchema)
     def get(self):
@@ -26,6 +27,7 @@ class Me(MethodView):
         """
         return token_user
 
+    @blp.doc(operationId="update_my_profile")
     @protected(blp, 422)
     @blp.arguments(ProfileUpdateSchema, example={"full_name": "Alex Doe", "currency": "EUR", "locale": "de_DE"})
     @blp.response(200, UserSchema)
@@ -38,6 +40,7 @@ class Me(MethodView):
         """
         return accounts.update_profile(user=token_user, **data)
 
+    @blp.doc(operationId="delete_my_account")
     @protected(blp)
     @blp.response(204)
     def delete(self):
@@ -53,6 +56,7 @@ class Me(MethodView):
 class MyPassword(MethodView):
     decorators = [jwt_required()]
 
+    @blp.doc(operationId="change_my_password")
     @protected(blp, 422)
     @blp.arguments(
         PasswordChangeSchema, example={"current_password": "old password here", "new_password": "a new long passphrase"}

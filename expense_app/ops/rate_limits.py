@@ -1,20 +1,61 @@
-"""The shared rate limit of the credential endpoints, and the client key limits are counted by.
+"""The API's two rate-limit budgets, and the `Retry-After` rule.
 
-Log-in, registration and token refresh share one budget per client (`RATELIMIT_AUTH`, 5 per minute
-by default) across both faces: five attempts on the login page leave none for the API, and the
-other way round. Every POST counts, successful or not, so guessing and account farming cost the
-same. The key is the client address after ProxyFix (see `expense_app.ops.security_headers`).
+- **Sign-in budget** (`RATELIMIT_AUTH`, 5 per minute by default): log-in, registration and token
+  refresh share one budget per client address across both faces: five attempts on the login page
+  leave none for the API, and the other way round. Every POST counts, successful or not, so guessing
+  and account farming cost the same. The key is the client address after ProxyFix (see
+  `expense_app.ops.security_headers`).
+- **API budget** (`RATELIMIT_API`, 600 per minute by default): every other operation under /api/v1,
+  all endpoints together, per user (the verified bearer token's subject; the client address when
+  there is no valid token). Normal calls never eat the sign-in budget, and sign-in attempts never
+  eat the API budget. It replaces `RATELIMIT_DEFAULT` on the API's blueprints; the default still
+  guards the rest of /api (the OpenAPI document, the docs pages).
+
+`Retry-After` (`fix_retry_after`): flask-limiter writes it on every response of a limited route,
+200s included, truncated to whole seconds (`0` while the window still has a fraction of a second
+to run, which made a client retry in a hot loop). It is sent only on 429 (seconds until the window
+resets, rounded up, at least 1) and 503 (set by the handler).
 """
 
-from flask import current_app
+from __future__ import annotations
+
+import math
+import time
+
+from flask import Flask, Response, current_app, request
+from flask_jwt_extended import decode_token
+from flask_limiter.util import get_remote_address
 
 from expense_app.extensions import limiter
 
 AUTH_SCOPE = "login"
+API_SCOPE = "api"
+RETRY_AFTER_STATUSES = (429, 503)
 
 
 def _auth_limit_value() -> str:
     return current_app.config["RATELIMIT_AUTH"]
+
+
+def _api_limit_value() -> str:
+    return current_app.config["RATELIMIT_API"]
+
+
+def api_client_key() -> str:
+    """Who an API call is counted against: the bearer token's user, else the client address.
+
+    The token's signature and expiry are checked (no database query); a forged or expired token
+    counts against the address, so it cannot spend another user's budget.
+    """
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        try:
+            subject = decode_token(header[7:].strip()).get("sub")
+        except Exception:  # any bad token: count by address
+            subject = None
+        if isinstance(subject, str) and subject:
+            return f"user:{subject}"
+    return f"addr:{get_remote_address()}"
 
 
 auth_limit = limiter.shared_limit(
@@ -23,3 +64,50 @@ auth_limit = limiter.shared_limit(
     methods=["POST"],
     error_message="Too many attempts to log in, register or refresh; wait a minute and try again.",
 )
+
+# Applied to each API blueprint (`limit_api_blueprint`). Routes with a limit of their own (the
+# sign-in endpoints' `auth_limit`) are not counted here: flask-limiter applies a blueprint's limits
+# only to routes without an overriding one.
+api_limit = limiter.shared_limit(
+    _api_limit_value,
+    scope=API_SCOPE,
+    key_func=api_client_key,
+    error_message="Too many API requests; wait for the number of seconds in Retry-After.",
+)
+
+
+def limit_api_blueprint(blueprint) -> None:
+    """Put a blueprint's operations under the API budget (idempotent: a limit is registered once)."""
+    api_limit(blueprint)
+
+
+def seconds_until_reset(response: Response) -> int:
+    """Whole seconds until the breached window resets, rounded up, at least 1."""
+    breached = limiter.current_limit
+    try:
+        reset_at = breached.window[0] if breached is not None else None
+    except Exception:  # storage unreachable: fall back to what the limiter wrote
+        reset_at = None
+    if reset_at is None:
+        current = response.headers.get("Retry-After", "")
+        return max(1, int(current)) if current.isdigit() else 1
+    return max(1, math.ceil(reset_at - time.time()))
+
+
+def fix_retry_after(response: Response) -> Response:
+    """`Retry-After` on 429 and 503 only, never below 1 second (see the module docstring)."""
+    if response.status_code not in RETRY_AFTER_STATUSES:
+        response.headers.pop("Retry-After", None)
+        return response
+    if response.status_code == 429:
+        response.headers["Retry-After"] = str(seconds_until_reset(response))
+    return response
+
+
+def install(app: Flask) -> None:
+    """Run `fix_retry_after` after every other after-request hook, flask-limiter's included.
+
+    Flask runs app-level after-request functions in reverse order of registration and the limiter
+    registered its own at `init_app`, so this one goes first in the list, to run last.
+    """
+    app.after_request_funcs.setdefault(None, []).insert(0, fix_retry_after)

@@ -141,3 +141,146 @@ def test_short_docs_urls_redirect(client, short, target):
     response = client.get(short)
     assert response.status_code == 301
     assert response.headers["Location"] == target
+
+
+# What generated clients need (issue 13) ----------------------------------------------------------
+
+SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
+SUCCESS = re.compile(r"2\d\d")
+CREDENTIAL_POSTS = {"/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/refresh"}
+
+
+def resolve(spec, node):
+    while isinstance(node, dict) and "$ref" in node:
+        section, name = node["$ref"].split("/")[-2:]
+        node = spec["components"][section][name]
+    return node
+
+
+def referenced_schemas(spec, node, found=None) -> set[str]:
+    """Names of the component schemas `node` uses, transitively."""
+    found = set() if found is None else found
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[1]
+            if name not in found:
+                found.add(name)
+                referenced_schemas(spec, spec["components"]["schemas"][name], found)
+        for value in node.values():
+            referenced_schemas(spec, value, found)
+    elif isinstance(node, list):
+        for value in node:
+            referenced_schemas(spec, value, found)
+    return found
+
+
+def test_every_operation_has_a_unique_snake_case_operation_id(spec):
+    ids = [operation.get("operationId") for _, _, operation in operations(spec)]
+    assert all(ids), [f"{m.upper()} {p}" for p, m, o in operations(spec) if not o.get("operationId")]
+    assert [i for i in ids if not SNAKE_CASE.fullmatch(i)] == []
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert {"list_expenses", "create_expense", "get_analytics_summary", "login", "refresh_token"} <= set(ids)
+
+
+def test_response_schemas_require_every_field_they_always_send(spec):
+    """A dump-only field is always written, so a success response's schemas require all of theirs."""
+    used = set()
+    for _, _, operation in operations(spec):
+        for code, response in operation["responses"].items():
+            if SUCCESS.fullmatch(code):
+                used |= referenced_schemas(spec, resolve(spec, response))
+    assert {"Expense", "ExpensePage", "User", "TokenPair", "Summary", "CategoryRef"} <= used
+    problems = {}
+    for name in sorted(used):
+        schema = spec["components"]["schemas"][name]
+        missing = set(schema.get("properties", {})) - set(schema.get("required", []))
+        if missing:
+            problems[name] = sorted(missing)
+    assert problems == {}, "response fields not listed as required (make them dump_only)"
+    expense = spec["components"]["schemas"]["Expense"]["properties"]
+    assert expense["base_amount"]["nullable"] is True  # required, and may be null
+
+
+def test_request_schemas_require_only_what_the_client_must_send(spec):
+    schemas = spec["components"]["schemas"]
+    assert schemas["ExpenseCreate"]["required"] == ["amount", "category_id", "date"]
+    assert "required" not in schemas["ExpenseUpdate"]
+    assert sorted(schemas["Login"]["required"]) == ["email", "password"]
+
+
+def test_one_error_model_everywhere(spec, client):
+    assert "Error" not in spec["components"]["schemas"]
+    problems = []
+    for path, method, operation in operations(spec):
+        for code, response in operation["responses"].items():
+            if SUCCESS.fullmatch(code):
+                continue
+            content = resolve(spec, response).get("content", {}).get("application/json", {})
+            if content.get("schema") != {"$ref": "#/components/schemas/ApiError"}:
+                problems.append(f"{method.upper()} {path} {code}")
+    assert problems == []
+    assert sorted(spec["components"]["schemas"]["ApiError"]["required"]) == ["code", "message", "status"]
+    for response in (
+        client.get("/api/v1/nowhere"),
+        client.get("/api/v1/users/me"),
+        client.post("/api/v1/auth/login", json={"email": 1}),
+        client.delete("/api/v1/auth/login"),
+    ):
+        assert set(response.json) - {"errors"} == {"code", "status", "message"}, response.json
+        assert response.json["code"] == response.status_code
+
+
+def test_429_with_retry_after_is_documented_on_every_operation(spec):
+    for path, method, operation in operations(spec):
+        response = resolve(spec, operation["responses"].get("429"))
+        assert response, f"{method.upper()} {path}: no 429"
+        headers = response["headers"]
+        assert headers["Retry-After"]["required"] is True
+        assert headers["Retry-After"]["schema"]["minimum"] == 1
+        assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= set(headers)
+
+
+def test_servers_entry_comes_from_config(spec, build_app):
+    assert spec["servers"] == [{"url": "/", "description": "This server"}]
+    app = build_app(API_SERVER_URL="https://expenses.example.com")
+    assert app.test_client().get("/api/openapi.json").json["servers"][0]["url"] == "https://expenses.example.com"
+
+
+def enums(node):
+    if isinstance(node, dict):
+        if "enum" in node:
+            yield node
+        for value in node.values():
+            yield from enums(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from enums(value)
+
+
+def test_string_enums_get_readable_member_names(spec):
+    """openapi-python-client names a member after its value when it starts with a letter, else VALUE_<n>."""
+    problems = []
+    for node in enums(spec):
+        values = [value for value in node["enum"] if value is not None]
+        if all(isinstance(v, str) and v[:1].isalpha() and re.fullmatch(r"\w+", v) for v in values):
+            continue
+        names = node.get("x-enum-varnames", [])
+        if (
+            len(names) != len(values)
+            or len(set(names)) != len(names)
+            or not all(SNAKE_CASE.fullmatch(n.lower()) for n in names)
+        ):
+            problems.append(values)
+    assert problems == []
+    sort = next(p for p in spec["paths"]["/api/v1/expenses"]["get"]["parameters"] if p["name"] == "sort")
+    assert sort["schema"]["x-enum-varnames"][:2] == ["DATE_DESC", "DATE"]
+
+
+def test_idempotency_key_is_declared_on_every_authenticated_post(spec):
+    for path, method, operation in operations(spec):
+        names = [resolve(spec, parameter)["name"] for parameter in operation.get("parameters", [])]
+        expected = method == "post" and path not in CREDENTIAL_POSTS
+        assert ("Idempotency-Key" in names) == expected, f"{method.upper()} {path}"
+        if expected:
+            assert {"409", "422"} <= set(operation["responses"]), f"{method.upper()} {path}"

@@ -249,16 +249,18 @@ def test_budget_is_per_client_address(limited_app, user):
 
 
 def test_default_api_limit_spares_health_metrics_and_pages(build_app):
-    client = build_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="3/minute").test_client()
+    client = build_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="3/minute", RATELIMIT_API="4/minute").test_client()
     for _ in range(6):
         assert client.get("/health").status_code == 200
         assert client.get("/metrics").status_code == 200
         assert client.get("/login").status_code == 200
     statuses = [client.get("/api/openapi.json").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
+    assert "Retry-After" in client.get("/api/openapi.json").headers
     limited = client.get("/api/v1/users/me")
-    assert limited.status_code == 401  # another endpoint, its own default budget
-    assert limited.headers["X-RateLimit-Limit"] == "3"
+    assert limited.status_code == 401  # an API operation: the API budget, not the docs' default one
+    assert limited.headers["X-RateLimit-Limit"] == "4"
+    assert "Retry-After" not in limited.headers  # only on 429 and 503
 
 
 @pytest.fixture(scope="session")

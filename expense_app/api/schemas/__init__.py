@@ -1,6 +1,10 @@
 """marshmallow schemas of the JSON API: shape and type only, rules live in the services."""
 
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema
+
+from expense_app.responses import ApiErrorSchema  # the one error model; lives with its renderer
+
+__all__ = ["ApiErrorSchema", "StrictSchema"]
 
 
 class StrictSchema(Schema):
@@ -9,16 +13,3 @@ class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
         ordered = True
-
-
-class ApiErrorSchema(Schema):
-    """The body of every API error."""
-
-    code = fields.Integer(required=True, metadata={"example": 422})
-    status = fields.String(required=True, metadata={"example": "Unprocessable Entity"})
-    message = fields.String(required=True, metadata={"example": "Invalid input: amount: Must be greater than 0."})
-    errors = fields.Dict(
-        keys=fields.String(),
-        values=fields.List(fields.String()),
-        metadata={"description": "Field name to its messages; present for input errors."},
-    )

@@ -45,7 +45,7 @@ class LoginSchema(StrictSchema):
     )
 
 
-class TokenPairSchema(StrictSchema):
+class TokenPairSchema(StrictSchema):  # a response: `required` says every field is sent
     access_token = fields.String(
         required=True, metadata={"description": "JWT for the Authorization header; lives 30 minutes by default."}
     )
@@ -61,9 +61,9 @@ class TokenPairSchema(StrictSchema):
 class UserSchema(StrictSchema):
     id = fields.Integer(dump_only=True, metadata={"example": 1})
     email = fields.Email(dump_only=True, metadata={"example": EMAIL_EXAMPLE})
-    full_name = fields.String(metadata={"example": "Alex Doe"})
-    currency = fields.String(metadata={"example": "USD"})
-    locale = fields.String(metadata={"description": LOCALE_DESCRIPTION, "example": "en_US"})
+    full_name = fields.String(dump_only=True, metadata={"example": "Alex Doe"})
+    currency = fields.String(dump_only=True, metadata={"example": "USD"})
+    locale = fields.String(dump_only=True, metadata={"description": LOCALE_DESCRIPTION, "example": "en_US"})
     created_at = fields.AwareDateTime(dump_only=True, metadata={"example": "2026-11-26T09:30:00+00:00"})
 
 

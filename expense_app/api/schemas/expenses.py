@@ -13,9 +13,9 @@ from expense_app.services.expenses import DEFAULT_PER_PAGE, DEFAULT_SORT, MAX_PE
 
 
 class CategoryRefSchema(StrictSchema):
-    id = fields.Integer(metadata={"example": 3})
-    name = fields.String(metadata={"example": "Groceries"})
-    color = fields.String(metadata={"example": "#198754"})
+    id = fields.Integer(dump_only=True, metadata={"example": 3})
+    name = fields.String(dump_only=True, metadata={"example": "Groceries"})
+    color = fields.String(dump_only=True, metadata={"example": "#198754"})
 
 
 class TagNameSchema(StrictSchema):

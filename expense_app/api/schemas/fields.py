@@ -34,9 +34,19 @@ class AsciiInteger(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-def money_output(**metadata) -> fields.Decimal:
-    """Money in a response: a decimal string with 2 places, never a float."""
-    return fields.Decimal(as_string=True, places=2, dump_only=True, metadata={**MONEY_METADATA, **metadata})
+def money_output(*, allow_none: bool = False, metadata: dict | None = None, **more_metadata) -> fields.Decimal:
+    """Money in a response: a decimal string with 2 places, never a float.
+
+    `allow_none` is the field's (documented as `nullable`); the metadata comes as `metadata=` or as
+    keywords (`description=`, `example=`).
+    """
+    return fields.Decimal(
+        as_string=True,
+        places=2,
+        dump_only=True,
+        allow_none=allow_none,
+        metadata={**MONEY_METADATA, **(metadata or {}), **more_metadata},
+    )
 
 
 def money_input(**kwargs) -> fields.Decimal:
