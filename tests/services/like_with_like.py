@@ -112,6 +112,10 @@ def build_projection_user(user: User) -> dict[str, int]:
         user=user, category_id=None, amount="2200.00", effective_from="2026-11", today=TODAY
     ).id
     ids["food_budget"] = budgets.create_budget(
-        user=user, category_id=factories.category_id(user, "Food"), amount="300.00", effective_from="2026-11", today=TODAY
+        user=user,
+        category_id=factories.category_id(user, "Food"),
+        amount="300.00",
+        effective_from="2026-11",
+        today=TODAY,
     ).id
     return ids

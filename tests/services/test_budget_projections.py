@@ -50,7 +50,11 @@ def test_first_of_the_month_with_rent_paid(app, scenario):
     # Day 1 < MIN_PACE_DAYS: last month's variable pace. November's variable spending: Food 100.00 +
     # 150.00 + 60.00, Transport 90.00 = 400.00 (the posted Rent, Gym, Cleaner and Streaming are not
     # variable; the ARS taxi waits for a rate) / 30 days = 13.33 a day; x 30 days after today = 400.00.
-    assert (overall.pace_basis, overall.variable_pace, overall.projected_variable) == ("last_month", D("13.33"), D("400.00"))
+    assert (overall.pace_basis, overall.variable_pace, overall.projected_variable) == (
+        "last_month",
+        D("13.33"),
+        D("400.00"),
+    )
     # 1,243.50 + 127.03 + 400.00 = 1,770.53 (the old pace said 1,243.50 x 31 = 38,548.50).
     assert overall.projected_total == overall.projected == D("1770.53")
     assert overall.status == "on_track" and not overall.projected_over
