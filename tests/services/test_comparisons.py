@@ -4,7 +4,6 @@ then the figures on 1 December 2026 (`like_with_like`), hand-computed."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from decimal import Decimal
 
