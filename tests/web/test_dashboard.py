@@ -144,7 +144,7 @@ def test_hand_computed_november(alex_page):
     # Compared with the whole of October (50.00 + 100.00 + 400.00), stated next to the figure.
     assert page.figures["previous_total"] == "$550.00"
     assert page.figures["change_pct"] == "▲ +81.9%"
-    assert page.figures["previous_dates"] == "Oct 1 – 31, 2026"  # thin spaces, folded by the parser
+    assert page.figures["previous_dates"] == "Oct 1 \u2013 31, 2026"  # thin spaces, folded by the parser
     assert "spent in the month before" in response.text
     # The largest expenses, in order.
     top = response.text[response.text.index('id="top-expenses"') :]
@@ -189,7 +189,10 @@ def test_running_totals_chart(alex_page):
     assert running["labels"] == [str(day) for day in range(1, 32)]
     november, october = running["datasets"]
     # The same comparison as the summary card: the whole of October.
-    assert (november["label"], october["label"]) == ("Nov 1\u2009–\u200930, 2026", "Oct 1\u2009–\u200931, 2026")
+    assert (november["label"], october["label"]) == (
+        "Nov 1\u2009\u2013\u200930, 2026",
+        "Oct 1\u2009\u2013\u200931, 2026",
+    )
     assert october["values"][0] == "50.00"
     assert october["values"][30] == "550.00"
     assert november["values"][1] == "0.30"
