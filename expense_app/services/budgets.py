@@ -38,7 +38,8 @@ Figures of a month (all Decimal; money to the cent):
     `MIN_PACE_DAYS` - 1 days it is last month's variable spending divided by last month's days
     (a day or two of spending is too few to extrapolate: one big shop on the 2nd would be
     multiplied by 29; a week holds every weekday once), unless last month had no variable spending
-    in the budget (a new user), when this month's pace is all there is. Rounded half up to the cent.
+    in the budget (a new user), when this month's pace is all there is. The pace is rounded half up
+    to the cent, then multiplied by the days after today.
   For a past month it is what was spent; for a future month what is already recorded plus the
   whole month's scheduled occurrences (no pace is known yet).
 - status: ONE value that the badge, the bar colour and the sentence all come from, so "On track"
@@ -659,9 +660,10 @@ def _projection(
     else:
         cents, days, basis = variable_cents, today.day, "this_month"
     days_ahead = days_in_month(month) - today.day
-    # One division, rounded once: the pace shown is rounded too, but never multiplied when rounded.
-    variable = (Decimal(cents) * days_ahead / (100 * days)).quantize(CENT, rounding=ROUND_HALF_UP)
+    # The pace is rounded to the cent first and then multiplied, so the card's "13.33 a day x 30
+    # days = 399.90" is arithmetic a reader can check.
     pace = (Decimal(cents) / (100 * days)).quantize(CENT, rounding=ROUND_HALF_UP)
+    variable = pace * days_ahead
     return Projection(spent + scheduled + variable, scheduled, variable, pace, basis)
 
 

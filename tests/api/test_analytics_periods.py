@@ -146,11 +146,11 @@ def test_budget_status_on_the_first_with_rent_paid(app, client, make_user, api_l
     assert (body["month"], body["days_left"]) == ("2026-12", 31)
     parts = ("spent", "scheduled_recurring", "projected_variable", "projected_total", "variable_pace", "pace_basis")
     lines = {line["name"]: line for line in body["items"]}
-    # Hand-computed in tests/services/test_budget_projections.py: 1,243.50 + 127.03 + 400.00; Food
-    # 18.50 + 0 + 310.00 = 328.50 against 300.00.
-    assert [lines["Overall"][key] for key in parts] == ["1243.50", "127.03", "400.00", "1770.53", "13.33", "last_month"]
-    assert (lines["Overall"]["status"], lines["Overall"]["projected"]) == ("on_track", "1770.53")
-    assert [lines["Food"][key] for key in parts] == ["18.50", "0.00", "310.00", "328.50", "10.33", "last_month"]
+    # Hand-computed in tests/services/test_budget_projections.py: 1,243.50 + 127.03 + 13.33 x 30; Food
+    # 18.50 + 0 + 10.33 x 30 = 328.40 against 300.00.
+    assert [lines["Overall"][key] for key in parts] == ["1243.50", "127.03", "399.90", "1770.43", "13.33", "last_month"]
+    assert (lines["Overall"]["status"], lines["Overall"]["projected"]) == ("on_track", "1770.43")
+    assert [lines["Food"][key] for key in parts] == ["18.50", "0.00", "309.90", "328.40", "10.33", "last_month"]
     assert (lines["Food"]["status"], lines["Food"]["projected_over"], lines["Food"]["level"]) == (
         "projected_over",
         True,

@@ -49,19 +49,20 @@ def test_first_of_the_month_with_rent_paid(app, scenario):
     assert overall.scheduled_recurring == D("127.03")
     # Day 1 < MIN_PACE_DAYS: last month's variable pace. November's variable spending: Food 100.00 +
     # 150.00 + 60.00, Transport 90.00 = 400.00 (the posted Rent, Gym, Cleaner and Streaming are not
-    # variable; the ARS taxi waits for a rate) / 30 days = 13.33 a day; x 30 days after today = 400.00.
+    # variable; the ARS taxi waits for a rate) / 30 days = 13.33 a day; x 30 days after today = 399.90.
     assert (overall.pace_basis, overall.variable_pace, overall.projected_variable) == (
         "last_month",
         D("13.33"),
-        D("400.00"),
+        D("399.90"),
     )
-    # 1,243.50 + 127.03 + 400.00 = 1,770.53 (the old pace said 1,243.50 x 31 = 38,548.50).
-    assert overall.projected_total == overall.projected == D("1770.53")
+    # 1,243.50 + 127.03 + 399.90 = 1,770.43 (the old pace said 1,243.50 x 31 = 38,548.50).
+    assert overall.projected_total == overall.projected == D("1770.43")
     assert overall.status == "on_track" and not overall.projected_over
     food = lines["Food"]
-    # Food: 18.50 spent, nothing scheduled, November's Food 310.00 / 30 x 30 = 310.00 -> 328.50 > 300.00.
-    assert (food.spent, food.scheduled_recurring, food.projected_variable) == (D("18.50"), D("0.00"), D("310.00"))
-    assert food.projected_total == D("328.50") and food.variable_pace == D("10.33")
+    # Food: 18.50 spent, nothing scheduled, November's Food 310.00 / 30 = 10.33 a day x 30 = 309.90
+    # -> 328.40 > 300.00.
+    assert (food.spent, food.scheduled_recurring, food.projected_variable) == (D("18.50"), D("0.00"), D("309.90"))
+    assert food.projected_total == D("328.40") and food.variable_pace == D("10.33")
     assert food.status == "projected_over" and food.level == "ok"
 
 
@@ -77,11 +78,11 @@ def test_from_the_seventh_day_the_pace_is_this_months(app, scenario):
     # 7 Dec: Food 18.50 + 51.50 = 70.00 over 7 days = 10.00 a day x 24 days = 240.00 -> 310.00.
     assert (food.pace_basis, food.variable_pace, food.projected_variable) == ("this_month", D("10.00"), D("240.00"))
     assert food.projected_total == D("310.00") and food.status == "projected_over"
-    # 6 Dec is still one of the first days: November's 310.00 / 30 x 25 days = 258.33 -> 70.00 + 258.33.
+    # 6 Dec is still one of the first days: November's 10.33 a day x 25 days = 258.25 -> 70.00 + 258.25.
     assert (sixth.pace_basis, sixth.projected_variable, sixth.projected_total) == (
         "last_month",
-        D("258.33"),
-        D("328.33"),
+        D("258.25"),
+        D("328.25"),
     )
 
 
