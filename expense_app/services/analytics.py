@@ -253,7 +253,7 @@ class Dashboard:
     by_payment_method: Breakdown
     trend: Trend
     top_expenses: TopExpenses
-    running_totals: RunningTotals
+    running_totals: RunningTotals | None  # None for periods longer than MAX_DAILY_DAYS
     categories: list[CategoryOption]  # for the filter control
 
 
@@ -908,6 +908,7 @@ def dashboard(
         by_payment_method=by_payment_method(**scope),
         trend=trend(interval=interval, **scope),
         top_expenses=_top(*_scope(**scope), top_limit),
+        # A running total by day is drawn for up to a year (a 10-year range would be 3,653 rows).
         running_totals=running_totals(
             user=user,
             period=period,
@@ -915,6 +916,8 @@ def dashboard(
             category_ids=scope["category_ids"],
             payment_methods=scope["payment_methods"],
             today=today,
-        ),
+        )
+        if period.days <= MAX_DAILY_DAYS
+        else None,
         categories=category_options(user=user),
     )

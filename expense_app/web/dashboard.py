@@ -155,7 +155,10 @@ def _charts(data: analytics.Dashboard) -> dict:
         ],
         "series": "Spent",
     }
+    charts = {"categories": categories, "trend": trend, "methods": methods, "running_has_data": False}
     running = data.running_totals
+    if running is None:  # a period of more than a year has no running-total chart
+        return charts
     running_chart = {
         "type": "line",
         "labels": [str(day) for day in running.days],
@@ -170,10 +173,6 @@ def _charts(data: analytics.Dashboard) -> dict:
             },
         ],
     }
-    return {
-        "categories": categories,
-        "trend": trend,
-        "methods": methods,
-        "running": running_chart,
-        "running_has_data": any(running.current) or any(running.previous),
-    }
+    charts["running"] = running_chart
+    charts["running_has_data"] = any(running.current) or any(running.previous)
+    return charts

@@ -179,3 +179,16 @@ def _agree(page: analytics.Dashboard, result: analytics.Summary) -> None:
     assert [value for value in running.previous if value is not None][-1] == previous.total
     assert [value for value in running.current if value is not None][-1] == result.total
     assert len(running.days) == max(running.period.days, running.comparison.period.days)
+
+
+def test_the_running_total_is_drawn_for_up_to_a_year(app, owner):
+    with app.app_context():
+        user = db.session.get(User, owner.id)
+        year = analytics.dashboard(user=user, preset="last_12_months")
+        longer = analytics.dashboard(user=user, preset="custom", date_from="2025-01-01", date_to="2026-12-01")
+    # 1 Jan 2026 - 31 Dec 2026 (365 days) against the 12 months before, day by day.
+    assert year.running_totals.comparison.period == P(d("2025-01-01"), d("2025-12-31"))
+    assert len(year.running_totals.days) == 365
+    # 700 days would be a 700-row table: no running total, the card still compares.
+    assert longer.running_totals is None
+    assert longer.summary.previous_period.rule == "previous_days"

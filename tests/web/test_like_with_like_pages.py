@@ -94,3 +94,12 @@ def test_budget_cards_on_the_first_with_rent_paid(projecting, url):
     assert "On track" not in food
     for article in re.findall(r"<article.*?</article>", html, re.S):
         assert not ("On track" in article and "will go over" in article)
+
+
+def test_a_period_over_a_year_has_no_running_total(comparing):
+    response = comparing.get("/?period=custom&date_from=2025-01-01&date_to=2026-12-01")
+    assert response.status_code == 200
+    page = Page(response.text)
+    assert "running-canvas" not in page.charts and "trend-canvas" in page.charts
+    # 2025: 10.00 + 20.00 + 30.00 + 40.00 = 100.00; 2026 to 1 Dec: 3,180.50.
+    assert page.figures["total"] == "€3,280.50"
