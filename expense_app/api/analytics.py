@@ -32,8 +32,8 @@ blp = Blueprint(
     "largest expenses of a period (the current month by default), computed exactly in the database. "
     "Totals are in your base currency (each expense's `base_amount`); an expense still waiting for an "
     "exchange rate is never added, and each total's `unconverted_count` says how many it left out. "
-    "Every operation takes `date_from`, `date_to`, and repeatable `category_id` and `payment_method` "
-    "filters; a period is at most 10 years long.",
+    "Every operation takes `period` (a named period) or `date_from` and `date_to`, and repeatable "
+    "`category_id` and `payment_method` filters; a period is at most 10 years long.",
 )
 
 SUMMARY_EXAMPLE = {
@@ -44,7 +44,13 @@ SUMMARY_EXAMPLE = {
     "unconverted_count": 1,
     "average": "29.39",
     "daily_average": "41.15",
-    "previous_period": {"date_from": "2026-10-02", "date_to": "2026-10-31", "total": "1180.00", "unconverted_count": 0},
+    "previous_period": {
+        "date_from": "2026-10-01",
+        "date_to": "2026-10-31",
+        "total": "1180.00",
+        "unconverted_count": 0,
+        "rule": "previous_months",
+    },
     "change_pct": 4.6,
 }
 BY_CATEGORY_EXAMPLE = {
@@ -144,8 +150,10 @@ class Summary(MethodView):
         """Summarize a period
 
         Total (in your base currency), number of expenses, average per expense and per day, and
-        the change in percent against the previous period of the same length (null when that
-        period's total is 0). Expenses waiting for an exchange rate are in `count` and
+        the change in percent against the comparison period `previous_period` (null when its
+        total is 0): whole months with as many whole months just before, a 1st-to-mid-month range
+        with the same days of the previous month, `period=year_to_date` with the same days of
+        last year, any other range with as many days just before. Expenses waiting for an exchange rate are in `count` and
         `unconverted_count`, not in the totals.
         """
         return analytics.summary(user=token_user, **args)

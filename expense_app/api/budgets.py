@@ -57,8 +57,14 @@ STATUS_EXAMPLE = {
             "remaining": "495.00",
             "percent_used": "27.2",
             "projected": "485.00",
+            "scheduled_recurring": "35.00",
+            "projected_variable": "265.00",
+            "projected_total": "485.00",
+            "variable_pace": "13.25",
+            "pace_basis": "this_month",
             "safe_per_day": "23.57",
             "level": "ok",
+            "status": "on_track",
             "over_budget": False,
             "projected_over": False,
         }
@@ -118,8 +124,9 @@ class BudgetStatus(MethodView):
 
         For every budget in force in `month`: budgeted, carried over (by the rollover chain from
         the budget's first month), available, spent, remaining, percent used, the projected
-        month-end spend at the current daily pace, and what is safe to spend per day for the rest
-        of the month. Money is in your base currency, as budget amounts are; an expense waiting
+        month-end spend in its parts (`spent` + `scheduled_recurring`, the recurring expenses
+        still to come, + `projected_variable`, the variable spending pace times the days left),
+        one `status`, and what is safe to spend per day for the rest of the month. Money is in your base currency, as budget amounts are; an expense waiting
         for an exchange rate is not in `spent` and is counted in `unconverted_count`.
         `level` turns `warning` at 80 % and `danger` at 100 %. `month` runs from
         1900-01 to five years after the current month; outside that range is 422.

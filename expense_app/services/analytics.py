@@ -86,9 +86,22 @@ class Period:
         return (self.date_to - self.date_from).days + 1
 
     def previous(self) -> Period:
-        """The period of the same length that ends the day before this one starts."""
+        """The period of the same length that ends the day before this one starts (the
+        comparison of a range that is neither whole months nor the start of a month)."""
         date_to = self.date_from - dt.timedelta(days=1)
         return Period(date_to - dt.timedelta(days=self.days - 1), date_to)
+
+
+# How a period is compared (`comparison_period`), named in the API's `previous_period.rule`.
+COMPARISON_RULES = ("previous_months", "same_days_previous_month", "same_days_last_year", "previous_days")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The period a figure is compared with, and the rule (COMPARISON_RULES) that chose it."""
+
+    period: Period
+    rule: str
 
 
 # Every `total` below is in the base currency; `unconverted_count` is how many expenses of the
@@ -101,6 +114,7 @@ class PeriodTotal:
     date_to: dt.date
     total: Decimal
     unconverted_count: int = 0
+    rule: str = "previous_days"  # how this period was chosen as the comparison (COMPARISON_RULES)
 
 
 @dataclass(frozen=True)
@@ -205,11 +219,13 @@ class CurrencyBreakdown:
 
 @dataclass(frozen=True)
 class RunningTotals:
-    """Cumulative spending per day of `month` and of the month before, for a line chart.
+    """Cumulative spending per day of `period` and of its comparison period, for a line chart.
 
-    `current[i]` and `previous[i]` are the totals up to day i + 1 of each month; None past the
-    month's last day, and for `current` past `today` when `month` is the current month.
-    `unconverted_count` counts the two months' expenses waiting for a rate (left out of the lines).
+    `current[i]` and `previous[i]` are the totals up to day i + 1 of each period (day 1 is each
+    period's first day, so for months day N is the Nth of the month); None past that period's
+    last day, and for `current` past `today` while the period is under way. `month` and
+    `previous_month` are the first days of the two periods' first months.
+    `unconverted_count` counts the two periods' expenses waiting for a rate (left out of the lines).
     """
 
     month: dt.date
@@ -218,6 +234,8 @@ class RunningTotals:
     current: list[Decimal | None]
     previous: list[Decimal | None]
     unconverted_count: int = 0
+    period: Period | None = None
+    comparison: Comparison | None = None
 
 
 @dataclass(frozen=True)
@@ -235,7 +253,7 @@ class Dashboard:
     by_payment_method: Breakdown
     trend: Trend
     top_expenses: TopExpenses
-    running_totals: RunningTotals
+    running_totals: RunningTotals | None  # None for periods longer than MAX_DAILY_DAYS
     categories: list[CategoryOption]  # for the filter control
 
 
@@ -258,6 +276,40 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February in a common year: the period runs to the end of the 28th
         return dt.date(day.year + years, 3, 1)
+
+
+def _same_day_last_year(day: dt.date) -> dt.date:
+    """`day` one year earlier; 29 February becomes 28 February (clamped, not moved into March)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return dt.date(day.year - 1, 2, 28)
+
+
+def comparison_period(period: Period, *, preset: str | None = None) -> Comparison:
+    """The period `period` is compared with: ONE rule for the dashboard, its charts and the API.
+
+    - `preset="year_to_date"`: the same days of last year (Jan 1 - Dec 1 2026 with Jan 1 - Dec 1
+      2025; a 29 February end clamps to the 28th);
+    - whole calendar months (from a 1st to a month end): the same number of whole months just
+      before (Nov 1-30 with Oct 1-31, Mar 2024 with Feb 1-29, Jan-Mar with Oct-Dec), so the 1st of
+      the month (the rent) is never dropped;
+    - from a 1st to a day inside that month: the same days of the previous month, the end clamped
+      to its length (Dec 1-1 with Nov 1-1, Mar 1-30 with Feb 1-28 or 29);
+    - any other range: the range of the same length that ends the day before (`Period.previous`).
+    """
+    start, end = period.date_from, period.date_to
+    if preset == "year_to_date":
+        return Comparison(Period(_same_day_last_year(start), _same_day_last_year(end)), "same_days_last_year")
+    if start.day == 1 and end == month_end(end):
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        return Comparison(Period(add_months(start, -months), start - dt.timedelta(days=1)), "previous_months")
+    if start.day == 1 and (end.year, end.month) == (start.year, start.month):
+        first = add_months(start, -1)
+        return Comparison(
+            Period(first, first.replace(day=min(end.day, month_end(first).day))), "same_days_previous_month"
+        )
+    return Comparison(period.previous(), "previous_days")
 
 
 def resolve_period(
@@ -291,9 +343,10 @@ def resolve_period(
 def preset_period(*, preset: str, today: dt.date | None = None) -> Period:
     """The dates of a named period relative to `today` (see PRESETS; not `custom`).
 
-    Months are whole calendar months, the current one included up to its end; `year_to_date`
-    ends today. Raises ValidationFailed on `period` for an unknown name (or `custom`, which has
-    no dates of its own).
+    `this_month` runs from the 1st to today (month to date, so on Dec 1 it is one day and compares
+    with Nov 1-1), as `year_to_date` runs from Jan 1 to today; the other presets are whole
+    calendar months, the current one included up to its end. Raises ValidationFailed on `period`
+    for an unknown name (or `custom`, which has no dates of its own).
     """
     if preset not in PRESETS or preset == "custom":
         names = ", ".join(name for name in PRESETS if name != "custom")
@@ -301,7 +354,7 @@ def preset_period(*, preset: str, today: dt.date | None = None) -> Period:
     today = today or today_utc()
     first = today.replace(day=1)
     if preset == "this_month":
-        return Period(first, month_end(today))
+        return Period(first, today)
     if preset == "last_month":
         start = add_months(first, -1)
         return Period(start, month_end(start))
@@ -310,6 +363,20 @@ def preset_period(*, preset: str, today: dt.date | None = None) -> Period:
     if preset == "last_12_months":
         return Period(add_months(first, -11), month_end(today))
     return Period(dt.date(today.year, 1, 1), today)  # year_to_date
+
+
+def choose_period(
+    *,
+    preset: str | None = None,
+    date_from: dt.date | str | None = None,
+    date_to: dt.date | str | None = None,
+    today: dt.date | None = None,
+) -> Period:
+    """The period of a request: a named `preset` (not `custom`) wins over any dates; `custom` or
+    no preset uses `date_from`/`date_to` (`resolve_period`). Raises ValidationFailed."""
+    if preset is not None and preset != "custom":
+        return preset_period(preset=preset, today=today)  # refuses an unknown name
+    return resolve_period(date_from=date_from, date_to=date_to, today=today)
 
 
 # --- SQL building blocks ---------------------------------------------------------------------------
@@ -335,9 +402,10 @@ def _scope(
     category_ids: Sequence[int | str],
     payment_methods: Sequence[str],
     today: dt.date | None,
+    preset: str | None = None,
 ) -> tuple[Period, list]:
     """The period and the WHERE clauses for `user`'s filtered expenses (dates excluded)."""
-    period = resolve_period(date_from=date_from, date_to=date_to, today=today)
+    period = choose_period(preset=preset, date_from=date_from, date_to=date_to, today=today)
     conditions = filter_conditions(
         user=user,
         filters=ExpenseFilters(category_ids=list(category_ids or ()), payment_methods=list(payment_methods or ())),
@@ -360,8 +428,10 @@ def summary(
     category_ids: Sequence[int | str] = (),
     payment_methods: Sequence[str] = (),
     today: dt.date | None = None,
+    preset: str | None = None,
 ) -> Summary:
-    """Total, count and averages of the period, and its change against the previous period.
+    """Total, count and averages of the period, and its change against its comparison period
+    (`comparison_period`; `previous_period.rule` names the rule used).
 
     `count` includes the expenses waiting for a rate, `total` leaves them out (`unconverted_count`);
     `average` is per converted expense; `daily_average` divides by the period's days up to `today` when the
@@ -377,11 +447,14 @@ def summary(
         category_ids=category_ids,
         payment_methods=payment_methods,
         today=today,
+        preset=preset,
     )
-    previous = period.previous()
-    in_period = Expense.date >= period.date_from
-    in_previous = Expense.date < period.date_from
-    # Both periods in one pass over [previous start, period end], split by a CASE on the date.
+    comparison = comparison_period(period, preset=preset)
+    previous = comparison.period
+    in_period = sa.and_(*_in(period))
+    in_previous = sa.and_(*_in(previous))
+    # Both periods in one query, split by a CASE on the date (they need not touch: Dec 1-1 is
+    # compared with Nov 1-1, so the days between are excluded by the WHERE too).
     count, cents, previous_cents, unconverted, previous_unconverted = db.session.execute(
         sa.select(
             sa.func.count(sa.case((in_period, Expense.id))),
@@ -389,7 +462,7 @@ def summary(
             sum_base_cents(in_previous),
             count_unconverted(in_period),
             count_unconverted(in_previous),
-        ).where(*conditions, Expense.date >= previous.date_from, Expense.date <= period.date_to)
+        ).where(*conditions, sa.or_(in_period, in_previous))
     ).one()
     cents, previous_cents = int(cents), int(previous_cents)
 
@@ -407,7 +480,7 @@ def summary(
         average=_divide_money(cents, count - unconverted),
         daily_average=_divide_money(cents, elapsed_days),
         previous_period=PeriodTotal(
-            previous.date_from, previous.date_to, cents_to_amount(previous_cents), previous_unconverted
+            previous.date_from, previous.date_to, cents_to_amount(previous_cents), previous_unconverted, comparison.rule
         ),
         change_pct=change,
         unconverted_count=unconverted,
@@ -422,6 +495,7 @@ def by_category(
     category_ids: Sequence[int | str] = (),
     payment_methods: Sequence[str] = (),
     today: dt.date | None = None,
+    preset: str | None = None,
 ) -> Breakdown:
     """The period's spending per category (CategoryShare items), largest total first.
 
@@ -436,6 +510,7 @@ def by_category(
         category_ids=category_ids,
         payment_methods=payment_methods,
         today=today,
+        preset=preset,
     )
     # Grouped by category id first (an index-only scan of the date index on PostgreSQL), then the
     # few groups are joined to their categories; grouping after the join read every expense row.
@@ -483,6 +558,7 @@ def by_payment_method(
     category_ids: Sequence[int | str] = (),
     payment_methods: Sequence[str] = (),
     today: dt.date | None = None,
+    preset: str | None = None,
 ) -> Breakdown:
     """The period's spending per payment method (PaymentMethodShare items), largest total first.
 
@@ -495,6 +571,7 @@ def by_payment_method(
         category_ids=category_ids,
         payment_methods=payment_methods,
         today=today,
+        preset=preset,
     )
     rows = db.session.execute(
         sa.select(Expense.payment_method, sa.func.count(Expense.id), sum_base_cents(), count_unconverted())
@@ -567,6 +644,7 @@ def trend(
     category_ids: Sequence[int | str] = (),
     payment_methods: Sequence[str] = (),
     today: dt.date | None = None,
+    preset: str | None = None,
 ) -> Trend:
     """Totals per day, ISO week (Monday start) or calendar month, with no gaps.
 
@@ -582,6 +660,7 @@ def trend(
         category_ids=category_ids,
         payment_methods=payment_methods,
         today=today,
+        preset=preset,
     )
     check_interval(interval=interval, period=period)
 
@@ -624,6 +703,7 @@ def top_expenses(
     category_ids: Sequence[int | str] = (),
     payment_methods: Sequence[str] = (),
     today: dt.date | None = None,
+    preset: str | None = None,
 ) -> TopExpenses:
     """The `limit` (1-50) largest expenses of the period by base amount, with category and tags loaded.
 
@@ -639,6 +719,7 @@ def top_expenses(
         category_ids=category_ids,
         payment_methods=payment_methods,
         today=today,
+        preset=preset,
     )
     return _top(period, conditions, limit)
 
@@ -670,6 +751,7 @@ def by_currency(
     category_ids: Sequence[int | str] = (),
     payment_methods: Sequence[str] = (),
     today: dt.date | None = None,
+    preset: str | None = None,
 ) -> CurrencyBreakdown:
     """The period's spending per original currency (CurrencyTotal items), largest base total first.
 
@@ -684,6 +766,7 @@ def by_currency(
         category_ids=category_ids,
         payment_methods=payment_methods,
         today=today,
+        preset=preset,
     )
     rows = db.session.execute(
         sa.select(
@@ -711,53 +794,60 @@ def running_totals(
     *,
     user: User,
     month: dt.date | None = None,
+    period: Period | None = None,
     category_ids: Sequence[int | str] = (),
     payment_methods: Sequence[str] = (),
     today: dt.date | None = None,
+    preset: str | None = None,
 ) -> RunningTotals:
-    """Cumulative totals per day of `month` (default: the current one) and of the month before.
+    """Cumulative totals per day of `period` and of its comparison period (`comparison_period`
+    with `preset`), so the line chart compares what the figures compare.
 
-    One query (totals per date over the two months); the running sums are taken in Python over
-    at most 62 rows.
+    Without `period`: the whole of `month`'s month (default: the current one). Two lines of at
+    most 3,653 points (10 years); one query (totals per date over both periods), the running sums
+    are taken in Python over one row per day with spending.
     """
     today = today or today_utc()
-    first = (month or today).replace(day=1)
-    previous_first = add_months(first, -1)
+    if period is None:
+        first = (month or today).replace(day=1)
+        period = Period(first, month_end(first))
+    comparison = comparison_period(period, preset=preset)
+    previous = comparison.period
     conditions = filter_conditions(
         user=user,
         filters=ExpenseFilters(category_ids=list(category_ids or ()), payment_methods=list(payment_methods or ())),
     )
     rows = db.session.execute(
         sa.select(Expense.date, sum_base_cents(), count_unconverted())
-        .where(*conditions, Expense.date >= previous_first, Expense.date <= month_end(first))
+        .where(*conditions, sa.or_(sa.and_(*_in(period)), sa.and_(*_in(previous))))
         .group_by(Expense.date)
     ).all()
     per_day = {day: int(cents) for day, cents, _ in rows}
 
-    def cumulative(start: dt.date, last_day: dt.date) -> list[Decimal | None]:
+    def cumulative(span: Period, last_day: dt.date, length: int) -> list[Decimal | None]:
         values: list[Decimal | None] = []
         running = 0
-        for offset in range(31):
-            day = start + dt.timedelta(days=offset)
-            if day.month != start.month or day > last_day:
+        for offset in range(length):
+            day = span.date_from + dt.timedelta(days=offset)
+            if day > last_day:
                 values.append(None)
                 continue
             running += per_day.get(day, 0)
             values.append(cents_to_amount(running))
         return values
 
-    # The current month's line stops at today: the days ahead have no spending yet.
-    current_last = min(month_end(first), today) if first <= today else month_end(first)
-    current = cumulative(first, current_last)
-    previous = cumulative(previous_first, month_end(previous_first))
-    length = max(month_end(first).day, month_end(previous_first).day)
+    length = max(period.days, previous.days)
+    # The current line stops at today: the days ahead have no spending yet.
+    current_last = min(period.date_to, today) if period.date_from <= today else period.date_to
     return RunningTotals(
-        month=first,
-        previous_month=previous_first,
+        month=period.date_from.replace(day=1),
+        previous_month=previous.date_from.replace(day=1),
         days=list(range(1, length + 1)),
-        current=current[:length],
-        previous=previous[:length],
+        current=cumulative(period, current_last, length),
+        previous=cumulative(previous, previous.date_to, length),
         unconverted_count=sum(unconverted for _, _, unconverted in rows),
+        period=period,
+        comparison=comparison,
     )
 
 
@@ -783,17 +873,14 @@ def dashboard(
     """Every figure of the dashboard for one period, computed by the functions above.
 
     `preset` names a period (PRESETS); `custom`, or no preset with a date given, uses
-    `date_from`/`date_to`; nothing at all means this month. The running totals compare the month
-    the period ends in with the month before it. Raises ValidationFailed for a bad preset,
-    period or filter.
+    `date_from`/`date_to`; nothing at all means this month. The summary card and the running
+    totals both compare the period with `comparison_period(period, preset=preset)`, so the page
+    never shows two comparisons. Raises ValidationFailed for a bad preset, period or filter.
     """
     today = today or today_utc()
     if not preset:
         preset = "custom" if (date_from or date_to) else DEFAULT_PRESET
-    if preset == "custom":
-        period = resolve_period(date_from=date_from, date_to=date_to, today=today)
-    else:
-        period = preset_period(preset=preset, today=today)
+    period = choose_period(preset=preset, date_from=date_from, date_to=date_to, today=today)
     interval = dashboard_interval(period)
     scope = {
         "user": user,
@@ -804,7 +891,7 @@ def dashboard(
         "today": today,
     }
     _check_limit(top_limit)
-    result_summary = summary(**scope)  # validates the filters first
+    result_summary = summary(**scope, preset=preset)  # validates the filters first
     scope["category_ids"] = [parse_id(value) for value in category_ids if not is_blank(value)]  # validated above
     has_expenses = result_summary.count > 0 or (
         db.session.scalar(sa.select(Expense.id).where(Expense.user_id == user.id).limit(1)) is not None
@@ -821,12 +908,16 @@ def dashboard(
         by_payment_method=by_payment_method(**scope),
         trend=trend(interval=interval, **scope),
         top_expenses=_top(*_scope(**scope), top_limit),
+        # A running total by day is drawn for up to a year (a 10-year range would be 3,653 rows).
         running_totals=running_totals(
             user=user,
-            month=period.date_to,
+            period=period,
+            preset=preset,
             category_ids=scope["category_ids"],
             payment_methods=scope["payment_methods"],
             today=today,
-        ),
+        )
+        if period.days <= MAX_DAILY_DAYS
+        else None,
         categories=category_options(user=user),
     )

@@ -25,10 +25,27 @@ Figures of a month (all Decimal; money to the cent):
   remaining = available - spent; percent_used = spent / available * 100, one decimal, half up
   (None when available <= 0); level `ok` below 80 %, `warning` from 80 %, `danger` from 100 %
   (or when spending exceeds a zero or negative available amount).
-- projected: month-end spend at the current daily pace. For the current month, spending up to
-  and including today divided by the days elapsed (today counts) times the days in the month,
-  rounded half up to the cent, plus anything already recorded for later this month. For a past
-  month it is what was spent; for a future month what is already recorded (usually 0.00).
+- projected (= projected_total): the month-end spend, in three parts that the API shows:
+  `spent` (everything recorded for the month so far, later-dated expenses included)
+  + `scheduled_recurring`: the occurrences of running recurring templates from today to the
+    month's end that are not yet posted or skipped (`recurring.scheduled_between`, converted to
+    the base currency as the recurring monthly cost is). Today counts: an occurrence of today that
+    is not yet posted is in no `spent`; a posted one is in the ledger and not counted again.
+  + `projected_variable`: the variable pace times the days after today. Variable spending is the
+    spending that did not come from a template (no recurring occurrence links to the expense), so
+    the rent paid on the 1st is never extrapolated over the month. The pace is this month's
+    variable spending up to today divided by the days elapsed (today counts); during the first
+    `MIN_PACE_DAYS` - 1 days it is last month's variable spending divided by last month's days
+    (a day or two of spending is too few to extrapolate: one big shop on the 2nd would be
+    multiplied by 29; a week holds every weekday once), unless last month had no variable spending
+    in the budget (a new user), when this month's pace is all there is. The pace is rounded half up
+    to the cent, then multiplied by the days after today.
+  For a past month it is what was spent; for a future month what is already recorded plus the
+  whole month's scheduled occurrences (no pace is known yet).
+- status: ONE value that the badge, the bar colour and the sentence all come from, so "On track"
+  can never stand next to "will go over": `over` (spent > available), `projected_over` (projected
+  > available), `used_up` (spent reached the available amount), `nearly_used` (from 80 %), else
+  `on_track`.
 - safe_per_day: what can still be spent per day without going over: max(remaining, 0) divided by
   the days left including today (current month) or by all the month's days (future month),
   rounded down to the cent so following it never overspends. None for a past month.
@@ -59,9 +76,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from expense_app.errors import Conflict, NotFound
 from expense_app.extensions import db
-from expense_app.models import ROLLOVER_MODES, Budget, BudgetVersion, Category, Expense, User
+from expense_app.models import ROLLOVER_MODES, Budget, BudgetVersion, Category, Expense, RecurringOccurrence, User
 from expense_app.models.base import utcnow
-from expense_app.services import rules
+from expense_app.services import recurring, rules
 from expense_app.services.analytics import add_months
 from expense_app.services.categories import CategoryOption, category_options
 from expense_app.services.expenses import clean_category_id
@@ -78,6 +95,10 @@ MIN_MONTH = rules.MIN_DATE.replace(day=1)
 MAX_YEARS_AHEAD = 5
 MONTH_PATTERN = re.compile(r"([0-9]{4})-([0-9]{2})", re.ASCII)
 OVERALL_NAME = "Overall"
+# Before this many days of the month have elapsed, the variable pace is last month's (see above).
+MIN_PACE_DAYS = 7
+STATUSES = ("over", "projected_over", "used_up", "nearly_used", "on_track")
+PACE_BASES = ("this_month", "last_month")
 
 BUDGET_NOT_FOUND = "Budget not found."
 DUPLICATE_CATEGORY = "You already have a budget for this category; change it instead."
@@ -383,6 +404,27 @@ class BudgetLine:
     projected: Decimal
     safe_per_day: Decimal | None
     unconverted_count: int = 0
+    scheduled_recurring: Decimal = ZERO
+    projected_variable: Decimal = ZERO
+    variable_pace: Decimal | None = None  # per day, None outside the current month
+    pace_basis: str | None = None  # PACE_BASES: whose variable spending the pace is
+
+    @property
+    def projected_total(self) -> Decimal:
+        return self.projected
+
+    @property
+    def status(self) -> str:
+        """ONE status (STATUSES) for the badge, the bar and the sentence; see the module docstring."""
+        if self.over_budget:
+            return "over"
+        if self.projected_over:
+            return "projected_over"
+        if self.level == "danger":
+            return "used_up"
+        if self.level == "warning":
+            return "nearly_used"
+        return "on_track"
 
     @property
     def category_id(self) -> int | None:
@@ -478,38 +520,48 @@ class MonthStatus:
         return add_months(self.month, 1)
 
 
-def _spending(user: User, first: dt.date, end: dt.date, today: dt.date) -> tuple[dict, dict, dict]:
-    """Spent base cents per scope and month from `first` to before `end`, the same up to `today`,
-    and the number of expenses waiting for a rate (not in those sums).
+@dataclass(frozen=True)
+class Spending:
+    """Base cents per scope and month (`{scope: {month: cents}}`; a scope is a category id, or
+    None for every category, the overall budget): `spent` in all, `variable` of it not posted from
+    a recurring template, `variable_to_date` the same up to today; `waiting` counts the expenses
+    waiting for a rate (in none of the sums)."""
 
-    Returns `{scope: {month: value}}` three times; a scope is a category id, or None for every
-    category (the overall budget). One grouped query for every month and category at once: only
-    the months with expenses are rows.
-    """
+    spent: dict
+    variable: dict
+    variable_to_date: dict
+    waiting: dict
+
+
+def _spending(user: User, first: dt.date, end: dt.date, today: dt.date) -> Spending:
+    """The spending of `user` from `first` to before `end` (see Spending). One grouped query for
+    every month and category at once: only the months with expenses are rows."""
     year = sa.cast(sa.extract("year", Expense.date), sa.Integer)
     month = sa.cast(sa.extract("month", Expense.date), sa.Integer)
+    # An expense posted from a template is linked from its occurrence (recurring_occurrences.expense_id).
+    variable = ~sa.exists().where(RecurringOccurrence.expense_id == Expense.id)
     rows = db.session.execute(
         sa.select(
             Expense.category_id,
             year,
             month,
             sum_base_cents(),
-            sum_base_cents(Expense.date <= today),
+            sum_base_cents(variable),
+            sum_base_cents(sa.and_(variable, Expense.date <= today)),
             count_unconverted(),
         )
         .where(Expense.user_id == user.id, Expense.date >= first, Expense.date < end)
         .group_by(Expense.category_id, year, month)
     )
-    spent: dict = defaultdict(lambda: defaultdict(int))
-    spent_to_date: dict = defaultdict(lambda: defaultdict(int))
-    waiting: dict = defaultdict(lambda: defaultdict(int))
-    for category_id, row_year, row_month, cents, cents_to_date, unconverted in rows:
+    found = Spending(*(defaultdict(lambda: defaultdict(int)) for _ in range(4)))
+    for category_id, row_year, row_month, cents, variable_cents, variable_to_date, unconverted in rows:
         key_month = dt.date(row_year, row_month, 1)
         for scope in (category_id, None):  # None accumulates every category: the overall budget
-            spent[scope][key_month] += int(cents)
-            spent_to_date[scope][key_month] += int(cents_to_date)
-            waiting[scope][key_month] += unconverted
-    return spent, spent_to_date, waiting
+            found.spent[scope][key_month] += int(cents)
+            found.variable[scope][key_month] += int(variable_cents)
+            found.variable_to_date[scope][key_month] += int(variable_to_date)
+            found.waiting[scope][key_month] += unconverted
+    return found
 
 
 def _carry(mode: str, previous_remaining: Decimal) -> Decimal:
@@ -579,12 +631,40 @@ def carry_over(versions: Sequence[BudgetVersion], month: dt.date, spent_cents: d
     return figures
 
 
-def _projection(month: dt.date, today: dt.date, spent: Decimal, spent_to_date: Decimal) -> Decimal:
-    if month != current_month(today):
-        return spent
-    later = spent - spent_to_date
-    pace = spent_to_date / today.day * days_in_month(month)
-    return pace.quantize(CENT, rounding=ROUND_HALF_UP) + later
+@dataclass(frozen=True)
+class Projection:
+    """The parts of a month-end projection (see the module docstring)."""
+
+    total: Decimal
+    scheduled: Decimal = ZERO
+    variable: Decimal = ZERO
+    pace: Decimal | None = None
+    basis: str | None = None
+
+
+def _projection(
+    month: dt.date, today: dt.date, spent: Decimal, scheduled_cents: int, variable_cents: int, last_month_cents: int
+) -> Projection:
+    """`spent` + the scheduled occurrences + the variable pace times the days after today.
+
+    `variable_cents` is this month's variable spending up to today, `last_month_cents` last
+    month's whole variable spending (the pace of the first days)."""
+    timing = months_between(current_month(today), month)
+    if timing < 0:
+        return Projection(spent)
+    scheduled = cents_to_amount(scheduled_cents)
+    if timing > 0:
+        return Projection(spent + scheduled, scheduled)
+    if today.day < MIN_PACE_DAYS and last_month_cents:
+        cents, days, basis = last_month_cents, days_in_month(add_months(month, -1)), "last_month"
+    else:
+        cents, days, basis = variable_cents, today.day, "this_month"
+    days_ahead = days_in_month(month) - today.day
+    # The pace is rounded to the cent first and then multiplied, so the card's "13.33 a day x 30
+    # days = 399.90" is arithmetic a reader can check.
+    pace = (Decimal(cents) / (100 * days)).quantize(CENT, rounding=ROUND_HALF_UP)
+    variable = pace * days_ahead
+    return Projection(spent + scheduled + variable, scheduled, variable, pace, basis)
 
 
 def _safe_per_day(remaining: Decimal, days_left: int) -> Decimal | None:
@@ -599,17 +679,38 @@ def _percent(spent: Decimal, available: Decimal) -> Decimal | None:
     return (spent / available * HUNDRED).quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
+def _scheduled(user: User, month: dt.date, today: dt.date) -> recurring.ScheduledSpending:
+    """The recurring occurrences still to come in `month`: from today (current month) or the 1st
+    (future month) to its end; none for a past month."""
+    this_month = current_month(today)
+    if month < this_month:
+        return recurring.ScheduledSpending({})
+    since = today if month == this_month else month
+    return recurring.scheduled_between(
+        user=user, since=since, until=add_months(month, 1) - dt.timedelta(days=1), today=today
+    )
+
+
 def _status(user: User, budgets: Sequence[Budget], month: dt.date, today: dt.date) -> MonthStatus:
     in_force = [budget for budget in budgets if budget.versions[0].effective_from <= month]
     status = MonthStatus(month=month, today=today, lines=[])
     if not in_force:
         return status
-    first = min(budget.versions[0].effective_from for budget in in_force)
-    spent_cents, to_date_cents, waiting = _spending(user, first, add_months(month, 1), today)
+    # Last month is read too: its variable spending is the pace of this month's first days.
+    first = min(min(budget.versions[0].effective_from for budget in in_force), add_months(month, -1))
+    spending = _spending(user, first, add_months(month, 1), today)
+    scheduled = _scheduled(user, month, today)
     for budget in in_force:
         scope = budget.category_id
-        figures = carry_over(budget.versions, month, spent_cents.get(scope, {}))
-        spent_to_date = cents_to_amount(to_date_cents.get(scope, {}).get(month, 0))
+        figures = carry_over(budget.versions, month, spending.spent.get(scope, {}))
+        projection = _projection(
+            month,
+            today,
+            figures.spent,
+            scheduled.total_cents if scope is None else scheduled.cents.get(scope, 0),
+            spending.variable_to_date.get(scope, {}).get(month, 0),
+            spending.variable.get(scope, {}).get(add_months(month, -1), 0),
+        )
         status.lines.append(
             BudgetLine(
                 budget_id=budget.id,
@@ -621,9 +722,13 @@ def _status(user: User, budgets: Sequence[Budget], month: dt.date, today: dt.dat
                 spent=figures.spent,
                 remaining=figures.remaining,
                 percent_used=_percent(figures.spent, figures.available),
-                projected=_projection(month, today, figures.spent, spent_to_date),
+                projected=projection.total,
                 safe_per_day=_safe_per_day(figures.remaining, status.days_left),
-                unconverted_count=waiting.get(scope, {}).get(month, 0),
+                unconverted_count=spending.waiting.get(scope, {}).get(month, 0),
+                scheduled_recurring=projection.scheduled,
+                projected_variable=projection.variable,
+                variable_pace=projection.pace,
+                pace_basis=projection.basis,
             )
         )
     return status

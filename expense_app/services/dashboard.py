@@ -52,5 +52,5 @@ def overview(
         )
     except ValidationFailed as error:
         return DashboardPage(data=None, errors=error.errors, categories=category_options(user=user), budget_status=None)
-    status = budgets.budget_status(user=user) if data.has_expenses else None
+    status = budgets.budget_status(user=user, today=today) if data.has_expenses else None
     return DashboardPage(data=data, errors={}, categories=data.categories, budget_status=status)

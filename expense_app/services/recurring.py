@@ -413,6 +413,49 @@ def upcoming(*, user: User, days: int = DEFAULT_UPCOMING_DAYS, today: dt.date | 
 
 
 @dataclass(frozen=True)
+class ScheduledSpending:
+    """The occurrences still to come in a window, in the base currency: `cents` per category id,
+    and `unconverted_count` occurrences whose currency has no rate (in no sum)."""
+
+    cents: dict[int, int]
+    unconverted_count: int = 0
+
+    @property
+    def total_cents(self) -> int:
+        return sum(self.cents.values())
+
+
+def scheduled_between(*, user: User, since: dt.date, until: dt.date, today: dt.date | None = None) -> ScheduledSpending:
+    """The occurrences of `user`'s running (not paused) templates from `since` to `until` (both
+    inclusive) that are not yet posted or skipped, for budget projections.
+
+    Each occurrence is converted to the base currency as the monthly cost is: at the latest rate
+    on or before `today` (`conversions.convert_amount`, one lookup per foreign currency). Two
+    queries (templates and ledger) plus the rates.
+    """
+    today = _today(today)
+    templates = _templates(user, RecurringExpense.paused.is_(False))
+    taken = _ledger_dates([t.id for t in templates], since=since)
+    rates: dict[str, Decimal | None] = {}
+    cents: dict[int, int] = defaultdict(int)
+    unconverted = 0
+    for template in templates:
+        days = [day for day in Schedule.of(template).dates(since=since, until=until) if day not in taken[template.id]]
+        if not days:
+            continue
+        code = template.currency
+        if code not in rates:
+            found = rate_on(code, user.currency, today) if code != user.currency else None
+            rates[code] = Decimal(1) if code == user.currency else (found.rate if found else None)
+        if rates[code] is None:
+            unconverted += len(days)
+            continue
+        base = convert_amount(template.amount, rates[code], user.currency)
+        cents[template.category_id] += int(base * 100) * len(days)
+    return ScheduledSpending(dict(cents), unconverted)
+
+
+@dataclass(frozen=True)
 class CurrencyTotal:
     currency: str
     monthly_amount: Decimal

@@ -37,6 +37,7 @@ def _index_page(form: BudgetForm | None = None, status: int = 200):
     return render_template(
         "budgets/index.html",
         status=page.status,
+        min_pace_days=budgets.MIN_PACE_DAYS,
         month_error=page.month_error,
         month_arg=month_arg,
         budgets=page.budgets,

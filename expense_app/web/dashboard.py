@@ -56,9 +56,25 @@ def index():
         form=form,
         categories=page.categories,
         charts=_charts(page.data),
+        comparison_text=comparison_text(page.data.summary.previous_period.rule, page.data.summary.previous_period),
         budget_status=page.budget_status,
         **_labels(),
     )
+
+
+def comparison_text(rule: str, previous) -> str:
+    """The comparison rule in words, stated next to the figure: "the same days last month"."""
+    if rule == "same_days_previous_month":
+        return "in the same days of last month"
+    if rule == "same_days_last_year":
+        return "in the same days of last year"
+    if rule == "previous_months":
+        months = (
+            (previous.date_to.year - previous.date_from.year) * 12 + previous.date_to.month - previous.date_from.month
+        )
+        return "in the month before" if months == 0 else f"in the {months + 1} months before"
+    days = (previous.date_to - previous.date_from).days + 1
+    return "on the day before" if days == 1 else f"in the {days} days before"
 
 
 def _labels() -> dict:
@@ -139,19 +155,24 @@ def _charts(data: analytics.Dashboard) -> dict:
         ],
         "series": "Spent",
     }
+    charts = {"categories": categories, "trend": trend, "methods": methods, "running_has_data": False}
     running = data.running_totals
+    if running is None:  # a period of more than a year has no running-total chart
+        return charts
     running_chart = {
         "type": "line",
         "labels": [str(day) for day in running.days],
         "datasets": [
-            {"label": filters.month(running.month), "values": [_amount(v) for v in running.current]},
-            {"label": filters.month(running.previous_month), "values": [_amount(v) for v in running.previous]},
+            {
+                "label": filters.date_range(running.period.date_from, running.period.date_to),
+                "values": [_amount(v) for v in running.current],
+            },
+            {
+                "label": filters.date_range(running.comparison.period.date_from, running.comparison.period.date_to),
+                "values": [_amount(v) for v in running.previous],
+            },
         ],
     }
-    return {
-        "categories": categories,
-        "trend": trend,
-        "methods": methods,
-        "running": running_chart,
-        "running_has_data": any(running.current) or any(running.previous),
-    }
+    charts["running"] = running_chart
+    charts["running_has_data"] = any(running.current) or any(running.previous)
+    return charts

@@ -119,7 +119,8 @@
           borderColor: index === 0 ? colors.primary : colors.muted,
           backgroundColor: index === 0 ? colors.primary : colors.muted,
           borderDash: index === 0 ? [] : [6, 4],
-          pointRadius: 0,
+          // A one-day period has a single point: draw it, or the chart looks empty.
+          pointRadius: data.labels.length === 1 ? 4 : 0,
           pointHitRadius: 8,
         })),
       },
@@ -128,7 +129,7 @@
         interaction: { mode: "index", intersect: false },
         scales: {
           y: { beginAtZero: true, ticks: { callback: (value) => compactMoney.format(value) } },
-          x: { title: { display: true, text: "Day of the month" }, ticks: { maxRotation: 0, autoSkip: true } },
+          x: { title: { display: true, text: "Day of the period" }, ticks: { maxRotation: 0, autoSkip: true } },
         },
         plugins: {
           legend: { position: "bottom", labels: { usePointStyle: true, pointStyle: "line" } },

@@ -51,6 +51,7 @@ def test_summary(client, alex_headers):
             "date_to": "2026-10-01",
             "total": "50.00",
             "unconverted_count": 0,
+            "rule": "previous_days",  # 2 - 31 October is neither whole months nor from a 1st
         },
         "change_pct": 900.0,
     }
@@ -67,10 +68,11 @@ def test_summary_of_a_finished_period_in_full(client, alex_headers):
         "average": "6.67",
         "daily_average": "0.46",
         "previous_period": {
-            "date_from": "2024-01-03",
+            "date_from": "2024-01-01",  # a whole month compares with the whole month before
             "date_to": "2024-01-31",
             "total": "0.00",
             "unconverted_count": 0,
+            "rule": "previous_months",
         },
         "change_pct": None,
     }

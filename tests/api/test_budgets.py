@@ -80,7 +80,8 @@ def test_second_budget_for_a_category_is_409(client, api_headers, category_ids, 
 def test_status_matches_the_hand_computed_example(client, api_headers, create, post_expense, frozen_today):
     # October: 600 budgeted, 520 spent -> 80 carried (surplus). November 10 is today:
     # 150.00 spent up to today + 35.00 on the 25th. available 680, remaining 495,
-    # percent 185/680 = 27.2, projected 150/10*30 + 35 = 485.00, safe 495/21 days = 23.57.
+    # percent 185/680 = 27.2, safe 495/21 days = 23.57. Projected: spent 185.00 + no recurring
+    # + variable pace 150.00 / 10 days = 15.00 a day x 20 days after today = 300.00 -> 485.00.
     budget = create()
     post_expense(amount="520.00", date="2026-10-05")
     for day, amount in (("01", "50.00"), ("05", "70.00"), ("10", "30.00"), ("25", "35.00")):
@@ -108,8 +109,14 @@ def test_status_matches_the_hand_computed_example(client, api_headers, create, p
                 "remaining": "495.00",
                 "percent_used": "27.2",
                 "projected": "485.00",
+                "scheduled_recurring": "0.00",
+                "projected_variable": "300.00",
+                "projected_total": "485.00",
+                "variable_pace": "15.00",
+                "pace_basis": "this_month",
                 "safe_per_day": "23.57",
                 "level": "ok",
+                "status": "on_track",
                 "over_budget": False,
                 "projected_over": False,
             }

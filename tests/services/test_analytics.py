@@ -26,7 +26,7 @@ TODAY = dt.date(2026, 11, 15)
 
 # (date, category, amount, payment method, description) of the main user, Alex.
 ALEX_EXPENSES = [
-    # October 2026: the 1st is outside November's previous period (2 Oct - 31 Oct).
+    # October 2026: November compares with the whole of October, the 1st included.
     ("2026-10-01", "Food", "50.00", "cash", "Market"),
     ("2026-10-02", "Food", "100.00", "debit_card", "Groceries"),
     ("2026-10-31", "Shopping", "400.00", "credit_card", "Coat"),
@@ -153,7 +153,7 @@ def test_previous_period_has_the_same_length_and_ends_the_day_before():
 @pytest.mark.parametrize(
     ("preset", "expected"),
     [
-        ("this_month", ("2026-11-01", "2026-11-30")),
+        ("this_month", ("2026-11-01", "2026-11-15")),  # month to date
         ("last_month", ("2026-10-01", "2026-10-31")),
         ("last_3_months", ("2026-09-01", "2026-11-30")),
         ("last_12_months", ("2025-12-01", "2026-11-30")),
@@ -231,10 +231,12 @@ def test_summary_of_a_month_with_cents_that_floats_cannot_add(alex):
     assert result.average == D("166.72")
     # November is under way on the 15th: 1000.29 / 15 days = 66.686 -> 66.69
     assert result.daily_average == D("66.69")
-    # 2 Oct - 31 Oct: 100.00 + 400.00 (1 Oct is outside)
-    assert result.previous_period == analytics.PeriodTotal(dt.date(2026, 10, 2), dt.date(2026, 10, 31), D("500.00"))
-    # (1000.29 - 500.00) / 500.00 = 100.058 % -> 100.1
-    assert result.change_pct == D("100.1")
+    # A whole month compares with the whole month before: 1 - 31 Oct, 50.00 + 100.00 + 400.00
+    assert result.previous_period == analytics.PeriodTotal(
+        dt.date(2026, 10, 1), dt.date(2026, 10, 31), D("550.00"), 0, "previous_months"
+    )
+    # (1000.29 - 550.00) / 550.00 = 81.871 % -> 81.9
+    assert result.change_pct == D("81.9")
     assert str(result.total) == "1000.29"
 
 
@@ -262,20 +264,23 @@ def test_change_against_the_previous_period(alex):
     assert october.total == D("500.00")
     assert october.previous_period == analytics.PeriodTotal(dt.date(2026, 9, 2), dt.date(2026, 10, 1), D("50.00"))
     assert october.change_pct == D("900.0")
-    # December 2026 (31 days: 5.00 + 10.00) against 31 October - 30 November (400.00 + 1000.29):
-    # -1385.29 / 1400.29 = -98.93 %
+    # December 2026 (a whole month: 5.00 + 10.00) against the whole of November (1000.29):
+    # -985.29 / 1000.29 = -98.50 %
     december = analytics.summary(user=alex, date_from="2026-12-01", date_to="2026-12-31", today=TODAY)
     assert december.total == D("15.00")
-    assert december.previous_period == analytics.PeriodTotal(dt.date(2026, 10, 31), dt.date(2026, 11, 30), D("1400.29"))
-    assert december.change_pct == D("-98.9")
+    assert december.previous_period == analytics.PeriodTotal(
+        dt.date(2026, 11, 1), dt.date(2026, 11, 30), D("1000.29"), 0, "previous_months"
+    )
+    assert december.change_pct == D("-98.5")
 
 
 def test_summary_of_the_leap_month(alex):
     result = analytics.summary(user=alex, date_from="2024-02-01", date_to="2024-02-29", today=TODAY)
     # 1.00 + 12.34; 13.34 / 29 days = 0.46
     assert (result.total, result.count, result.daily_average) == (D("13.34"), 2, D("0.46"))
+    # The whole of January, not the 29 days before (3 - 31 January).
     assert (result.previous_period.date_from, result.previous_period.date_to) == (
-        dt.date(2024, 1, 3),
+        dt.date(2024, 1, 1),
         dt.date(2024, 1, 31),
     )
 
@@ -326,9 +331,9 @@ def test_filters_narrow_every_figure(alex, seeded):
 def test_filters_apply_to_the_previous_period_too(alex, seeded):
     food = seeded.alex_categories["Food"]
     result = analytics.summary(user=alex, category_ids=[food], today=TODAY, **NOVEMBER)
-    # November's food 0.30 against 2 - 31 October's food 100.00: -99.7 %
-    assert result.previous_period.total == D("100.00")
-    assert result.change_pct == D("-99.7")
+    # November's food 0.30 against October's food 50.00 + 100.00: -149.70 / 150.00 = -99.8 %
+    assert result.previous_period.total == D("150.00")
+    assert result.change_pct == D("-99.8")
 
 
 @pytest.mark.parametrize(

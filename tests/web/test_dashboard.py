@@ -141,8 +141,11 @@ def test_hand_computed_november(alex_page):
     assert page.figures["total"] == "$1,000.29"
     assert page.figures["count"] == "6"
     assert page.figures["average"] == "$166.72"
-    assert page.figures["previous_total"] == "$500.00"
-    assert page.figures["change_pct"] == "▲ +100.1%"
+    # Compared with the whole of October (50.00 + 100.00 + 400.00), stated next to the figure.
+    assert page.figures["previous_total"] == "$550.00"
+    assert page.figures["change_pct"] == "▲ +81.9%"
+    assert page.figures["previous_dates"] == "Oct 1 \u2013 31, 2026"  # thin spaces, folded by the parser
+    assert "spent in the month before" in response.text
     # The largest expenses, in order.
     top = response.text[response.text.index('id="top-expenses"') :]
     assert top.index("Rent") < top.index("Train")
@@ -185,7 +188,11 @@ def test_running_totals_chart(alex_page):
     running = page.charts["running-canvas"]
     assert running["labels"] == [str(day) for day in range(1, 32)]
     november, october = running["datasets"]
-    assert (november["label"], october["label"]) == ("November 2026", "October 2026")
+    # The same comparison as the summary card: the whole of October.
+    assert (november["label"], october["label"]) == (
+        "Nov 1\u2009\u2013\u200930, 2026",
+        "Oct 1\u2009\u2013\u200931, 2026",
+    )
     assert october["values"][0] == "50.00"
     assert october["values"][30] == "550.00"
     assert november["values"][1] == "0.30"

@@ -275,6 +275,10 @@ def test_chart_labels_are_written_the_users_way(client, local_user):
     local_user("de_DE", "EUR")
     daily = Page(client.get(f"/?{MARCH}").text).charts
     assert daily["trend-canvas"]["labels"][14] == "15. März"
-    assert [dataset["label"] for dataset in daily["running-canvas"]["datasets"]] == ["März 2024", "Februar 2024"]
+    # The running total compares March with the whole of February, both written as German date ranges.
+    assert [dataset["label"] for dataset in daily["running-canvas"]["datasets"]] == [
+        "1.\u201331. März 2024",
+        "1.\u201329. Feb. 2024",
+    ]
     monthly = Page(client.get("/?preset=custom&date_from=2024-01-01&date_to=2024-12-31").text).charts
     assert monthly["trend-canvas"]["labels"][2] == "März 2024"

@@ -11,7 +11,14 @@ from expense_app.api.schemas import StrictSchema
 from expense_app.api.schemas.expenses import ExpenseSchema, ScopeArgsSchema
 from expense_app.api.schemas.fields import AsciiInteger, money_output, unconverted_count
 from expense_app.models import PAYMENT_METHODS
-from expense_app.services.analytics import DEFAULT_INTERVAL, DEFAULT_TOP_LIMIT, INTERVALS, MAX_TOP_LIMIT
+from expense_app.services.analytics import (
+    COMPARISON_RULES,
+    DEFAULT_INTERVAL,
+    DEFAULT_TOP_LIMIT,
+    INTERVALS,
+    MAX_TOP_LIMIT,
+    PRESETS,
+)
 
 
 def percent(*, allow_none: bool = False, **metadata) -> fields.Float:
@@ -21,6 +28,18 @@ def percent(*, allow_none: bool = False, **metadata) -> fields.Float:
 
 class AnalyticsArgsSchema(ScopeArgsSchema):
     """The period and filters every analytics operation accepts."""
+
+    preset = fields.String(
+        data_key="period",
+        validate=validate.OneOf(list(PRESETS)),
+        metadata={
+            "description": "A named period relative to today: `this_month` (the 1st to today), `last_month`, "
+            "`last_3_months` and `last_12_months` (whole calendar months, this one included), `year_to_date` "
+            "(Jan 1 to today, compared with the same days of last year) or `custom` (use `date_from` and "
+            "`date_to`). A named period other than `custom` takes precedence over the dates.",
+            "example": "this_month",
+        },
+    )
 
     date_from = fields.Date(
         metadata={
@@ -58,10 +77,21 @@ class TopExpensesArgsSchema(AnalyticsArgsSchema):
 
 
 class PeriodTotalSchema(StrictSchema):
-    date_from = fields.Date(dump_only=True, metadata={"example": "2026-10-02"})
+    date_from = fields.Date(dump_only=True, metadata={"example": "2026-10-01"})
     date_to = fields.Date(dump_only=True, metadata={"example": "2026-10-31"})
     total = money_output(example="1180.00")
     unconverted_count = unconverted_count()
+    rule = fields.String(
+        dump_only=True,
+        metadata={
+            "enum": list(COMPARISON_RULES),
+            "description": "How this comparison period was chosen: `previous_months` (whole months: the same number "
+            "of whole months just before), `same_days_previous_month` (from a 1st to a day of that month: the same "
+            "days of the month before, clamped to its length), `same_days_last_year` (`period=year_to_date`) or "
+            "`previous_days` (any other range: the same number of days just before).",
+            "example": "previous_months",
+        },
+    )
 
 
 class SummarySchema(StrictSchema):
@@ -86,11 +116,14 @@ class SummarySchema(StrictSchema):
     previous_period = fields.Nested(
         PeriodTotalSchema,
         dump_only=True,
-        metadata={"description": "The period of the same length that ends the day before `date_from`."},
+        metadata={
+            "description": "The period compared with (see `rule`): Nov 1-30 with Oct 1-31, Dec 1-1 with Nov 1-1, "
+            "year to date with the same days of last year, any other range with as many days just before."
+        },
     )
     change_pct = percent(
         allow_none=True,
-        description="Change of `total` against the previous period's, in percent with one decimal; "
+        description="Change of `total` against `previous_period`'s, in percent with one decimal; "
         "null when the previous total is 0.",
         example=4.6,
     )

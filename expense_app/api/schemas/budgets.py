@@ -9,7 +9,7 @@ from expense_app.api.schemas import StrictSchema
 from expense_app.api.schemas.expenses import CategoryRefSchema
 from expense_app.api.schemas.fields import money_input, money_output, unconverted_count
 from expense_app.models import ROLLOVER_MODES
-from expense_app.services.budgets import format_month
+from expense_app.services.budgets import MIN_PACE_DAYS, PACE_BASES, STATUSES, format_month
 
 MONTH_PATTERN = r"^\d{4}-\d{2}$"
 
@@ -136,8 +136,58 @@ class BudgetLineSchema(StrictSchema):
         },
     )
     projected = money_output(
-        description="Month-end spend at the current daily pace (current month); the actual spend for a past month.",
+        description="The same as `projected_total` (kept for older clients).",
         example="485.00",
+    )
+    scheduled_recurring = money_output(
+        description="Recurring expenses still scheduled this month: occurrences of running templates from today "
+        "to the month's end not yet posted or skipped, in your base currency (the whole month for a future month; "
+        "0.00 for a past month).",
+        example="35.00",
+    )
+    projected_variable = money_output(
+        description="Variable spending still expected this month (spending not posted from a recurring template): "
+        "`variable_pace` times the days after today; 0.00 outside the current month.",
+        example="265.00",
+    )
+    projected_total = money_output(
+        description="Projected month-end spend: spent + scheduled_recurring + projected_variable; the actual spend "
+        "for a past month.",
+        example="485.00",
+    )
+    variable_pace = fields.Decimal(
+        as_string=True,
+        places=2,
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "format": "decimal",
+            "description": "Variable spending per day used for `projected_variable` (rounded for display); null "
+            "outside the current month.",
+            "example": "13.25",
+        },
+    )
+    pace_basis = fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "enum": list(PACE_BASES),
+            "description": "`this_month`: this month's variable spending over the days elapsed; `last_month`: "
+            f"last month's per day, used before day {MIN_PACE_DAYS} (too few days to extrapolate) when last month "
+            "had variable spending. null outside the current month.",
+            "example": "this_month",
+        },
+    )
+    status = fields.String(
+        dump_only=True,
+        metadata={
+            "enum": list(STATUSES),
+            "description": "One status for the whole line: `over` (spent > available), `projected_over` "
+            "(projected_total > available), `used_up` (spent reached available), `nearly_used` (from 80 %), "
+            "`on_track`.",
+            "example": "on_track",
+        },
     )
     safe_per_day = fields.Decimal(
         as_string=True,
