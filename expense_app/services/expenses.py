@@ -29,6 +29,7 @@ from expense_app.errors import NotFound, ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import PAYMENT_METHODS, Category, Expense, ExpenseStats, Tag, User, expense_tags
 from expense_app.models.base import utcnow
+from expense_app.services import deletions
 from expense_app.services.categories import CategoryOption, category_options
 from expense_app.services.conversions import MANUAL, clean_conversion, locked_base_currency
 from expense_app.services.money import cents_to_amount, count_unconverted, sum_base_cents
@@ -313,10 +314,12 @@ def _conversion_changes(errors: Errors, user: User, expense: Expense, changes: d
     return conversion.as_fields() if conversion else {}
 
 
-def delete_expense(*, user: User, expense_id: int) -> None:
-    """Delete the expense (its tags stay); NotFound when it is missing or not `user`'s."""
-    with transaction() as session:
-        session.delete(_load_expense(user=user, expense_id=expense_id, for_update=True))
+def delete_expense(*, user: User, expense_id: int) -> deletions.DeletionBatch:
+    """Delete the expense (its tags stay) as a batch of one that Undo can restore
+    (`deletions.restore_batch`); NotFound when it is missing or not `user`'s."""
+    with transaction():
+        _load_expense(user=user, expense_id=expense_id, for_update=True)
+        return deletions.delete_expenses(user=user, where=[Expense.id == expense_id])
 
 
 # --- listing ---------------------------------------------------------------------------------------
