@@ -132,6 +132,7 @@ def bulk_update(
             tag_ids = [tag.id for tag in resolve_tags(user=user, names=added)]
             pairs = (
                 sa.select(Expense.id, Tag.id)
+                .join(Tag, sa.true())  # every chosen expense with every added tag
                 .where(*where, Tag.id.in_(tag_ids))
                 .where(~sa.exists().where(expense_tags.c.expense_id == Expense.id, expense_tags.c.tag_id == Tag.id))
             )

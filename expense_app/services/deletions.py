@@ -29,7 +29,6 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from expense_app.errors import Conflict, NotFound
-from expense_app.extensions import db
 from expense_app.models import Category, Expense, RecurringExpense, RecurringOccurrence, Tag, User, expense_tags
 from expense_app.models.base import utcnow
 from expense_app.models.deleted_expenses import DeletedExpense

@@ -227,6 +227,7 @@ def create_expense(
         expense = Expense(user_id=user.id, **values, **conversion.as_fields())
         expense.tags = resolve_tags(user=user, names=tag_names)
         session.add(expense)
+        session.flush()  # the id, also when joining a caller's unit of work (bulk create)
     return _load_expense(user=user, expense_id=expense.id)
 
 
