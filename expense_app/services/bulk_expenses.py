@@ -108,7 +108,7 @@ def bulk_update(
         removed = clean_tag_names(errors, "remove_tags", remove_tags) if remove_tags is not None else []
         if set(added) & set(removed):
             add_error(errors, "remove_tags", "A tag cannot be added and removed at once.")
-        if not (values or added or removed) and not errors:
+        if not (values or added or removed) and not ({"add_tags", "remove_tags"} & set(errors)):
             add_error(errors, "changes", "Choose a change: a category, a payment method, or tags to add or remove.")
         raise_if(errors)
 

@@ -194,6 +194,10 @@ def _categories_for(session, user: User, records: list[DeletedExpense]) -> dict[
 def restore_batch(*, user: User, batch_id: str) -> RestoredBatch:
     """Put back every expense of `user`'s deletion `batch_id`, exactly as it was (see the module
     docstring). Returns the restored ids; raises NotFound or Conflict, changing nothing."""
+    try:
+        batch_id = str(uuid.UUID(str(batch_id)))
+    except ValueError:
+        raise NotFound(BATCH_NOT_FOUND) from None
     with transaction() as session:
         purge_expired(user=user)
         records = list(

@@ -8,19 +8,19 @@ matches the list's filters (read from the query string) instead of the ticked ro
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField
 
 from expense_app.web.forms.choices import PAYMENT_METHOD_CHOICES
 from expense_app.web.forms.expenses import split_tags
 
 ACTIONS = [
-    ("category", "Change category"),
-    ("add_tags", "Add tags"),
-    ("remove_tags", "Remove tags"),
-    ("payment_method", "Set payment method"),
-    ("delete", "Delete"),
+    SelectChoice("category", "Change category"),
+    SelectChoice("add_tags", "Add tags"),
+    SelectChoice("remove_tags", "Remove tags"),
+    SelectChoice("payment_method", "Set payment method"),
+    SelectChoice("delete", "Delete"),
 ]
-SCOPES = [("selected", "Selected rows"), ("filter", "All that match the filters")]
+SCOPES = [SelectChoice("selected", "Ticked rows"), SelectChoice("filter", "All that match the filters")]
 
 
 class BulkForm(FlaskForm):
