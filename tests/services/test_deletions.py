@@ -219,3 +219,20 @@ def test_the_full_user_survives_delete_and_restore(ctx, user):
     assert factories.owned_rows(user.id) == before
     # The factory's own deletion is still there to undo.
     assert deletions.restore_batch(user=user, batch_id=full.deleted_batch_id).expense_ids
+
+
+def test_the_purge_command_drops_only_records_past_the_window(app, ctx, user, made):
+    old = expenses.delete_expense(user=user, expense_id=made[0])
+    recent = expenses.delete_expense(user=user, expense_id=made[1])
+    with transaction() as session:
+        session.execute(
+            sa.update(DeletedExpense)
+            .where(DeletedExpense.batch_id == old.batch_id)
+            .values(deleted_at=dt.datetime.now(dt.UTC) - deletions.UNDO_WINDOW - dt.timedelta(hours=1))
+        )
+    result = app.test_cli_runner().invoke(args=["expenses", "purge-deleted"])
+    assert result.exit_code == 0, result.output
+    assert "Purged 1 deleted expenses" in result.output
+    with pytest.raises(NotFound):
+        deletions.restore_batch(user=user, batch_id=old.batch_id)
+    assert deletions.restore_batch(user=user, batch_id=recent.batch_id).expense_ids == [made[1]]
