@@ -6,7 +6,7 @@ filter with the list's own parameters (`expenses.filter_conditions`), so "all th
 filters" means the filtered set in the database, not a page of ids. Changes are set-based SQL: a
 category change of 1,000 expenses is one UPDATE, a tag added to them one INSERT ... SELECT.
 
-Bulk create runs every item through `expenses.create_expense` (the same rules and conversion as
+Bulk create checks every item with `expenses.clean_new_expense` (the same rules and conversion as
 one create) inside one unit of work: all or nothing, and the errors of every refused item are
 reported at once as `expenses.<index>.<field>`.
 """
@@ -17,12 +17,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 
 from expense_app.errors import ValidationFailed
 from expense_app.extensions import db
-from expense_app.models import Expense, Tag, User, expense_tags
+from expense_app.models import Category, Expense, Tag, User, expense_tags
 from expense_app.models.base import utcnow
 from expense_app.services import deletions, expenses
+from expense_app.services.conversions import locked_base_currency
 from expense_app.services.rules import Errors, add_error, clean_ids, raise_if
 from expense_app.services.tags import MAX_TAGS, clean_tag_names, resolve_tags
 from expense_app.services.unit_of_work import transaction
@@ -170,21 +172,54 @@ def bulk_delete(*, user: User, ids: Sequence | None = None, filters: Mapping | N
 def bulk_create(*, user: User, items: Sequence[Mapping]) -> list[Expense]:
     """Create every item (the keyword arguments of `expenses.create_expense`) or none.
 
-    Returns the new expenses in the given order. Raises ValidationFailed with `expenses.<index>.<field>`
-    entries for every refused item, or on `expenses` for an empty or oversized list.
+    Each item is checked and converted by `expenses.clean_new_expense`, as a single create is; the
+    base currency, the user's categories and the tags are read once for the whole list, and the rows
+    are written with one INSERT. Returns the new expenses in the given order, with category and tags.
+    Raises ValidationFailed with `expenses.<index>.<field>` entries for every refused item, or on
+    `expenses` for an empty or oversized list.
     """
     if not items:
         raise_if({"expenses": ["Give at least one expense."]})
     if len(items) > MAX_CREATE:
         raise_if({"expenses": [f"At most {MAX_CREATE} expenses per request (got {len(items)})."]})
-    with transaction():
+    with transaction() as session:
         errors: Errors = {}
-        created = []
+        base_currency = locked_base_currency(user.id)
+        owned = set(session.scalars(sa.select(Category.id).where(Category.user_id == user.id)))
+        cleaned = []
         for index, item in enumerate(items):
-            try:
-                created.append(expenses.create_expense(user=user, **item))
-            except ValidationFailed as error:
-                for field, messages in error.errors.items():
-                    errors[f"expenses.{index}.{field}"] = list(messages)
+            item_errors: Errors = {}
+            cleaned.append(
+                expenses.clean_new_expense(
+                    item_errors, user=user, base_currency=base_currency, owned_category_ids=owned, **item
+                )
+            )
+            for field, messages in item_errors.items():
+                errors[f"expenses.{index}.{field}"] = list(messages)
         raise_if(errors)
-    return created
+        tag_ids = {
+            tag.name: tag.id
+            for tag in resolve_tags(user=user, names=sorted({name for _, names in cleaned for name in names}))
+        }
+        ids = list(
+            session.scalars(
+                sa.insert(Expense).returning(Expense.id, sort_by_parameter_order=True),
+                [{"user_id": user.id, **values} for values, _ in cleaned],
+            )
+        )
+        links = [
+            {"expense_id": expense_id, "tag_id": tag_ids[name]}
+            for expense_id, (_, names) in zip(ids, cleaned, strict=True)
+            for name in names
+        ]
+        if links:
+            session.execute(sa.insert(expense_tags), links)
+    loaded = {
+        expense.id: expense
+        for expense in db.session.scalars(
+            sa.select(Expense)
+            .where(Expense.id.in_(ids))
+            .options(joinedload(Expense.category, innerjoin=True), selectinload(Expense.tags))
+        )
+    }
+    return [loaded[expense_id] for expense_id in ids]
