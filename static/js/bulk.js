@@ -13,16 +13,21 @@
   var action = document.getElementById("bulk-action");
   var submit = document.getElementById("bulk-submit");
 
-  function ticked() {
-    return boxes.filter(function (box) { return box.checked; }).length;
+  // A row has two boxes (its own column from 576 px, inside the description on a phone), only
+  // one of them shown: rows are counted by expense id.
+  function rows(onlyTicked) {
+    var ids = {};
+    boxes.forEach(function (box) { if (!onlyTicked || box.checked) ids[box.value] = true; });
+    return Object.keys(ids).length;
   }
 
   function refresh() {
-    var n = ticked();
+    var n = rows(true);
+    var all = rows(false);
     count.textContent = n ? "(" + n + " selected)" : "";
     if (pageBox) {
-      pageBox.checked = n > 0 && n === boxes.length;
-      pageBox.indeterminate = n > 0 && n < boxes.length;
+      pageBox.checked = n > 0 && n === all;
+      pageBox.indeterminate = n > 0 && n < all;
     }
     if (n && details && !details.open) details.open = true;
     if (n && selected) selected.checked = true;
@@ -45,7 +50,13 @@
       refresh();
     });
   }
-  boxes.forEach(function (box) { box.addEventListener("change", refresh); });
+  boxes.forEach(function (box) {
+    box.addEventListener("change", function () {
+      // Keep the row's other box in step, so resizing the window shows the same selection.
+      boxes.forEach(function (twin) { if (twin.value === box.value) twin.checked = box.checked; });
+      refresh();
+    });
+  });
   action.addEventListener("change", showFieldFor);
   showFieldFor();
   refresh();
