@@ -250,7 +250,10 @@ def bulk():
     try:
         if form.action.data == "delete":
             batch = bulk_expenses.bulk_delete(user=current_user, **selection)
-            _offer_undo(batch)
+            if batch.count:
+                _offer_undo(batch)
+            else:
+                flash("No expenses matched; nothing was deleted.", "info")
         else:
             changed = bulk_expenses.bulk_update(user=current_user, **selection, **form.changes())
             flash(f"Changed {_plural(changed.count)}.", "success")
