@@ -1,4 +1,5 @@
-"""`flask` commands for operators: create-user, purge-tokens, rates load, recurring post, and seed-bench in a checkout.
+"""`flask` commands for operators: create-user, purge-tokens, expenses purge-deleted, rates load, recurring
+post, and seed-bench in a checkout.
 
 `seed-bench` is bench code (`bench/seeding.py`, outside the package): it is registered only when
 the `bench` package can be imported, i.e. when the app runs from a checkout of the repository.
@@ -11,7 +12,7 @@ from flask import Flask
 from expense_app.errors import ServiceError
 from expense_app.rates_cli import rates_cli
 from expense_app.recurring_cli import recurring_cli
-from expense_app.services import accounts, tokens
+from expense_app.services import accounts, deletions, tokens
 
 
 @click.command("create-user")
@@ -34,8 +35,17 @@ def purge_tokens() -> None:
     click.echo(f"Deleted {tokens.purge_expired()} expired token families")
 
 
+expenses_cli = click.Group("expenses", help="Maintenance of expenses.")
+
+
+@expenses_cli.command("purge-deleted")
+def purge_deleted() -> None:
+    """Delete the Undo records of expenses deleted more than 7 days ago (run daily; deletes purge too)."""
+    click.echo(f"Purged {deletions.purge_expired()} deleted expenses past the undo window")
+
+
 def register_cli(app: Flask) -> None:
-    for command in (create_user, purge_tokens, rates_cli, recurring_cli):
+    for command in (create_user, purge_tokens, expenses_cli, rates_cli, recurring_cli):
         app.cli.add_command(command)
     register_bench_cli(app)
 

@@ -132,6 +132,8 @@ class FullUser:
     user: User
     ids: dict[str, int] = field(default_factory=dict)
     tokens: dict = field(default_factory=dict)
+    # The batch of an expense deleted through the service, which Undo can still restore.
+    deleted_batch_id: str = ""
 
     @property
     def id(self) -> int:
@@ -229,6 +231,9 @@ def build_full_user(user: User, *, history: bool = False) -> FullUser:
         user=user, recurring_id=full.ids["recurring_id"], date=today + dt.timedelta(days=3), today=today
     )
     full.ids["paused_recurring_id"] = create_paused_recurring(user, description="Paused")
+    # A deletion Undo can still restore (a deleted_expenses row); the ids above are not touched.
+    deleted = expenses.delete_expense(user=user, expense_id=create_expense(user, amount="7.70", tags=["food"]))
+    full.deleted_batch_id = deleted.batch_id
     if history:
         _history(user, days=730, every=3)
     # A POST answered under an Idempotency-Key (the stored answer of a retried create).

@@ -1,4 +1,5 @@
-"""Expenses: create, read, update, delete, list with filters/sort/pagination, and export as CSV."""
+"""Expenses: create, read, update, delete, list with filters/sort/pagination, and export as CSV;
+bulk create, change and delete, and Undo of a deletion (`POST /expenses/restore`)."""
 
 from flask import Response, stream_with_context, url_for
 from flask.views import MethodView
@@ -8,14 +9,22 @@ from flask_smorest import Blueprint
 
 from expense_app.api.docs import protected
 from expense_app.api.schemas.expenses import (
+    BulkCreateResultSchema,
+    BulkCreateSchema,
+    BulkDeleteResultSchema,
+    BulkSelectionSchema,
+    BulkUpdateResultSchema,
+    BulkUpdateSchema,
     ExpenseCreateSchema,
     ExpenseFilterArgsSchema,
     ExpenseListArgsSchema,
     ExpensePageSchema,
     ExpenseSchema,
     ExpenseUpdateSchema,
+    RestoreResultSchema,
+    RestoreSchema,
 )
-from expense_app.services import expenses, exports
+from expense_app.services import bulk_expenses, deletions, expenses, exports
 
 URL_PREFIX = "/expenses"
 blp = Blueprint(
@@ -133,13 +142,24 @@ class ExpenseItem(MethodView):
 
     @blp.doc(operationId="delete_expense")
     @protected(blp, 404)
-    @blp.response(204)
+    @blp.response(
+        204,
+        headers={
+            "X-Undo-Batch": {
+                "description": "The deletion's batch id: `POST /expenses/restore` with it brings the expense back "
+                "(for 7 days).",
+                "schema": {"type": "string", "format": "uuid"},
+            }
+        },
+    )
     def delete(self, expense_id):
         """Delete an expense
 
-        Deletes it for good; its tags stay (with one use fewer).
+        Removes it from every list and total at once; its tags stay (with one use fewer). It can be
+        restored for 7 days with the `X-Undo-Batch` header's value (`POST /expenses/restore`).
         """
-        expenses.delete_expense(user=token_user, expense_id=expense_id)
+        batch = expenses.delete_expense(user=token_user, expense_id=expense_id)
+        return None, 204, {"X-Undo-Batch": batch.batch_id}
 
 
 @blp.route("/export.csv")
@@ -175,3 +195,84 @@ class ExpenseExport(MethodView):
         return Response(
             stream_with_context(csv_export.chunks), mimetype=csv_export.mimetype, headers=csv_export.headers
         )
+
+
+@blp.route("/bulk")
+class ExpenseBulkCreate(MethodView):
+    decorators = [jwt_required()]
+
+    @protected(blp, 422)
+    @blp.doc(operationId="bulk_create_expenses")
+    @blp.arguments(BulkCreateSchema, example={"expenses": [EXPENSE_EXAMPLE]})
+    @blp.response(201, BulkCreateResultSchema)
+    def post(self, data):
+        """Record up to 500 expenses at once
+
+        Each expense is checked and converted exactly as by `POST /expenses`, in one transaction:
+        all are created or none. Errors name the item by its index, e.g.
+        `{"errors": {"expenses.3.amount": ["Must be greater than 0."]}}`.
+        """
+        return {"items": bulk_expenses.bulk_create(user=token_user, items=data["expenses"])}, 201
+
+
+@blp.route("/bulk-update")
+class ExpenseBulkUpdate(MethodView):
+    decorators = [jwt_required()]
+
+    @protected(blp, 422)
+    @blp.doc(operationId="bulk_update_expenses")
+    @blp.arguments(
+        BulkUpdateSchema, example={"filter": {"category_id": [3], "date_from": "2026-01-01"}, "category_id": 5}
+    )
+    @blp.response(200, BulkUpdateResultSchema, example={"count": 1000})
+    def post(self, data):
+        """Change many expenses at once
+
+        Chooses the expenses by `ids` or by `filter` (the list's filters; all that match, not a
+        page) and applies `category_id`, `payment_method`, `add_tags` and `remove_tags` to them, in
+        one transaction. An id that is not yours, a category that is not yours or any other refused
+        field is 422 naming it, and nothing changes.
+        """
+        return bulk_expenses.bulk_update(user=token_user, **data)
+
+
+@blp.route("/bulk-delete")
+class ExpenseBulkDelete(MethodView):
+    decorators = [jwt_required()]
+
+    @protected(blp, 422)
+    @blp.doc(operationId="bulk_delete_expenses")
+    @blp.arguments(BulkSelectionSchema, example={"ids": [42, 43]})
+    @blp.response(
+        200,
+        BulkDeleteResultSchema,
+        example={"batch_id": "0b6f5c1e-3c36-4a53-9d1c-0b7e6e5f3a10", "count": 2, "expense_ids": [42, 43]},
+    )
+    def post(self, data):
+        """Delete many expenses at once
+
+        Chooses the expenses by `ids` or `filter`, as the bulk update does, and deletes them in one
+        transaction. The answer's `batch_id` restores them all (`POST /expenses/restore`) for 7 days.
+        """
+        return bulk_expenses.bulk_delete(user=token_user, **data)
+
+
+@blp.route("/restore")
+class ExpenseRestore(MethodView):
+    decorators = [jwt_required()]
+
+    @protected(blp, 404, 409, 422)
+    @blp.doc(operationId="restore_expenses")
+    @blp.arguments(RestoreSchema, example={"batch_id": "0b6f5c1e-3c36-4a53-9d1c-0b7e6e5f3a10"})
+    @blp.response(200, RestoreResultSchema, example={"expense_ids": [42, 43], "renumbered": {}})
+    def post(self, data):
+        """Undo a deletion
+
+        Restores every expense of the batch exactly as it was (amounts and conversion as stored,
+        tags that still exist, the recurring occurrence link), under the old ids when they are free
+        (`renumbered` lists the others). 404 when the batch is unknown, not yours, already restored
+        or older than 7 days; 409 when its category was deleted meanwhile (re-create a category of
+        that name and restore again) or your base currency changed.
+        """
+        restored = deletions.restore_batch(user=token_user, batch_id=str(data["batch_id"]))
+        return {"expense_ids": restored.expense_ids, "renumbered": {str(k): v for k, v in restored.renumbered.items()}}

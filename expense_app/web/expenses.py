@@ -1,23 +1,28 @@
-"""Expense pages: the filtered, sorted, paged list with a quick-add form; add, view, edit, delete; CSV export.
+"""Expense pages: the filtered, sorted, paged list with a quick-add form; add, view, edit, delete; CSV export;
+bulk changes and deletes of ticked rows (or of everything the filters match), and Undo of a delete.
 
 The list reads the same query names as `GET /api/v1/expenses` (`date_from`, `date_to`,
 `category_id`, `payment_method`, `tag`, `min_amount`, `max_amount`, `q`, `sort`, `page`,
 `per_page`), so the dashboard can link to it and the two faces show the same numbers. A filter
 value the service refuses (e.g. `date_from=banana`) is shown above the table with status 422;
 the list is not shown then, rather than a list silently filtered differently from what was asked.
+
+A delete (one expense or a bulk delete) keeps the batch id in the session; the next list page
+shows "Deleted N expenses" with an Undo button (a POST form) for it.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, stream_with_context, url_for
 from flask_login import current_user, login_required
 
-from expense_app.errors import ValidationFailed
+from expense_app.errors import Conflict, NotFound, ValidationFailed
 from expense_app.models.base import utcnow
-from expense_app.services import expenses, exports
+from expense_app.services import bulk_expenses, deletions, expenses, exports
 from expense_app.web.auth import safe_next_url
 from expense_app.web.filters import date, money
 from expense_app.web.forms import submit
+from expense_app.web.forms.bulk import BulkForm, UndoForm
 from expense_app.web.forms.expenses import (
     PAYMENT_METHOD_LABELS,
     DeleteForm,
@@ -68,7 +73,16 @@ def _list_page(quick_form: QuickAddForm | None = None, status: int = 200):
         sort=form.sort.data or expenses.DEFAULT_SORT,
         sortable=SORTABLE,
         payment_methods=PAYMENT_METHOD_LABELS,
+        **_bulk_context(page.categories),
     ), status
+
+
+def _bulk_context(categories) -> dict:
+    """The list's bulk form (its category choices) and the Undo offer of the last delete, if any."""
+    bulk_form = BulkForm(formdata=None)
+    bulk_form.category_id.choices = category_choices(categories)
+    undo_offer, undo_form = _undo_offer()
+    return {"bulk_form": bulk_form, "undo_offer": undo_offer, "undo_form": undo_form}
 
 
 @bp.get("")
@@ -165,19 +179,29 @@ def _form_values(expense) -> dict:
     }
 
 
+# The session key of the last delete's batch, offered for Undo on the next list page.
+UNDO_KEY = "undo_batch"
+
+
+def _offer_undo(batch: deletions.DeletionBatch) -> None:
+    session[UNDO_KEY] = {"batch_id": batch.batch_id, "count": batch.count}
+
+
+def _undo_offer() -> tuple[dict | None, UndoForm | None]:
+    """The pending Undo (shown once, on the page after the delete) and its form."""
+    offer = session.pop(UNDO_KEY, None)
+    if not isinstance(offer, dict) or not offer.get("count"):
+        return None, None
+    return offer, UndoForm(formdata=None, batch_id=offer.get("batch_id"))
+
+
 @bp.route("/<int:expense_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(expense_id: int):
     form = DeleteForm()
-    outcome = submit(
-        form,
-        lambda: expenses.delete_expense(user=current_user, expense_id=expense_id),
-        message="Expense deleted.",
-        next_url=_back_url(),
-        category="info",
-    )
-    if outcome.response:
-        return outcome.response
+    if form.validate_on_submit():
+        _offer_undo(expenses.delete_expense(user=current_user, expense_id=expense_id))
+        return redirect(_back_url())
     expense = expenses.get_expense(user=current_user, expense_id=expense_id)
     return render_template(
         "expenses/delete.html",
@@ -200,3 +224,55 @@ def export():
     except ValidationFailed:
         return _list_page()
     return Response(stream_with_context(csv_export.chunks), mimetype=csv_export.mimetype, headers=csv_export.headers)
+
+
+def _plural(count: int) -> str:
+    return f"{count:,} expense" + ("" if count == 1 else "s")
+
+
+def _refused(error: ValidationFailed | Conflict | NotFound) -> Response:
+    """Back to the list with the reason; 303, and nothing was changed (the unit of work rolled back)."""
+    reasons = [f"{field}: {' '.join(messages)}" for field, messages in error.errors.items()] or [error.message]
+    flash("Nothing was changed. " + " ".join(reasons), "danger")
+    return redirect(url_for("expenses.index", **_filter_form().params()), 303)
+
+
+@bp.post("/bulk")
+@login_required
+def bulk():
+    """Apply the bulk form's action to the ticked rows or to every expense the query string's filters match."""
+    form = BulkForm()
+    filter_form = _filter_form()
+    filter_form.validate()
+    if not form.validate_on_submit():
+        return _refused(ValidationFailed(form.errors or {"form": ["The form expired; try again."]}))
+    selection = form.selection(filter_form.filters())
+    try:
+        if form.action.data == "delete":
+            batch = bulk_expenses.bulk_delete(user=current_user, **selection)
+            if batch.count:
+                _offer_undo(batch)
+            else:
+                flash("No expenses matched; nothing was deleted.", "info")
+        else:
+            changed = bulk_expenses.bulk_update(user=current_user, **selection, **form.changes())
+            flash(f"Changed {_plural(changed.count)}.", "success")
+    except (ValidationFailed, Conflict) as error:
+        return _refused(error)
+    return redirect(url_for("expenses.index", **filter_form.params()))
+
+
+@bp.post("/undo")
+@login_required
+def undo():
+    """Restore the batch of the Undo button (the delete's own expenses, as they were)."""
+    form = UndoForm()
+    if not form.validate_on_submit():
+        return _refused(ValidationFailed(form.errors or {"form": ["The form expired; try again."]}))
+    try:
+        restored = deletions.restore_batch(user=current_user, batch_id=form.batch_id.data or "")
+    except (NotFound, Conflict) as error:
+        return _refused(error)
+    note = f" {len(restored.renumbered)} of them got a new id." if restored.renumbered else ""
+    flash(f"Restored {_plural(len(restored.expense_ids))}.{note}", "success")
+    return redirect(_back_url())

@@ -339,6 +339,8 @@ FORM_BODIES: dict[str, Callable[[Attacker], dict]] = {
     "categories.create": lambda a: {"name": "Forged category", "color": "#000000", "icon": ""},
     "budgets.create": lambda a: {"category_id": "", "amount": "400.00", "rollover": "none", "effective_from": ""},
     "recurring.new": _recurring_form,
+    "expenses.bulk": lambda a: {"scope": "filter", "action": "payment_method", "payment_method": "cash"},
+    "expenses.undo": lambda a: {"batch_id": "00000000-0000-4000-8000-000000000000"},
 }
 EXPENSE_FORM = {
     "amount": "66.60",
@@ -378,6 +380,10 @@ class Context:
     def __init__(self, user: User):
         self.user = user
         self.ids = {f"{kind}_id": factory.create(user) for kind, factory in KINDS.items()}
+        # A deletion to undo, for `POST /expenses/restore` (its body is built outside an app context).
+        self.deleted_batch_id = factories.expenses.delete_expense(
+            user=user, expense_id=factories.create_expense(user, amount="4.00")
+        ).batch_id
         self._numbers = itertools.count(1)
 
     @property
@@ -412,6 +418,12 @@ API_BODIES: dict[tuple[str, str], Callable[[Context], dict]] = {
     },
     ("Recurring.RecurringItem", "PATCH"): lambda c: {"amount": "21.00"},
     ("Recurring.RecurringSkip", "POST"): lambda c: {"date": recurring_start().isoformat()},
+    ("Expenses.ExpenseBulkCreate", "POST"): lambda c: {
+        "expenses": [{"amount": "5.00", "date": "2026-01-03", "category_id": c.category_id}]
+    },
+    ("Expenses.ExpenseBulkUpdate", "POST"): lambda c: {"ids": [c.ids["expense_id"]], "payment_method": "cash"},
+    ("Expenses.ExpenseBulkDelete", "POST"): lambda c: {"ids": [c.ids["expense_id"]]},
+    ("Expenses.ExpenseRestore", "POST"): lambda c: {"batch_id": c.deleted_batch_id},
 }
 
 

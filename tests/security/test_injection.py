@@ -49,6 +49,10 @@ CHECKED_FIELDS = frozenset(
         "effective_from",
         "rollover",
         "locale",
+        # Bulk tag changes: not echoed in the answer; they are stored as tags, whose round trip
+        # `POST /expenses` checks.
+        "add_tags",
+        "remove_tags",
     }
 )
 # String query parameters with a fixed vocabulary.

@@ -424,7 +424,7 @@ def test_delete_asks_first_then_deletes_on_post(app, logged_in, add):
     assert response.headers["Location"] == "/expenses?q=d"
     assert stored(app, expense_id) is None
     assert stored(app, keep) is not None
-    assert "Expense deleted." in logged_in.get("/expenses").text
+    assert "Deleted 1 expense." in logged_in.get("/expenses").text
     assert logged_in.post(f"/expenses/{expense_id}/delete").status_code == 404
 
 

@@ -4,7 +4,7 @@ Amounts are read without rounding (the service refuses more than 2 decimal place
 strings with 2 places.
 """
 
-from marshmallow import fields, post_load, validate
+from marshmallow import ValidationError, fields, post_load, validate
 
 from expense_app.api.schemas import StrictSchema
 from expense_app.api.schemas.fields import AsciiDecimal, AsciiInteger, money_input, money_output, unconverted_count
@@ -203,3 +203,99 @@ class TagSchema(StrictSchema):
     expense_count = fields.Integer(
         dump_only=True, metadata={"description": "How many of your expenses carry it.", "example": 9}
     )
+
+
+# --- bulk operations and undo -----------------------------------------------------------------------
+
+
+class BulkFilterSchema(ExpenseFilterArgsSchema):
+    """The list's filters as a JSON object (`category_id`, `date_from`, `tag`, `q`, ...; no `sort`)."""
+
+    class Meta:
+        exclude = ("sort",)
+
+
+SELECTION_IDS = {
+    "description": "The expenses to change, by id (at most 10,000; each must be yours). Not with `filter`.",
+    "example": [42, 43],
+}
+SELECTION_FILTER = {
+    "description": "Instead of `ids`: every expense matching these filters (the list's query parameters "
+    'as a JSON object, e.g. {"category_id": [3], "date_from": "2026-01-01"}; {} is all your expenses).',
+}
+
+
+class BulkSelectionSchema(StrictSchema):
+    ids = fields.List(fields.Integer(strict=True), metadata=SELECTION_IDS)
+    filter = fields.Nested(BulkFilterSchema, metadata=SELECTION_FILTER)
+
+    @post_load
+    def unwrap(self, data: dict, **kwargs) -> dict:
+        if "filter" in data:
+            data["filters"] = data.pop("filter")["filters"]
+        return data
+
+
+class BulkUpdateSchema(BulkSelectionSchema):
+    category_id = fields.Integer(strict=True, metadata={"description": "Move them into this category of yours."})
+    payment_method = fields.String(metadata={"enum": list(PAYMENT_METHODS), "description": "Set this payment method."})
+    add_tags = fields.List(fields.String(), metadata={**TAGS, "description": "Add these tags (created on first use)."})
+    remove_tags = fields.List(fields.String(), metadata={"description": "Take these tags off.", "example": ["weekly"]})
+
+
+class BulkUpdateResultSchema(StrictSchema):
+    count = fields.Integer(required=True, dump_only=True, metadata={"description": "How many expenses changed."})
+
+
+class BulkDeleteResultSchema(StrictSchema):
+    batch_id = fields.String(
+        required=True,
+        dump_only=True,
+        metadata={"description": "Give it to `POST /expenses/restore` to undo this deletion (for 7 days)."},
+    )
+    count = fields.Integer(required=True, dump_only=True, metadata={"description": "How many expenses were deleted."})
+    expense_ids = fields.List(fields.Integer(), required=True, dump_only=True)
+
+
+class RestoreSchema(StrictSchema):
+    batch_id = fields.UUID(required=True, metadata={"description": "From a bulk delete or the `X-Undo-Batch` header."})
+
+
+class RestoreResultSchema(StrictSchema):
+    expense_ids = fields.List(fields.Integer(), required=True, dump_only=True, metadata={"example": [42, 43]})
+    renumbered = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        dump_only=True,
+        metadata={"description": "Old id to new id, for expenses whose old id was taken meanwhile (SQLite)."},
+    )
+
+
+def _index_errors(messages, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested errors (`{"expenses": {3: {"amount": [...]}}}`) as flat field names
+    (`expenses.3.amount`), the shape the service's bulk errors have too."""
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_index_errors(value, f"{name}."))
+        else:
+            flat.setdefault(name, []).extend(value if isinstance(value, list) else [str(value)])
+    return flat
+
+
+class BulkCreateSchema(StrictSchema):
+    expenses = fields.List(
+        fields.Nested(ExpenseCreateSchema),
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "1 to 500 expenses, each as for `POST /expenses`; all are created or none."},
+    )
+
+    def handle_error(self, error: ValidationError, data, **kwargs) -> None:
+        raise ValidationError(_index_errors(error.messages)) from error
+
+
+class BulkCreateResultSchema(StrictSchema):
+    items = fields.List(fields.Nested(ExpenseSchema), required=True, dump_only=True)
