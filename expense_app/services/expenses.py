@@ -226,6 +226,8 @@ def create_expense(
         expense = Expense(user_id=user.id, **values, **conversion.as_fields())
         expense.tags = resolve_tags(user=user, names=tag_names)
         session.add(expense)
+        # The id now, not at the commit: inside an enclosing unit of work there is no commit yet.
+        session.flush()
     return _load_expense(user=user, expense_id=expense.id)
 
 
