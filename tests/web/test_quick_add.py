@@ -163,9 +163,9 @@ def test_bad_payment_method_or_currency_is_a_message_and_nothing_stored(app, log
 
 def test_the_dashboard_and_every_page_link_to_the_quick_add(logged_in):
     dashboard = logged_in.get("/")
-    assert re.search(r'id="add-expense" href="/expenses#quick-add"', dashboard.text)
+    assert re.search(r'id="add-expense" href="/expenses"', dashboard.text)
     for path in ("/", "/categories", "/expenses"):
-        assert 'id="add-button" href="/expenses#quick-add"' in logged_in.get(path).text
+        assert 'id="add-button" href="/expenses"' in logged_in.get(path).text
 
 
 def test_filters_fold_away_on_a_phone_unless_some_are_active(logged_in):
