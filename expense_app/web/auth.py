@@ -35,7 +35,8 @@ def register():
     # The browser's language picks the defaults: how figures are written and the base currency
     # (both changeable here and later in Settings); the currency names are written in it too.
     browser_locale = locale_from_accept_language(request.headers.get("Accept-Language"))
-    form = RegisterForm.for_browser(browser_locale, currency_for_locale(browser_locale))
+    form = RegisterForm(currency=currency_for_locale(browser_locale), locale=browser_locale)
+    form.name_currencies(browser_locale)
 
     def register_and_log_in():
         user = accounts.register_user(

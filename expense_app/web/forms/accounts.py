@@ -28,8 +28,8 @@ class RegisterForm(FlaskForm):
     """Sign-up. No checks of its own: the accounts service judges every field at once, so a
     taken email is reported together with a short password (not after it is fixed).
 
-    Build it with `for_browser(locale)`: the currency and locale default from the browser's
-    language, and the currency names are written in it.
+    The view gives the currency and locale defaults (from the browser's language) and calls
+    `name_currencies` with that language.
     """
 
     email = EmailField("Email")
@@ -44,11 +44,9 @@ class RegisterForm(FlaskForm):
     locale = SelectField("Language and region", choices=locale_choices, validate_choice=False, description=LOCALE_HELP)
     submit = SubmitField("Create account")
 
-    @classmethod
-    def for_browser(cls, locale: str, currency: str) -> RegisterForm:
-        form = cls(currency=currency, locale=locale)
-        form.currency.choices = named_currency_choices(locale)
-        return form
+    def name_currencies(self, locale: str) -> None:
+        """Offer every currency with its name written in `locale` ("EUR — Euro")."""
+        self.currency.choices = named_currency_choices(locale)
 
 
 class LoginForm(FlaskForm):
