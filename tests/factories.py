@@ -22,6 +22,7 @@ from expense_app.api import idempotency
 from expense_app.extensions import db
 from expense_app.models import Category, ExchangeRate, User
 from expense_app.services import accounts, budgets, categories, exchange_rates, expenses, recurring, tokens
+from expense_app.services.capture_defaults import quick_add_expense
 from expense_app.services.unit_of_work import transaction
 from tests.rates import store_rates
 
@@ -212,6 +213,15 @@ def build_full_user(user: User, *, history: bool = False) -> FullUser:
         user, amount="80.00", currency=foreign, fx_rate="1.0800000000", description="Hotel abroad"
     )
     full.ids["waiting_expense_id"] = create_expense(user, amount="15000.00", currency="ARS", description="Taxi")
+    # Recorded through quick-add, which remembers its category and payment method (capture_defaults).
+    full.ids["quick_added_expense_id"] = quick_add_expense(
+        user=user,
+        amount="4.20",
+        date=today,
+        category_id=full.ids["category_id"],
+        description="Coffee",
+        payment_method="cash",
+    ).id
     full.ids["budget_id"] = create_budget(user, category_id=full.ids["category_id"], amount="400.00")
     # A second version from next month onward: budgets own several versions.
     budgets.update_budget(

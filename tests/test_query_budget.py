@@ -37,7 +37,7 @@ API_BUDGETS = {
 }
 HTML_BUDGETS = {
     "/?period=last_12_months": 10,  # 9 + this month's budget cards (issue 8)
-    "/expenses?per_page={n}": 5,
+    "/expenses?per_page={n}": 6,  # 5 + the quick-add's remembered category and payment method (issue 13)
     "/categories": 2,
 }
 

@@ -32,6 +32,7 @@ from expense_app.models.base import utcnow
 from expense_app.services import deletions
 from expense_app.services.categories import CategoryOption, category_options
 from expense_app.services.conversions import MANUAL, clean_conversion, locked_base_currency
+from expense_app.services.locales import DEFAULT_LOCALE, parse_local_amount
 from expense_app.services.money import cents_to_amount, count_unconverted, sum_base_cents
 from expense_app.services.rules import (
     Errors,
@@ -228,6 +229,8 @@ def create_expense(
         expense = Expense(user_id=user.id, **values)
         expense.tags = resolve_tags(user=user, names=tag_names)
         session.add(expense)
+        # The id now, not at the commit: inside an enclosing unit of work there is no commit yet.
+        session.flush()
     return _load_expense(user=user, expense_id=expense.id)
 
 
@@ -400,7 +403,8 @@ def filter_conditions(*, user: User, filters: ExpenseFilters | Mapping | None) -
     """WHERE clauses for `user`'s expenses narrowed by `filters`.
 
     Raises ValidationFailed for a malformed filter value (a date, an amount, a payment method).
-    The text search `q` is case-insensitive over description and notes; `%` and `_` are literal.
+    The text search `q` is case-insensitive over description, notes, category and tag names, and
+    an exact amount (`_search_condition`); `%` and `_` are literal.
     """
     filters = _as_filters(filters)
     errors: Errors = {}
@@ -444,15 +448,48 @@ def filter_conditions(*, user: User, filters: ExpenseFilters | Mapping | None) -
         )
         conditions.append(Expense.id.in_(tagged))
     if query:
-        # lower() on both sides rather than ILIKE: the same SQL and result on SQLite and PostgreSQL.
-        needle = query.lower()
-        conditions.append(
-            sa.or_(
-                sa.func.lower(Expense.description).contains(needle, autoescape=True),
-                sa.func.lower(Expense.notes).contains(needle, autoescape=True),
-            )
-        )
+        conditions.append(_search_condition(user, query))
     return conditions
+
+
+def _searched_amount(user: User, query: str) -> Decimal | None:
+    """The amount `query` names, typed plain (`42.50`) or the user's way (`42,50` in de_DE); None
+    when it is not one (most searches are words)."""
+    try:
+        plain = parse_local_amount(query, user.locale or DEFAULT_LOCALE)
+    except ValueError:
+        return None
+    errors: Errors = {}
+    amount = clean_money(errors, "q", plain, required=False)
+    return None if errors else amount
+
+
+def _search_condition(user: User, query: str):
+    """`q`: the expenses whose description, notes, category name or a tag name contains `query`
+    (case-insensitive, `%` and `_` literal), or whose amount is exactly the amount it names.
+
+    One id set, the union of one indexed lookup per place: on PostgreSQL the description and
+    notes arms keep their trigram indexes (an OR with a subquery in it would turn them into a
+    filter over every row of the user), the category arm reads (user, category), the tag arm
+    the tag links, the amount arm (user, amount).
+    """
+    # lower() on both sides rather than ILIKE: the same SQL and result on SQLite and PostgreSQL.
+    needle = query.lower()
+    owned = Expense.user_id == user.id
+    arms = [
+        sa.select(Expense.id).where(owned, sa.func.lower(Expense.description).contains(needle, autoescape=True)),
+        sa.select(Expense.id).where(owned, sa.func.lower(Expense.notes).contains(needle, autoescape=True)),
+        sa.select(Expense.id)
+        .join(Category, Category.id == Expense.category_id)
+        .where(owned, Category.user_id == user.id, sa.func.lower(Category.name).contains(needle, autoescape=True)),
+        sa.select(expense_tags.c.expense_id)
+        .join(Tag, Tag.id == expense_tags.c.tag_id)
+        .where(Tag.user_id == user.id, Tag.name.contains(needle, autoescape=True)),  # stored lower-cased
+    ]
+    amount = _searched_amount(user, query)
+    if amount is not None:
+        arms.append(sa.select(Expense.id).where(owned, Expense.amount == amount))
+    return Expense.id.in_(sa.union(*arms))
 
 
 def expense_stats(*, user: User) -> tuple[int, int, int]:

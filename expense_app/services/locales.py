@@ -17,7 +17,13 @@ from functools import cache
 
 from babel import Locale, UnknownLocaleError, localedata
 from babel.core import get_global
-from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol, get_plus_sign_symbol
+from babel.numbers import (
+    get_decimal_symbol,
+    get_group_symbol,
+    get_minus_sign_symbol,
+    get_plus_sign_symbol,
+    get_territory_currencies,
+)
 
 from expense_app.services.rules import MAX_NUMBER_LENGTH, Errors, add_error
 
@@ -282,3 +288,15 @@ def _grouped_well(groups: list[str], grouping: tuple[int, int] | None) -> bool:
         and 1 <= len(first) <= secondary
         and not first.startswith("0")
     )
+
+
+def currency_for_locale(identifier: str, fallback: str = "USD") -> str:
+    """The currency people in `identifier`'s country use today (`de_DE` -> EUR, `en_GB` -> GBP),
+    for a sign-up form's default; `fallback` for a locale without a country or one Babel cannot
+    name a currency for."""
+    try:
+        territory = Locale.parse(identifier).territory
+    except (ValueError, UnknownLocaleError):
+        return fallback
+    currencies = get_territory_currencies(territory, tender=True) if territory else []
+    return currencies[0] if currencies else fallback

@@ -340,7 +340,8 @@ def clean_text(
     if required and not text:
         add_error(errors, field, REQUIRED)
     elif len(text) > max_length:
-        add_error(errors, field, f"Must be at most {max_length} characters.")
+        # Say how far over it is: the browser does not cut the text (no maxlength), this message does the telling.
+        add_error(errors, field, f"Use at most {max_length} characters (you typed {len(text)}).")
     elif has_control_characters(text, multiline=multiline):
         add_error(errors, field, "Must not contain control characters.")
     return text

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from expense_app.errors import AuthError, ValidationFailed
 from expense_app.ops.rate_limits import auth_limit
 from expense_app.services import accounts
-from expense_app.services.locales import locale_from_accept_language
+from expense_app.services.locales import currency_for_locale, locale_from_accept_language
 from expense_app.web.forms import apply_service_errors, submit
 from expense_app.web.forms.accounts import LoginForm, RegisterForm
 
@@ -32,15 +32,19 @@ def safe_next_url(target: str | None) -> str:
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
-    form = RegisterForm()
+    # The browser's language picks the defaults: how figures are written and the base currency
+    # (both changeable here and later in Settings); the currency names are written in it too.
+    browser_locale = locale_from_accept_language(request.headers.get("Accept-Language"))
+    form = RegisterForm(currency=currency_for_locale(browser_locale), locale=browser_locale)
+    form.name_currencies(browser_locale)
 
     def register_and_log_in():
-        # The browser's language preference picks how the pages write figures (changeable in Settings).
         user = accounts.register_user(
-            email=form.email.data,
-            password=form.password.data,
+            email=form.email.data or "",
+            password=form.password.data or "",
             full_name=form.full_name.data or "",
-            locale=locale_from_accept_language(request.headers.get("Accept-Language")),
+            currency=form.currency.data,
+            locale=form.locale.data,
         )
         login_user(user)
         return user

@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 
 from expense_app.errors import Conflict, NotFound, ValidationFailed
 from expense_app.models.base import utcnow
-from expense_app.services import bulk_expenses, deletions, expenses, exports
+from expense_app.services import bulk_expenses, capture_defaults, deletions, expenses, exports
 from expense_app.web.auth import safe_next_url
 from expense_app.web.filters import date, money
 from expense_app.web.forms import submit
@@ -58,7 +58,15 @@ def _list_page(quick_form: QuickAddForm | None = None, status: int = 200):
     )
     form.category_id.choices = category_choices(page.categories)
     if quick_form is None:
-        quick_form = QuickAddForm(formdata=None, prefix="quick", date=utcnow().date().isoformat())
+        remembered = capture_defaults.capture_defaults(user=current_user, categories=page.categories)
+        quick_form = QuickAddForm(
+            formdata=None,
+            prefix="quick",
+            date=utcnow().date().isoformat(),
+            category_id=str(remembered.category_id) if remembered.category_id else None,
+            payment_method=remembered.payment_method,
+            currency=current_user.currency,
+        )
     quick_form.category_id.choices = category_choices(page.categories)
     errors = {**form.errors, **page.errors}
     if errors and status == 200:
@@ -102,8 +110,9 @@ def quick_add():
     form = QuickAddForm(prefix="quick")
     outcome = submit(
         form,
-        lambda: expenses.create_expense(user=current_user, **form.service_fields()),
+        lambda: capture_defaults.quick_add_expense(user=current_user, **form.service_fields()),
         message=_added,
+        # Back to the list, where the amount box has the focus again (autofocus) for the next expense.
         next_url=lambda _: url_for("expenses.index", **_filter_form().params()),
     )
     return outcome.response or _list_page(quick_form=form, status=422)

@@ -129,7 +129,7 @@ def test_text_shape_and_length():
     rules.clean_text(errors, "q", 42, max_length=5)
     assert errors == {
         "name": ["This field is required."],
-        "icon": ["Must be at most 5 characters."],
+        "icon": ["Use at most 5 characters (you typed 6)."],
         "q": ["Must be text."],
     }
 

@@ -27,7 +27,7 @@ def test_register_errors_keep_input_and_are_tied_to_fields(client, app, user):
         "/register", data={"email": "alex@example.com", "full_name": "Kept Name", "password": PASSWORD}
     )
     assert response.status_code == 409  # a conflict with the stored state, as the API answers
-    assert "This email is already registered." in response.text
+    assert "This email is already registered: log in, or use another address." in response.text
     assert 'value="Kept Name"' in response.text
     assert 'aria-describedby="email-errors"' in response.text
     short = client.post("/register", data={"email": "b@example.com", "password": "short"})

@@ -88,7 +88,7 @@ def test_add_a_category(app, logged_in, user):
     ("data", "status", "field", "message"),
     [
         ({"name": "", "color": "#112233"}, 422, "name", "This field is required."),
-        ({"name": "x" * 51, "color": "#112233"}, 422, "name", "Must be at most 50 characters."),
+        ({"name": "x" * 51, "color": "#112233"}, 422, "name", "Use at most 50 characters (you typed 51)."),
         ({"name": "FOOD", "color": "#112233"}, 409, "name", "You already have a category with this name."),
         ({"name": "Books", "color": "red"}, 422, "color", "Must be a colour like #1a2b3c."),
     ],

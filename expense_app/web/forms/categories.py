@@ -11,11 +11,9 @@ from expense_app.services.categories import DEFAULT_COLOR
 class CategoryForm(FlaskForm):
     """Add, rename or recolour a category; the name rules (required, unique, length) are the service's."""
 
-    name = StringField("Name", render_kw={"maxlength": 50})
+    name = StringField("Name")
     color = ColorField("Colour", default=DEFAULT_COLOR)
-    icon = StringField(
-        "Icon (optional)", description="A short label or emoji shown next to the name.", render_kw={"maxlength": 32}
-    )
+    icon = StringField("Icon (optional)", description="A short label or emoji shown next to the name.")
     submit = SubmitField("Save category")
 
 

@@ -6,6 +6,7 @@ Labels only: which values are valid is the services' rule (`models.PAYMENT_METHO
 
 from __future__ import annotations
 
+from babel.numbers import get_currency_name
 from wtforms import SelectChoice
 
 from expense_app.models import PAYMENT_METHODS
@@ -26,6 +27,14 @@ PAYMENT_METHOD_LABELS = {choice.value: choice.label for choice in PAYMENT_METHOD
 def currency_choices() -> list[SelectChoice]:
     """Every ISO 4217 code, sorted (a callable: WTForms builds the list when the form is rendered)."""
     return [SelectChoice(code) for code in sorted(iso_currencies())]
+
+
+def named_currency_choices(locale: str) -> list[SelectChoice]:
+    """Every ISO 4217 code with its name in `locale`, sorted by code: `EUR — Euro` (`Euro` in
+    de_DE too, `US-Dollar` for USD), so a newcomer recognises theirs without knowing the code."""
+    return [
+        SelectChoice(code, f"{code} — {get_currency_name(code, locale=locale)}") for code in sorted(iso_currencies())
+    ]
 
 
 def locale_choices() -> dict[str, list[SelectChoice]]:

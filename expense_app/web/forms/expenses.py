@@ -66,12 +66,13 @@ class ExpenseForm(FlaskForm):
     )
     date = StringField("Date", widget=DateInput())
     category_id = SelectField("Category", validate_choice=False)
-    description = StringField("Description", render_kw={"maxlength": 255})
+    # No maxlength: a browser would cut a longer text silently; the service says how long it may be.
+    description = StringField("Description")
     payment_method = SelectField(
         "Payment method", choices=PAYMENT_METHOD_CHOICES, default=DEFAULT_PAYMENT_METHOD, validate_choice=False
     )
     tags = TagsField("Tags", description="Separate tags with commas, e.g. family, weekly.")
-    notes = TextAreaField("Notes", render_kw={"rows": 3, "maxlength": 2000})
+    notes = TextAreaField("Notes", render_kw={"rows": 3})
     currency = SelectField("Currency", choices=currency_choices, validate_choice=False)
     # A manual conversion, for an expense in another currency than the user's base currency.
     fx_rate = LocalAmountField(
@@ -109,20 +110,37 @@ class ExpenseForm(FlaskForm):
 
 
 class QuickAddForm(FlaskForm):
-    """The one-line form above the expense list (rendered with the `quick` prefix)."""
+    """The short form above the expense list (rendered with the `quick` prefix).
 
-    amount = LocalAmountField("Amount", example="0.00", render_kw={"inputmode": "decimal"})
-    date = StringField("Date", widget=DateInput())
+    Amount first and focused, then what it was, so recording an expense is: type the amount, Tab,
+    type the description, Enter. Category and payment method are pre-selected from the last
+    quick-add (`capture_defaults`), the currency is the base currency and the date today.
+    """
+
+    amount = LocalAmountField("Amount", example="0.00", render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    # No maxlength: a browser would cut a longer text silently; the service says how long it may be.
+    description = StringField("Description", render_kw={"placeholder": "What was it?", "autocomplete": "off"})
     category_id = SelectField("Category", validate_choice=False)
-    description = StringField("Description", render_kw={"maxlength": 255, "placeholder": "What was it?"})
+    payment_method = SelectField(
+        "Payment", choices=PAYMENT_METHOD_CHOICES, default=DEFAULT_PAYMENT_METHOD, validate_choice=False
+    )
+    currency = SelectField("Currency", choices=currency_choices, validate_choice=False)
+    date = StringField("Date", widget=DateInput())
     submit = SubmitField("Add")
 
     def service_fields(self) -> dict:
+        """The form's values as keyword arguments of `capture_defaults.quick_add_expense`.
+
+        A form posted without a currency or payment method (an older page) gets the service's
+        defaults: the base currency and `DEFAULT_PAYMENT_METHOD`.
+        """
         return {
             "amount": self.amount.data or "",
             "date": self.date.data or "",
             "category_id": self.category_id.data or "",
             "description": self.description.data or "",
+            "payment_method": self.payment_method.data or DEFAULT_PAYMENT_METHOD,
+            "currency": self.currency.data or None,
         }
 
 
@@ -152,7 +170,7 @@ class ExpenseFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form changes nothing
 
-    q = StringField("Search", render_kw={"placeholder": "Description or notes", "type": "search"})
+    q = StringField("Search", render_kw={"placeholder": "Description, category, tag or amount", "type": "search"})
     date_from = StringField("From", widget=DateInput())
     date_to = StringField("To", widget=DateInput())
     category_id = CheckboxesField("Categories")

@@ -39,7 +39,7 @@ class RecurringForm(FlaskForm):
         "Amount", example="12.50", description="For example {example}.", render_kw={"inputmode": "decimal"}
     )
     category_id = SelectField("Category", validate_choice=False)
-    description = StringField("Description", render_kw={"maxlength": 255})
+    description = StringField("Description")
     start_date = StringField("First date", widget=DateInput(), description="Later dates are counted from this one.")
     interval_count = StringField("Every", default="1", render_kw={"inputmode": "numeric", "size": 4})
     interval_unit = SelectField("Unit", choices=INTERVAL_CHOICES, default="month", validate_choice=False)
@@ -54,7 +54,7 @@ class RecurringForm(FlaskForm):
     )
     currency = SelectField("Currency", choices=currency_choices, validate_choice=False)
     tags = TagsField("Tags", description="Separate tags with commas.")
-    notes = TextAreaField("Notes", render_kw={"rows": 2, "maxlength": 2000})
+    notes = TextAreaField("Notes", render_kw={"rows": 2})
     submit = SubmitField("Save recurring expense")
 
     def service_fields(self) -> dict:
