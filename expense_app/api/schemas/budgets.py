@@ -155,18 +155,11 @@ class BudgetLineSchema(StrictSchema):
         "for a past month.",
         example="485.00",
     )
-    variable_pace = fields.Decimal(
-        as_string=True,
-        places=2,
-        dump_only=True,
+    variable_pace = money_output(
         allow_none=True,
-        metadata={
-            "type": "string",
-            "format": "decimal",
-            "description": "Variable spending per day used for `projected_variable` (rounded for display); null "
-            "outside the current month.",
-            "example": "13.25",
-        },
+        description="Variable spending per day used for `projected_variable` (rounded for display); null "
+        "outside the current month.",
+        example="13.25",
     )
     pace_basis = fields.String(
         dump_only=True,
@@ -189,18 +182,11 @@ class BudgetLineSchema(StrictSchema):
             "example": "on_track",
         },
     )
-    safe_per_day = fields.Decimal(
-        as_string=True,
-        places=2,
-        dump_only=True,
+    safe_per_day = money_output(
         allow_none=True,
-        metadata={
-            "type": "string",
-            "format": "decimal",
-            "description": "What can be spent per day for the rest of the month without going over (rounded "
-            "down); null for a past month.",
-            "example": "23.57",
-        },
+        description="What can be spent per day for the rest of the month without going over (rounded "
+        "down); null for a past month.",
+        example="23.57",
     )
     level = fields.String(
         dump_only=True,
