@@ -14,6 +14,7 @@ from expense_app.models.recurring import (
     RecurringOccurrence,
     recurring_expense_tags,
 )
+from expense_app.models.rules import RULE_MATCH_MODES, Rule, RuleRun, RuleRunChange
 from expense_app.models.stats import ExpenseStats
 from expense_app.models.tags import Tag, expense_tags
 from expense_app.models.tokens import TokenFamily
@@ -25,6 +26,7 @@ __all__ = [
     "INTERVAL_UNITS",
     "PAYMENT_METHODS",
     "ROLLOVER_MODES",
+    "RULE_MATCH_MODES",
     "Base",
     "Budget",
     "BudgetVersion",
@@ -37,6 +39,9 @@ __all__ = [
     "IdempotencyKey",
     "RecurringExpense",
     "RecurringOccurrence",
+    "Rule",
+    "RuleRun",
+    "RuleRunChange",
     "Tag",
     "TokenFamily",
     "User",
