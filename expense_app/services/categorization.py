@@ -1,7 +1,8 @@
 """Categorisation rules: a user's ordered "when these conditions hold, do these actions", and runs.
 
 A rule document (name, `match` all/any, conditions, actions, `active`, `stop_after`) is validated
-here, the only writer of `models.rules` (contract: /work/wt/ISSUE14_INTERFACE.md). Rules apply:
+here, the only writer of `models.rules`; the faces and `services/suggestions.py` use only the public
+functions and constants below. Rules apply:
 - to one would-be expense (`apply_to_fields`: manual entry with `apply_rules`, the import preview;
   `skip` only counts there, with `for_import=True`);
 - retroactively over a date range: `dry_run` lists what would change (paged) and changes nothing,
@@ -19,12 +20,13 @@ time, no backtracking, so a user's `(a+)+$` cannot stall a worker), with a memor
 pattern length limit; RE2 has no backreferences (`\\1` inside a pattern) or look-arounds.
 
 Speed: a run reads the range in keyset batches of plain columns (one grouped tag query per batch)
-and evaluates in Python. Conditions SQL can judge exactly are pushed into the WHERE as a prefilter
-(text contains/equals/starts/ends with an ASCII value as lower() LIKE with escaped wildcards,
-amounts, payment method, currency) when every rule contributes one, so only candidates are read;
-Python still decides, so the prefilter only has to be a superset. A condition on a field an earlier
-rule in the run can change (description, payment method) is not pushed: the row may match only
-after that change.
+and evaluates in Python. Conditions SQL can judge (text contains/equals/starts/ends with an ASCII
+value as lower() LIKE with escaped wildcards, amounts, payment method, currency) become one boolean
+column per rule, so Python only tries the rules that can match a row, and their OR is the WHERE
+when every rule has one. Python still decides, so SQL only has to give a superset. A condition on a
+field an earlier rule in the run can change (description, payment method) is not pushed: the row
+may match only after that change. The regex conditions of the rules run together form one RE2 set
+per text field (one search per description, however many regex rules).
 """
 
 from __future__ import annotations
