@@ -32,6 +32,7 @@ from rapidfuzz import fuzz, process
 from expense_app.errors import NotFound
 from expense_app.extensions import db
 from expense_app.models import Category, Expense, Rule, User
+from expense_app.services import categorization
 from expense_app.services.rules import Errors, clean_int, clean_text, raise_if
 from expense_app.services.unit_of_work import transaction
 
@@ -267,47 +268,57 @@ def _keyword(key: str, lowered: list[str]) -> str | None:
 
 def _handled_by_rule(user: User, description: str) -> bool:
     """Whether one of the user's active rules already sets the category of such an expense."""
-    from expense_app.services import categorization  # top-level once h-engine is merged
-
     return categorization.apply_to_fields(user=user, fields={"description": description}).category_id is not None
 
 
-def _rule_suggestions(user: User) -> list[RuleSuggestion]:
-    """Every rule worth suggesting, best first (most matches, then keyword), at most
-    MAX_RULE_CANDIDATES merchants examined.
+def _rule_suggestions(user: User, *, limit: int | None = None, key: str | None = None) -> list[RuleSuggestion]:
+    """The rules worth suggesting, best first (most matches, then keyword): the first `limit`,
+    or only the one named `key`; at most MAX_RULE_CANDIDATES merchants are examined.
 
     A merchant (merchant key) with at least MIN_MATCHES recent expenses gives a keyword; the rule
     "description contains keyword" is judged on everything it would match among the recent
-    expenses (case-insensitive, as the engine's `contains`), not only on that merchant's: it is
-    suggested when at least MIN_MATCHES and RULE_SHARE of those are in one category and no active
-    rule categorises the merchant's newest description already.
+    expenses (lower-cased, as the engine's `contains`), not only on that merchant's: it is a
+    candidate when at least MIN_MATCHES and RULE_SHARE of those are in one category. A candidate
+    is suggested unless an active rule already categorises the merchant's newest description;
+    that check (the user's rules, compiled) runs only on the candidates the answer needs.
     """
     rows = _history(user)
     lowered = {row.description: row.description.lower() for row in rows}
     merchants = [
-        (key, group) for key, group in _rows_by_key(rows).items() if sum(row.count for row in group) >= MIN_MATCHES
+        (merchant, group)
+        for merchant, group in _rows_by_key(rows).items()
+        if sum(row.count for row in group) >= MIN_MATCHES
     ]
     merchants.sort(key=lambda item: (-sum(row.count for row in item[1]), item[0]))
-    found: list[RuleSuggestion] = []
+    candidates: list[tuple[int, str, int, str]] = []  # (-matches, keyword, category_id, sample)
     tried: set[str] = set()
-    names: dict[int, str] = {}
-    for key, group in merchants[:MAX_RULE_CANDIDATES]:
-        keyword = _keyword(key, [lowered[row.description] for row in group])
+    for merchant, group in merchants[:MAX_RULE_CANDIDATES]:
+        keyword = _keyword(merchant, [lowered[row.description] for row in group])
         if keyword is None or keyword in tried:
             continue
         tried.add(keyword)
-        winner = _winner([row for row in rows if keyword in lowered[row.description]])
-        category_id, matches, of = winner
-        if matches < MIN_MATCHES or matches < RULE_SHARE * of:
+        category_id, matches, of = _winner([row for row in rows if keyword in lowered[row.description]])
+        if matches >= MIN_MATCHES and matches >= RULE_SHARE * of:
+            newest = max(group, key=lambda row: row.latest).description
+            candidates.append((-matches, keyword, category_id, newest))
+    candidates.sort()
+    found: list[RuleSuggestion] = []
+    names: dict[int, str] = {}
+    for negative_matches, keyword, category_id, newest in candidates:
+        if key is not None and key != _suggestion_key(keyword, category_id):
             continue
-        newest = max(group, key=lambda row: row.latest).description
         if _handled_by_rule(user, newest):
             continue
         if category_id not in names:
             names[category_id] = _category_name(user, category_id)
-        found.append(_suggestion(keyword, category_id, names[category_id], matches))
-    found.sort(key=lambda suggestion: (-suggestion.matches, suggestion.keyword))
+        found.append(_suggestion(keyword, category_id, names[category_id], -negative_matches))
+        if limit is not None and len(found) >= limit:
+            break
     return found
+
+
+def _suggestion_key(keyword: str, category_id: int) -> str:
+    return f"{keyword}->{category_id}"
 
 
 def _suggestion(keyword: str, category_id: int, category_name: str, matches: int) -> RuleSuggestion:
@@ -317,7 +328,7 @@ def _suggestion(keyword: str, category_id: int, category_name: str, matches: int
         "actions": [{"type": "set_category", "category_id": category_id}],
         "match": "all",
     }
-    return RuleSuggestion(f"{keyword}->{category_id}", keyword, category_id, category_name, matches, rule)
+    return RuleSuggestion(_suggestion_key(keyword, category_id), keyword, category_id, category_name, matches, rule)
 
 
 def suggest_rules(*, user: User, limit: int = 10) -> list[RuleSuggestion]:
@@ -326,7 +337,7 @@ def suggest_rules(*, user: User, limit: int = 10) -> list[RuleSuggestion]:
     errors: Errors = {}
     limit = clean_int(errors, "limit", limit, low=1, high=MAX_RULE_SUGGESTIONS)
     raise_if(errors)
-    return _rule_suggestions(user)[:limit]
+    return _rule_suggestions(user, limit=limit)
 
 
 def accept_rule_suggestion(*, user: User, key: str) -> Rule:
@@ -339,9 +350,8 @@ def accept_rule_suggestion(*, user: User, key: str) -> Rule:
     raise_if(errors)
     with transaction() as session:
         session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
-        suggestion = next((found for found in _rule_suggestions(user) if found.key == key), None)
-        if suggestion is None:
+        found = _rule_suggestions(user, key=key)
+        if not found:
             raise NotFound("That rule is no longer suggested.")
-        from expense_app.services import categorization  # top-level once h-engine is merged
-
+        (suggestion,) = found
         return categorization.create_rule(user=user, **suggestion.rule)
