@@ -191,3 +191,18 @@ def test_only_the_recent_history_is_read(ctx, user, add_expense, monkeypatch):
     monkeypatch.setattr(suggestions, "RECENT_EXPENSES", 4)
     # The 4 newest: three in Food, one in Transport.
     assert suggest_category(user=user, description="metro") == CategorySuggestion(food, "Food", 3, 4)
+
+
+def test_the_history_groups_lines_that_differ_only_in_digits_and_keeps_their_keys(ctx, user, add_expense):
+    food = category_id_of(user, "Food")
+    for line, _key in BANK_LINES:
+        add_expense(description=line, category_id=food)
+    for number in ("1234", "99", "4921551200001111"):  # a 16-digit card number too
+        add_expense(description=f"CARD {number} STARBUCKS #{number[:2]} SEATTLE", category_id=food)
+    rows = suggestions._history(user)
+    # The database's digit collapsing gives the keys the lines themselves give.
+    assert {merchant_key(row.description) for row in rows} == {key for _line, key in BANK_LINES}
+    (starbucks,) = [row for row in rows if row.description == "CARD 0 STARBUCKS #0 SEATTLE"]
+    assert starbucks.count == 4  # the BANK_LINES one and the three above
+    assert starbucks.sample.startswith("CARD ") and any(ch in "123456789" for ch in starbucks.sample)
+    assert sum(row.count for row in rows) == len(BANK_LINES) + 3

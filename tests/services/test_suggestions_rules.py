@@ -190,3 +190,15 @@ def test_only_the_biggest_merchants_are_examined(ctx, user, add_expense, monkeyp
     _add(add_expense, "Spotify", food, 3)
     monkeypatch.setattr(suggestions, "MAX_RULE_CANDIDATES", 1)
     assert [s.keyword for s in suggest_rules(user=user)] == ["netflix"]
+
+
+def test_a_rule_that_needs_the_real_digits_still_counts_as_covering(ctx, user, add_expense):
+    fun = category_id_of(user, "Entertainment")
+    _add(add_expense, "CARD 4921 NETFLIX", fun, 3)
+    categorization.create_rule(
+        user=user,
+        name="Card streaming",
+        conditions=[{"field": "description", "operator": "regex", "value": r"CARD [1-9]\d{3} NETFLIX"}],
+        actions=[{"type": "set_category", "category_id": fun}],
+    )
+    assert suggest_rules(user=user) == []
