@@ -165,7 +165,7 @@ def _digits_collapsed(column):
     return column
 
 
-def _history(user: User) -> list[_Row]:
+def _history_query(user: User) -> sa.Select:
     """The user's recent (description, category) pairs with their counts: one grouped query.
 
     Descriptions are grouped with their digits collapsed, so card numbers, references and dates
@@ -188,9 +188,14 @@ def _history(user: User) -> list[_Row]:
         .order_by(latest_date.desc(), latest_id.desc())
         .limit(MAX_DESCRIPTIONS)
     )
+    return query
+
+
+def _history(user: User) -> list[_Row]:
+    """The pairs of `_history_query`, read."""
     return [
         _Row(description or "", category_id, count, (day, last_id), sample or "")
-        for description, category_id, count, day, last_id, sample in db.session.execute(query)
+        for description, category_id, count, day, last_id, sample in db.session.execute(_history_query(user))
     ]
 
 

@@ -16,7 +16,7 @@ from expense_app.extensions import db
 from expense_app.models import Category, Expense
 from expense_app.services import suggestions
 from expense_app.services.suggestions import CategorySuggestion, merchant_key, suggest_category
-from tests.services.conftest import category_id_of
+from tests.services.conftest import category_id_of, count_statements
 
 BANK_LINES = [
     # (description as the bank prints it, its merchant key)
@@ -206,3 +206,14 @@ def test_the_history_groups_lines_that_differ_only_in_digits_and_keeps_their_key
     assert starbucks.count == 4  # the BANK_LINES one and the three above
     assert starbucks.sample.startswith("CARD ") and any(ch in "123456789" for ch in starbucks.sample)
     assert sum(row.count for row in rows) == len(BANK_LINES) + 3
+
+
+def test_a_category_suggestion_is_two_queries_however_long_the_history(ctx, user, add_expense):
+    food = category_id_of(user, "Food")
+    for number in range(12):
+        add_expense(description=f"Shop {number % 4} CARD {number}", category_id=food)
+    _add(add_expense, "Netflix.com", food, 3)
+    with count_statements(db.engine) as statements:
+        assert suggest_category(user=user, description="netflix").matches == 3
+    # The grouped history, then the winner's name.
+    assert len(statements) == 2
