@@ -15,8 +15,8 @@ shown, never applied silently.
   `accept_rule_suggestion` recomputes and creates that rule through `categorization.create_rule`.
 
 Bounded work: one grouped query reads at most `MAX_DESCRIPTIONS` (description, category) pairs
-from the user's `RECENT_EXPENSES` latest expenses (see `_history`); keys are computed per call and
-nothing is cached between calls.
+from the user's `RECENT_EXPENSES` latest expenses (see `_history_query`); keys are computed per
+call and nothing is cached between calls.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ MIN_MATCHES = 3
 RULE_SHARE = 0.8
 # rapidfuzz token_set_ratio score (0-100) above which two merchant keys are the same merchant.
 # token_set_ratio scores 100 when one key's words are a subset of the other's ("starbucks" and
-# "starbucks seattle"), and about 94 for one typo in a 17-letter key ("starbuks seattle"); 90
-# keeps those and refuses different shops that share letters ("starbucks" / "starbase": 82,
+# "starbucks seattle"), and 97 for one typo in a 17-letter key ("starbuks seattle"); 90 keeps
+# those and refuses different shops that share letters or a word ("starbucks" / "starbase": 71,
 # "aldi store" / "asda store": 80).
 FUZZY_CUTOFF = 90
 # Fuzzy matching only for keys at least this long: a subset match on "de" or "sq" would join
