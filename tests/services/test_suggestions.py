@@ -16,6 +16,7 @@ from expense_app.extensions import db
 from expense_app.models import Category, Expense
 from expense_app.services import suggestions
 from expense_app.services.suggestions import CategorySuggestion, merchant_key, suggest_category
+from tests.fuzz.test_html_fuzz import HOSTILE_VALUES
 from tests.services.conftest import category_id_of, count_statements
 
 BANK_LINES = [
@@ -217,3 +218,14 @@ def test_a_category_suggestion_is_two_queries_however_long_the_history(ctx, user
         assert suggest_category(user=user, description="netflix").matches == 3
     # The grouped history, then the winner's name.
     assert len(statements) == 2
+
+
+def test_hostile_descriptions_get_an_answer_or_a_named_refusal(ctx, user, add_expense):
+    _add(add_expense, "Netflix.com", category_id_of(user, "Food"), 3)
+    for value in [*HOSTILE_VALUES, None, [], {"a": 1}, 1.5]:
+        try:
+            found = suggest_category(user=user, description=value)
+        except ValidationFailed as refused:
+            assert list(refused.errors) == ["description"]
+        else:
+            assert found is None or found.matches >= suggestions.MIN_MATCHES
