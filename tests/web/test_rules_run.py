@@ -204,19 +204,19 @@ def test_run_only_the_chosen_rules(app, logged_in, user, year_of_coffee):
     assert logged_in.post("/rules/new", data=coffee_form(app, user)).status_code == 302
     with app.app_context():
         housing = factories.category_id(user, "Housing")
-        other = categorization.create_rule(
+        other_id = categorization.create_rule(
             user=user,
             name="Groceries",
             conditions=[{"field": "description", "operator": "equals", "value": "groceries"}],
             actions=[{"type": "set_category", "category_id": housing}],
-        )
+        ).id
     query = {"date_from": (today() - dt.timedelta(days=364)).isoformat(), "date_to": today().isoformat()}
-    only = logged_in.get("/rules/run", query_string={**query, "rule_ids": str(other.id)}).text
+    only = logged_in.get("/rules/run", query_string={**query, "rule_ids": str(other_id)}).text
     both = logged_in.get("/rules/run", query_string=query).text
     assert count_in(both, "data-total-changes") == count_in(only, "data-total-changes") + len(
         year_of_coffee["in_range"]
     )
-    assert f'name="rule_ids" value="{other.id}"' in only, "apply sends the same rules back"
+    assert f'name="rule_ids" value="{other_id}"' in only, "apply sends the same rules back"
 
 
 @pytest.mark.parametrize(
@@ -249,15 +249,16 @@ def test_another_users_run_is_404(app, client, user, make_user, login, year_of_c
             conditions=[{"field": "description", "operator": "contains", "value": "coffee"}],
             actions=[{"type": "add_tags", "tags": ["coffee"]}],
         )
-        run = categorization.apply_run(
+        rule_id = rule.id
+        run_id = categorization.apply_run(
             user=user, date_from=today() - dt.timedelta(days=30), date_to=today(), rule_ids=[rule.id]
-        )
+        ).id
     before = state(app, user)
     login(make_user(email="intruder@example.com"))
-    assert client.get(f"/rules/runs/{run.id}").status_code == 404
-    assert client.post(f"/rules/runs/{run.id}/undo").status_code == 404
+    assert client.get(f"/rules/runs/{run_id}").status_code == 404
+    assert client.post(f"/rules/runs/{run_id}/undo").status_code == 404
     assert state(app, user) == before
     # Their own dry run does not see the victim's expenses, or apply the victim's rules.
     query = {"date_from": (today() - dt.timedelta(days=364)).isoformat(), "date_to": today().isoformat()}
     assert count_in(client.get("/rules/run", query_string=query).text, "data-scanned") == 0
-    assert client.get("/rules/run", query_string={**query, "rule_ids": str(rule.id)}).status_code == 422
+    assert client.get("/rules/run", query_string={**query, "rule_ids": str(rule_id)}).status_code == 422
