@@ -5,6 +5,7 @@ run, apply, undo) is in test_rules_run.py."""
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -241,9 +242,7 @@ def test_up_and_down_reorder(app, logged_in, user):
     assert logged_in.post(f"/rules/{ids[0]}/move", data={"direction": "down"}).status_code == 302
     assert rule_order(app, user) == ["C", "A", "B"]
     page = logged_in.get("/rules").text
-    assert (
-        page.index(f'id="rule-{ids[2]}"') < page.index(f'id="rule-{ids[0]}"') < page.index(f'id="rule-{ids[1]}"')
-    )
+    assert page.index(f'id="rule-{ids[2]}"') < page.index(f'id="rule-{ids[0]}"') < page.index(f'id="rule-{ids[1]}"')
     # A bad direction changes nothing and says so.
     response = logged_in.post(f"/rules/{ids[0]}/move", data={"direction": "sideways"})
     assert response.status_code == 422 and 'id="action-error"' in response.text
@@ -289,19 +288,6 @@ def test_another_users_rule_is_404_and_unchanged(app, client, user, make_user, l
 # --- suggestions -------------------------------------------------------------------------------------
 
 
-def three_netflix(app, user) -> None:
-    with app.app_context():
-        entertainment = factories.category_id(user, "Entertainment")
-        for month in (1, 2, 3):
-            factories.create_expense(
-                user,
-                amount="15.99",
-                date=f"2026-0{month}-05",
-                description=f"NETFLIX.COM {month}2345",
-                category_id=entertainment,
-            )
-
-
 def test_suggested_rule_appears_after_three_and_is_added_only_on_accept(app, logged_in, user):
     with app.app_context():
         entertainment = factories.category_id(user, "Entertainment")
@@ -315,7 +301,7 @@ def test_suggested_rule_appears_after_three_and_is_added_only_on_accept(app, log
     page = logged_in.get("/rules").text
     assert 'id="suggestion-list"' in page and "netflix" in page
     assert count_rows(app, Rule) == 0, "a suggestion is never applied by itself"
-    key = re.search(r'name="key" value="([^"]+)"', page).group(1)
+    key = unescape(re.search(r'name="key" value="([^"]+)"', page).group(1))
     response = logged_in.post("/rules/suggestions/accept", data={"key": key})
     assert response.status_code == 302
     with app.app_context():
