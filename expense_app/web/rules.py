@@ -134,7 +134,9 @@ def accept_suggestion():
         done = submit(
             form,
             lambda: suggestions.accept_rule_suggestion(user=current_user, key=form.key.data or ""),
-            message=lambda rule: f"Rule “{rule.name}” added. It runs on new expenses; run it on existing ones below.",
+            message=lambda rule: (
+                f"Rule “{rule.name}” added. To apply it to expenses you already have, run your rules on them."
+            ),
             next_url=url_for("rules.index"),
         )
     except NotFound:
@@ -245,6 +247,7 @@ def _run_page(form: RunForm, preview=None, status: int = 200, apply_form: ApplyR
         undo_form=ConfirmForm(formdata=None),
         names={rule.id: rule.name for rule in rules},
         pages=_page_links(form, preview) if preview else None,
+        payment_labels=PAYMENT_METHOD_LABELS,
     ), status
 
 

@@ -94,7 +94,7 @@ class ConditionRow(Form):
     field = SelectField("Field", choices=CONDITION_FIELD_CHOICES, validate_choice=False)
     operator = SelectField("Operator", choices=OPERATOR_CHOICES, validate_choice=False)
     value = StringField("Value")
-    value2 = StringField("and (for “between”)")
+    value2 = StringField("Up to (between)")
 
     def is_empty(self) -> bool:
         return not (self.field.data or "").strip()
