@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 from expense_app.errors import NotFound, ValidationFailed
 from expense_app.models.base import utcnow
 from expense_app.services import categories, categorization, suggestions
+from expense_app.web import filters
 from expense_app.web.forms import submit
 from expense_app.web.forms.choices import PAYMENT_METHOD_LABELS, category_choices
 from expense_app.web.forms.rules import (
@@ -184,6 +185,37 @@ def _save_or_preview(form: RuleForm, save, rule=None):
         next_url=lambda saved: url_for("rules.index", _anchor=f"rule-{saved.id}"),
     )
     return done.response or _form_page(form, rule, done.status)
+
+
+@bp.post("/preview")
+@login_required
+def live_preview():
+    """The rule form's live preview (rule-form.js posts the form here as it is filled in): JSON
+    `{"match_count", "first_matches": [...]}`, or `{"errors": {...}}` with 422. Saves nothing."""
+    form = RuleForm()
+    if not form.validate_on_submit():
+        return jsonify({"errors": form.errors}), 422
+    fields = form.service_fields()
+    try:
+        preview = categorization.preview_rule(
+            user=current_user, rule={**fields, "name": fields["name"] or "Preview"}, limit=PREVIEW_LIMIT
+        )
+    except ValidationFailed as error:
+        return jsonify({"errors": error.errors}), 422
+    return jsonify(
+        {
+            "match_count": preview.match_count,
+            "first_matches": [
+                {
+                    "date": filters.date(expense.date),
+                    "description": expense.description or "(no description)",
+                    "category": expense.category.name,
+                    "amount": filters.money(expense.amount, expense.currency),
+                }
+                for expense in preview.first_matches
+            ],
+        }
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -73,4 +73,50 @@
   });
   collapse(".condition-row", (row) => !row.querySelector('[name$="-field"]').value, "Add a condition");
   collapse(".action-row", (row) => !row.querySelector('[name$="-type"]').value, "Add an action");
+
+  // Live preview: the form is posted (with its CSRF token) to the preview endpoint as it changes.
+  const live = document.getElementById("live-preview");
+  if (live && window.fetch) {
+    const heading = document.getElementById("live-preview-heading");
+    const list = document.getElementById("live-preview-matches");
+    let timer = null;
+    let asked = 0;
+    async function refresh() {
+      const number = ++asked;
+      const data = new FormData(form);
+      data.delete("submit");
+      data.set("preview", "1");
+      try {
+        const response = await fetch(live.dataset.url, {
+          method: "POST",
+          body: data,
+          credentials: "same-origin",
+          headers: { Accept: "application/json", "X-CSRFToken": data.get("csrf_token") || "" },
+        });
+        if (number !== asked) return;
+        const answer = await response.json();
+        list.replaceChildren();
+        if (!response.ok) {
+          live.hidden = false;
+          heading.textContent = "Complete the conditions and actions to see what the rule matches.";
+          return;
+        }
+        const server = document.getElementById("preview");
+        if (server) server.hidden = true;
+        live.hidden = false;
+        heading.textContent = "Matches " + answer.match_count.toLocaleString() + " of your expenses";
+        answer.first_matches.forEach((match) => {
+          const item = document.createElement("li");
+          item.textContent = match.date + " · " + match.description + " · " + match.category + " · " + match.amount;
+          list.appendChild(item);
+        });
+      } catch (error) {
+        // Offline: the Preview button still works.
+      }
+    }
+    form.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 500);
+    });
+  }
 })();

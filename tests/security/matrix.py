@@ -454,6 +454,7 @@ OBJECT_ENDPOINTS.update(
 FORM_BODIES.update(
     {
         "rules.new": _rule_form,
+        "rules.live_preview": _rule_form,
         "rules.accept_suggestion": lambda a: {"key": "coffee->1"},
         "rules.apply_run": _run_form,
     }

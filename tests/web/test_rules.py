@@ -345,3 +345,22 @@ def test_expense_forms_load_the_suggestion_script(logged_in):
         page = logged_in.get(url).text
         assert 'data-suggest-category="/rules/suggest-category"' in page, url
         assert "js/category-suggest.js" in page, url
+
+
+def test_live_preview_json_counts_and_saves_nothing(app, logged_in, user):
+    with app.app_context():
+        for number in range(3):
+            factories.create_expense(user, amount="3.50", date=f"2026-02-0{number + 1}", description="Coffee")
+        factories.create_expense(user, amount="40.00", description="Groceries")
+        before = factories.all_rows()
+    answer = logged_in.post("/rules/preview", data=rule_form(app, user))
+    assert answer.status_code == 200 and answer.is_json
+    assert answer.json["match_count"] == 3
+    assert [match["description"] for match in answer.json["first_matches"]] == ["Coffee"] * 3
+    assert answer.json["first_matches"][0]["date"] == "Feb 3, 2026"
+    bad = logged_in.post(
+        "/rules/preview", data=rule_form(app, user, **{"conditions-0-operator": "regex", "conditions-0-value": "(a"})
+    )
+    assert bad.status_code == 422 and "conditions.0.value" in bad.json["errors"]
+    with app.app_context():
+        assert factories.all_rows() == before
