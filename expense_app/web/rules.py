@@ -191,17 +191,20 @@ def _save_or_preview(form: RuleForm, save, rule=None):
 @login_required
 def live_preview():
     """The rule form's live preview (rule-form.js posts the form here as it is filled in): JSON
-    `{"match_count", "first_matches": [...]}`, or `{"errors": {...}}` with 422. Saves nothing."""
+    `{"match_count", "first_matches": [...]}`, or `{"errors": {...}}` for a rule not complete yet.
+    Saves nothing. A half-typed rule is the normal state of the form, not a failed request: it is
+    answered 200 (a 4xx would be logged as an error in the browser's console on every keystroke);
+    only a missing or bad CSRF token is refused (400)."""
     form = RuleForm()
     if not form.validate_on_submit():
-        return jsonify({"errors": form.errors}), 422
+        return jsonify({"errors": form.errors})
     fields = form.service_fields()
     try:
         preview = categorization.preview_rule(
             user=current_user, rule={**fields, "name": fields["name"] or "Preview"}, limit=PREVIEW_LIMIT
         )
     except ValidationFailed as error:
-        return jsonify({"errors": error.errors}), 422
+        return jsonify({"errors": error.errors})
     return jsonify(
         {
             "match_count": preview.match_count,

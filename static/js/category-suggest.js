@@ -22,11 +22,10 @@
     select.insertAdjacentElement("afterend", hint);
     select.setAttribute("aria-describedby", [select.getAttribute("aria-describedby"), hint.id].filter(Boolean).join(" "));
 
-    select.addEventListener("change", (event) => {
-      if (event.isTrusted) {
-        chosenByHand = true;
-        hint.textContent = "";
-      }
+    // Setting `select.value` from here fires no event: any change event is the user's choice.
+    select.addEventListener("change", () => {
+      chosenByHand = true;
+      hint.textContent = "";
     });
 
     async function ask(text) {

@@ -96,12 +96,12 @@
         if (number !== asked) return;
         const answer = await response.json();
         list.replaceChildren();
-        if (!response.ok) {
+        if (!response.ok || answer.errors) {
           live.hidden = false;
           heading.textContent = "Complete the conditions and actions to see what the rule matches.";
           return;
         }
-        const server = document.getElementById("preview");
+        const server = document.getElementById("preview-result");
         if (server) server.hidden = true;
         live.hidden = false;
         heading.textContent = "Matches " + answer.match_count.toLocaleString() + " of your expenses";
