@@ -15,8 +15,8 @@ shown, never applied silently.
   `accept_rule_suggestion` recomputes and creates that rule through `categorization.create_rule`.
 
 Bounded work: one grouped query reads at most `MAX_DESCRIPTIONS` (description, category) pairs
-from the user's `RECENT_EXPENSES` latest expenses (see `_history`); keys are computed per call and
-nothing is cached between calls.
+from the user's `RECENT_EXPENSES` latest expenses (see `_history_query`); keys are computed per
+call and nothing is cached between calls.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ MIN_MATCHES = 3
 RULE_SHARE = 0.8
 # rapidfuzz token_set_ratio score (0-100) above which two merchant keys are the same merchant.
 # token_set_ratio scores 100 when one key's words are a subset of the other's ("starbucks" and
-# "starbucks seattle"), and about 94 for one typo in a 17-letter key ("starbuks seattle"); 90
-# keeps those and refuses different shops that share letters ("starbucks" / "starbase": 82,
+# "starbucks seattle"), and 97 for one typo in a 17-letter key ("starbuks seattle"); 90 keeps
+# those and refuses different shops that share letters or a word ("starbucks" / "starbase": 71,
 # "aldi store" / "asda store": 80).
 FUZZY_CUTOFF = 90
 # Fuzzy matching only for keys at least this long: a subset match on "de" or "sq" would join
@@ -53,8 +53,8 @@ FUZZY_MIN_LENGTH = 4
 # history even for a heavy user, and the user's current habits rather than a decade-old one),
 # grouped into at most MAX_DESCRIPTIONS distinct (description, category) pairs, newest first. The
 # keys of those pairs are computed in Python on every call (about 5 µs each).
-RECENT_EXPENSES = 20_000
-MAX_DESCRIPTIONS = 5_000
+RECENT_EXPENSES = 10_000
+MAX_DESCRIPTIONS = 2_000
 # Suggested keywords: long enough to mean something, short enough to read in a rule's name.
 KEYWORD_MIN_LENGTH = 3
 KEYWORD_MAX_LENGTH = 40
@@ -94,6 +94,9 @@ _APOSTROPHE = re.compile("['\u2019`]")
 # an amount or a date, never the merchant's name.
 _WORD = re.compile(r"[^\W_]+")
 _DIGIT = re.compile(r"\d")
+# A run of ASCII digits counts as one "0": the history query groups descriptions the same way
+# (`_digits_collapsed`), so "CARD 1234 X #88" and "CARD 9911 X #7" are one row to key.
+_DIGIT_RUN = re.compile("[0-9]+")
 
 
 def _fold(text: str) -> str:
@@ -108,7 +111,7 @@ def _fold(text: str) -> str:
 def _key_once(text: str) -> str:
     text = _fold(text)
     if _DIGIT.search(text):
-        text = _NAMED_DATE.sub(" ", text)
+        text = _NAMED_DATE.sub(" ", _DIGIT_RUN.sub("0", text))
     words = [word for word in _WORD.findall(_APOSTROPHE.sub("", text)) if word not in NOISE_WORDS]
     # A word said twice ("UBER *TRIP HELP.UBER.COM") counts once; the first place wins.
     return " ".join(dict.fromkeys(word for word in words if not _DIGIT.search(word)))
@@ -139,16 +142,34 @@ def merchant_key(description: str) -> str:
 
 @dataclass(frozen=True)
 class _Row:
-    """One (description, category) pair of the user's recent expenses."""
+    """One (description with its digits collapsed, category) pair of the user's recent expenses."""
 
-    description: str
+    description: str  # digit runs as "0": same key, same `contains` verdict for a digit-free word
     category_id: int
     count: int
     latest: tuple  # (date, id) of the newest such expense: breaks ties toward the current habit
+    sample: str  # one real description of the pair, for the rules check
 
 
-def _history(user: User) -> list[_Row]:
-    """The user's recent (description, category) pairs with their counts: one grouped query."""
+# Runs of up to 2**4 = 16 digits become one "0" (longer ones a few "0"s: still a digit word).
+_COLLAPSE_ROUNDS = 4
+
+
+def _digits_collapsed(column):
+    """`column` with every ASCII digit made "0" and runs of zeros shortened: what `_DIGIT_RUN`
+    does, in SQL both databases speak (nested replace(); SQLite has no regexp_replace)."""
+    for digit in "123456789":
+        column = sa.func.replace(column, digit, "0")
+    for _ in range(_COLLAPSE_ROUNDS):
+        column = sa.func.replace(column, "00", "0")
+    return column
+
+
+def _history_query(user: User) -> sa.Select:
+    """The user's recent (description, category) pairs with their counts: one grouped query.
+
+    Descriptions are grouped with their digits collapsed, so card numbers, references and dates
+    do not make every line its own pair and the MAX_DESCRIPTIONS pairs cover more history."""
     recent = (
         sa.select(Expense.description, Expense.category_id, Expense.date, Expense.id)
         .where(Expense.user_id == user.id)
@@ -158,15 +179,23 @@ def _history(user: User) -> list[_Row]:
     )
     latest_date = sa.func.max(recent.c.date)
     latest_id = sa.func.max(recent.c.id)
+    collapsed = _digits_collapsed(recent.c.description)
     query = (
-        sa.select(recent.c.description, recent.c.category_id, sa.func.count(), latest_date, latest_id)
-        .group_by(recent.c.description, recent.c.category_id)
+        sa.select(
+            collapsed, recent.c.category_id, sa.func.count(), latest_date, latest_id, sa.func.max(recent.c.description)
+        )
+        .group_by(collapsed, recent.c.category_id)
         .order_by(latest_date.desc(), latest_id.desc())
         .limit(MAX_DESCRIPTIONS)
     )
+    return query
+
+
+def _history(user: User) -> list[_Row]:
+    """The pairs of `_history_query`, read."""
     return [
-        _Row(description or "", category_id, count, (day, last_id))
-        for description, category_id, count, day, last_id in db.session.execute(query)
+        _Row(description or "", category_id, count, (day, last_id), sample or "")
+        for description, category_id, count, day, last_id, sample in db.session.execute(_history_query(user))
     ]
 
 
@@ -299,7 +328,7 @@ def _rule_suggestions(user: User, *, limit: int | None = None, key: str | None =
         tried.add(keyword)
         category_id, matches, of = _winner([row for row in rows if keyword in lowered[row.description]])
         if matches >= MIN_MATCHES and matches >= RULE_SHARE * of:
-            newest = max(group, key=lambda row: row.latest).description
+            newest = max(group, key=lambda row: row.latest).sample
             candidates.append((-matches, keyword, category_id, newest))
     candidates.sort()
     found: list[RuleSuggestion] = []
