@@ -404,13 +404,27 @@ def read_rule(object_id: int) -> dict | None:
 
 
 def make_rule_run(owner: User) -> int:
-    """An applied run of `owner`'s that changed one expense (undoing it would change it back)."""
+    """An applied run of `owner`'s that changed one expense (undoing it would change it back).
+
+    It runs on the owner's "Victim's dinner" (`make_expense`'s) when they have it, so a Context,
+    which makes every kind, holds no expense more than before (tests count them)."""
     from expense_app.services import categorization
 
-    rule_id = make_rule(owner)
-    day = dt.date.today()
-    factories.create_expense(owner, amount="3.20", date=day, description="Victim's coffee")
-    return categorization.apply_run(user=owner, date_from=day, date_to=day, rule_ids=[rule_id]).id
+    day = factories.DEFAULT_DATE
+    has_dinner = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Expense)
+        .where(Expense.user_id == owner.id, Expense.description == "Victim's dinner", Expense.date == day)
+    )
+    if not has_dinner:
+        make_expense(owner)
+    rule = categorization.create_rule(
+        user=owner,
+        name=factories.unique("Victim's dinner rule {}"),
+        conditions=[{"field": "description", "operator": "equals", "value": "victim's dinner"}],
+        actions=[{"type": "add_tags", "tags": [factories.unique("ruled{}")]}],
+    )
+    return categorization.apply_run(user=owner, date_from=day, date_to=day, rule_ids=[rule.id]).id
 
 
 def read_rule_run(object_id: int) -> dict | None:
