@@ -373,10 +373,12 @@ def form_for(route: Route, attacker: Attacker) -> dict:
 
 # --- the rules pages (issue 14, web face) -----------------------------------------------------------
 # Declared in a block of their own, added to the tables above, so the API's rule entries (another
-# block) and these merge without touching the same lines.
+# block) and these merge without touching the same lines. The kinds `rule` and `rule run` are the
+# Rules API block's when it defines them (`setdefault`): one definition of each kind for both faces;
+# the web's own below serve until then, under names of their own.
 
 
-def make_rule(owner: User) -> int:
+def make_web_rule(owner: User) -> int:
     """A rule of `owner` that is not their first (so "move up" would change it), on their Food."""
     from expense_app.services import categorization
 
@@ -397,13 +399,13 @@ def make_rule(owner: User) -> int:
     return rule.id
 
 
-def read_rule(object_id: int) -> dict | None:
+def read_web_rule(object_id: int) -> dict | None:
     from expense_app.models import Rule
 
     return _row(Rule, object_id)
 
 
-def make_rule_run(owner: User) -> int:
+def make_web_rule_run(owner: User) -> int:
     """An applied run of `owner`'s that changed one expense (undoing it would change it back).
 
     It runs on the owner's "Victim's dinner" (`make_expense`'s) when they have it, so a Context,
@@ -427,7 +429,7 @@ def make_rule_run(owner: User) -> int:
     return categorization.apply_run(user=owner, date_from=day, date_to=day, rule_ids=[rule.id]).id
 
 
-def read_rule_run(object_id: int) -> dict | None:
+def read_web_rule_run(object_id: int) -> dict | None:
     from expense_app.models import RuleRun, RuleRunChange
 
     row = _row(RuleRun, object_id)
@@ -454,7 +456,8 @@ def _run_form(attacker: Attacker) -> dict:
     return {"date_from": (dt.date.today() - dt.timedelta(days=30)).isoformat(), "date_to": dt.date.today().isoformat()}
 
 
-KINDS.update({"rule": ObjectKind(make_rule, read_rule), "rule run": ObjectKind(make_rule_run, read_rule_run)})
+KINDS.setdefault("rule", ObjectKind(make_web_rule, read_web_rule))
+KINDS.setdefault("rule run", ObjectKind(make_web_rule_run, read_web_rule_run))
 OBJECT_ENDPOINTS.update(
     {
         "rules.edit": ObjectEndpoint("rule", {"POST": lambda a: {"data": _rule_form(a)}}),
