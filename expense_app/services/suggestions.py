@@ -274,8 +274,9 @@ def suggest_category(*, user: User, description: str) -> CategorySuggestion | No
 
 @dataclass(frozen=True)
 class RuleSuggestion:
-    """ "Whenever the description contains `keyword`, set `category_name`": `matches` of the user's
-    recent expenses containing it are in that category. `rule` goes to `categorization.create_rule`."""
+    """A suggested rule, "whenever the description contains `keyword`, set `category_name`":
+    `matches` of the user's recent expenses containing it are in that category. `rule` holds
+    `categorization.create_rule`'s keywords."""
 
     key: str
     keyword: str
