@@ -105,6 +105,7 @@ NAV_LINKS = (
     ("categories.index", "Categories"),
     ("budgets.index", "Budgets"),
     ("recurring.index", "Recurring"),
+    ("rules.index", "Rules"),
 )
 
 

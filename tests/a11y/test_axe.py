@@ -32,6 +32,9 @@ PRIVATE_PAGES = {
     "settings": "/settings",
     "budgets": "/budgets",
     "recurring": "/recurring",
+    "rules": "/rules",
+    "rule form": "/rules/new",
+    "rule run": f"/rules/run?date_from={dt.date.today() - dt.timedelta(days=364)}&date_to={dt.date.today()}",
 }
 SCHEMES = ("light", "dark")
 

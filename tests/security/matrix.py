@@ -371,6 +371,113 @@ def form_for(route: Route, attacker: Attacker) -> dict:
     )
 
 
+# --- the rules pages (issue 14, web face) -----------------------------------------------------------
+# Declared in a block of their own, added to the tables above, so the API's rule entries (another
+# block) and these merge without touching the same lines. The kinds `rule` and `rule run` are the
+# Rules API block's when it defines them (`setdefault`): one definition of each kind for both faces;
+# the web's own below serve until then, under names of their own.
+
+
+def make_web_rule(owner: User) -> int:
+    """A rule of `owner` that is not their first (so "move up" would change it), on their Food."""
+    from expense_app.services import categorization
+
+    food = food_of(owner)
+    if not categorization.list_rules(user=owner):
+        categorization.create_rule(
+            user=owner,
+            name="Victim's first rule",
+            conditions=[{"field": "description", "operator": "contains", "value": "rent"}],
+            actions=[{"type": "add_tags", "tags": ["home"]}],
+        )
+    rule = categorization.create_rule(
+        user=owner,
+        name=factories.unique("Victim's coffee rule {}"),
+        conditions=[{"field": "description", "operator": "contains", "value": "coffee"}],
+        actions=[{"type": "set_category", "category_id": food}, {"type": "add_tags", "tags": ["coffee"]}],
+    )
+    return rule.id
+
+
+def read_web_rule(object_id: int) -> dict | None:
+    from expense_app.models import Rule
+
+    return _row(Rule, object_id)
+
+
+def make_web_rule_run(owner: User) -> int:
+    """An applied run of `owner`'s that changed one expense (undoing it would change it back).
+
+    It runs on the owner's "Victim's dinner" (`make_expense`'s) when they have it, so a Context,
+    which makes every kind, holds no expense more than before (tests count them)."""
+    from expense_app.services import categorization
+
+    day = factories.DEFAULT_DATE
+    has_dinner = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Expense)
+        .where(Expense.user_id == owner.id, Expense.description == "Victim's dinner", Expense.date == day)
+    )
+    if not has_dinner:
+        make_expense(owner)
+    rule = categorization.create_rule(
+        user=owner,
+        name=factories.unique("Victim's dinner rule {}"),
+        conditions=[{"field": "description", "operator": "equals", "value": "victim's dinner"}],
+        actions=[{"type": "add_tags", "tags": [factories.unique("ruled{}")]}],
+    )
+    return categorization.apply_run(user=owner, date_from=day, date_to=day, rule_ids=[rule.id]).id
+
+
+def read_web_rule_run(object_id: int) -> dict | None:
+    from expense_app.models import RuleRun, RuleRunChange
+
+    row = _row(RuleRun, object_id)
+    if row is not None:
+        changes = db.session.execute(sa.select(RuleRunChange.__table__).where(RuleRunChange.run_id == object_id))
+        row["changes"] = sorted(map(repr, changes.all()))
+    return row
+
+
+def _rule_form(attacker: Attacker) -> dict:
+    return {
+        "name": "Taken over",
+        "match": "all",
+        "conditions-0-field": "description",
+        "conditions-0-operator": "contains",
+        "conditions-0-value": "taken",
+        "actions-0-type": "set_category",
+        "actions-0-category_id": str(attacker.category_id),
+        "active": "y",
+    }
+
+
+def _run_form(attacker: Attacker) -> dict:
+    return {"date_from": (dt.date.today() - dt.timedelta(days=30)).isoformat(), "date_to": dt.date.today().isoformat()}
+
+
+KINDS.setdefault("rule", ObjectKind(make_web_rule, read_web_rule))
+KINDS.setdefault("rule run", ObjectKind(make_web_rule_run, read_web_rule_run))
+OBJECT_ENDPOINTS.update(
+    {
+        "rules.edit": ObjectEndpoint("rule", {"POST": lambda a: {"data": _rule_form(a)}}),
+        "rules.move": ObjectEndpoint("rule", {"POST": lambda a: {"data": {"direction": "up"}}}),
+        "rules.set_active": ObjectEndpoint("rule", {"POST": lambda a: {"data": {"active": "0"}}}),
+        "rules.delete": ObjectEndpoint("rule", {"POST": lambda a: {"data": {}}}),
+        "rules.show_run": ObjectEndpoint("rule run"),
+        "rules.undo_run": ObjectEndpoint("rule run", {"POST": lambda a: {"data": {}}}),
+    }
+)
+FORM_BODIES.update(
+    {
+        "rules.new": _rule_form,
+        "rules.live_preview": _rule_form,
+        "rules.accept_suggestion": lambda a: {"key": "coffee->1"},
+        "rules.apply_run": _run_form,
+    }
+)
+
+
 # --- the JSON bodies of the API --------------------------------------------------------------------
 
 
