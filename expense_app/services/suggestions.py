@@ -1,0 +1,232 @@
+"""Learned suggestions: a category for a description, and rules, from the user's own history.
+
+Nothing here writes except `accept_rule_suggestion`, and only when the user asks: a suggestion is
+shown, never applied silently.
+
+- `merchant_key` turns a bank line into a merchant name: `CARD 1234 STARBUCKS #88 SEATTLE` and
+  `Starbucks Seattle` both give `starbucks seattle`. Accents are folded (`Café` -> `cafe`)
+  because bank exports often drop them (or mangle them, as Latin-1 files read as UTF-8 do), and
+  the same shop should not become two merchants because one line kept its accent.
+- `suggest_category` counts the categories of the user's past expenses with that merchant (the
+  same key first; near-equal keys through rapidfuzz when the same key alone is not enough) and
+  answers the most frequent one once it covers at least `MIN_MATCHES` of them.
+- `suggest_rules` proposes "description contains <keyword> -> category" for merchants whose
+  expenses are (nearly) all in one category and that no active rule already categorises;
+  `accept_rule_suggestion` recomputes and creates that rule through `categorization.create_rule`.
+
+Bounded work: one grouped query reads at most `MAX_DESCRIPTIONS` (description, category) pairs
+from the user's `RECENT_EXPENSES` latest expenses (see `_history`); keys are computed per call and
+nothing is cached between calls.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from rapidfuzz import fuzz, process
+
+from expense_app.extensions import db
+from expense_app.models import Category, Expense, User
+from expense_app.services.rules import Errors, clean_text, raise_if
+
+MIN_MATCHES = 3
+# A rule is suggested when at least this share of the expenses its keyword matches are in one
+# category: one odd expense among five still gets a rule, a merchant split 2-2 does not.
+RULE_SHARE = 0.8
+# rapidfuzz token_set_ratio score (0-100) above which two merchant keys are the same merchant.
+# token_set_ratio scores 100 when one key's words are a subset of the other's ("starbucks" and
+# "starbucks seattle"), and about 94 for one typo in a 17-letter key ("starbuks seattle"); 90
+# keeps those and refuses different shops that share letters ("starbucks" / "starbase": 82,
+# "aldi store" / "asda store": 80).
+FUZZY_CUTOFF = 90
+# Fuzzy matching only for keys at least this long: a subset match on "de" or "sq" would join
+# every merchant with that word in its name.
+FUZZY_MIN_LENGTH = 4
+# The bound on the work one suggestion does: the user's latest RECENT_EXPENSES expenses (years of
+# history even for a heavy user, and the user's current habits rather than a decade-old one),
+# grouped into at most MAX_DESCRIPTIONS distinct (description, category) pairs, newest first. The
+# keys of those pairs are computed in Python on every call (about 5 µs each).
+RECENT_EXPENSES = 20_000
+MAX_DESCRIPTIONS = 5_000
+# Suggested keywords: long enough to mean something, short enough to read in a rule's name.
+KEYWORD_MIN_LENGTH = 3
+KEYWORD_MAX_LENGTH = 40
+DESCRIPTION_MAX_LENGTH = 255
+
+# Words that say how the user paid or which bank printed the line, not who was paid. Dropped
+# wherever they stand (a merchant whose name is only these words has no key).
+NOISE_WORDS = frozenset(
+    {
+        # card and terminal markers
+        "card", "cards", "pos", "visa", "visaxr", "debit", "credit", "mastercard", "maestro", "amex",
+        "cd", "deb", "eftpos", "wdl", "contactless", "purchase", "payment", "txn", "trans", "ref",
+        "kartenzahlung", "karte", "lastschrift", "folgelastschrift", "sepa", "ec", "merchandise",
+        # payment processors that prefix the merchant ("SQ *BLUE BOTTLE", "PAYPAL *NETFLIX")
+        "sq", "paypal", "pp", "tst", "sumup", "zettle", "izettle",
+        # web and legal-form noise
+        "www", "com", "inc", "ltd", "llc", "gmbh",
+    }
+)  # fmt: skip
+_MONTHS = (
+    "jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|sep|sept|september"
+    "|oct|october|nov|november|dec|december"
+)
+# "14 JAN 2024", "14 Jan", "Jan 14, 2024": dates spelled with a month name (digit-only dates go
+# with the digits below). Applied after case folding.
+_NAMED_DATE = re.compile(
+    rf"\b\d{{1,2}}\s*(?:{_MONTHS})\b\.?(?:\s*\d{{2,4}}\b)?|\b(?:{_MONTHS})\b\.?\s*\d{{1,2}}\b(?:,?\s*\d{{4}}\b)?"
+)
+# Apostrophes inside a word go ("MCDONALD'S" -> "mcdonalds"); other punctuation separates words.
+_APOSTROPHE = re.compile("['\u2019`]")
+# A word: letters and digits; any word holding a digit is a card number, a reference, a terminal,
+# an amount or a date, never the merchant's name.
+_WORD = re.compile(r"[^\W_]+")
+_DIGIT = re.compile(r"\d")
+
+
+def _fold(text: str) -> str:
+    """Compatibility-normalised, case-folded, without accents (NFKC, casefold, drop marks, NFC)."""
+    if text.isascii():
+        return text.lower()
+    text = unicodedata.normalize("NFKC", text).casefold()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
+def _key_once(text: str) -> str:
+    text = _fold(text)
+    if _DIGIT.search(text):
+        text = _NAMED_DATE.sub(" ", text)
+    words = [word for word in _WORD.findall(_APOSTROPHE.sub("", text)) if word not in NOISE_WORDS]
+    # A word said twice ("UBER *TRIP HELP.UBER.COM") counts once; the first place wins.
+    return " ".join(dict.fromkeys(word for word in words if not _DIGIT.search(word)))
+
+
+def merchant_key(description: str) -> str:
+    """The normalised merchant of a description: lower-case, accents folded, without digits,
+    references, dates, payment prefixes, repeated words and extra spaces. "" when nothing names
+    a merchant (e.g. "CARD 1234")."""
+    if not isinstance(description, str):
+        return ""
+    key = _key_once(description)
+    # Idempotent by construction. An ASCII key (lower-case words without digits) is already a
+    # fixed point; beyond ASCII, folding a letter freed from its mark may change the key once
+    # more, so repeat until it holds still (one or two passes).
+    for _ in range(5):
+        if key.isascii():
+            break
+        again = _key_once(key)
+        if again == key:
+            break
+        key = again
+    return key
+
+
+# --- the user's history, bounded --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One (description, category) pair of the user's recent expenses."""
+
+    description: str
+    category_id: int
+    count: int
+    latest: tuple  # (date, id) of the newest such expense: breaks ties toward the current habit
+
+
+def _history(user: User) -> list[_Row]:
+    """The user's recent (description, category) pairs with their counts: one grouped query."""
+    recent = (
+        sa.select(Expense.description, Expense.category_id, Expense.date, Expense.id)
+        .where(Expense.user_id == user.id)
+        .order_by(Expense.date.desc(), Expense.id.desc())
+        .limit(RECENT_EXPENSES)
+        .subquery()
+    )
+    latest_date = sa.func.max(recent.c.date)
+    latest_id = sa.func.max(recent.c.id)
+    query = (
+        sa.select(recent.c.description, recent.c.category_id, sa.func.count(), latest_date, latest_id)
+        .group_by(recent.c.description, recent.c.category_id)
+        .order_by(latest_date.desc(), latest_id.desc())
+        .limit(MAX_DESCRIPTIONS)
+    )
+    return [
+        _Row(description or "", category_id, count, (day, last_id))
+        for description, category_id, count, day, last_id in db.session.execute(query)
+    ]
+
+
+def _rows_by_key(rows: list[_Row]) -> dict[str, list[_Row]]:
+    """`rows` grouped by merchant key (rows naming no merchant left out); each distinct
+    description is keyed once (a description met in several categories is one key to compute)."""
+    keys: dict[str, str] = {}
+    by_key: dict[str, list[_Row]] = {}
+    for row in rows:
+        key = keys.get(row.description)
+        if key is None:
+            key = keys[row.description] = merchant_key(row.description)
+        if key:
+            by_key.setdefault(key, []).append(row)
+    return by_key
+
+
+def _category_name(user: User, category_id: int) -> str:
+    return db.session.scalar(sa.select(Category.name).where(Category.id == category_id, Category.user_id == user.id))
+
+
+def _winner(rows: list[_Row]) -> tuple[int, int, int] | None:
+    """(category_id, its count, total) of the most frequent category in `rows`; a tie goes to
+    the category used most recently. None for no rows."""
+    counts: Counter[int] = Counter()
+    latest: dict[int, tuple] = {}
+    for row in rows:
+        counts[row.category_id] += row.count
+        latest[row.category_id] = max(latest.get(row.category_id, row.latest), row.latest)
+    if not counts:
+        return None
+    best = max(counts, key=lambda category_id: (counts[category_id], latest[category_id]))
+    return best, counts[best], sum(counts.values())
+
+
+# --- a category for a description -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategorySuggestion:
+    """`matches` of the `of` past expenses with this merchant are in this category."""
+
+    category_id: int
+    category_name: str
+    matches: int
+    of: int
+
+
+def suggest_category(*, user: User, description: str) -> CategorySuggestion | None:
+    """The category most of the user's past expenses with this merchant are in, once it covers
+    at least MIN_MATCHES of them; None otherwise (or when the description names no merchant).
+
+    The same merchant key decides first; only when that alone does not reach MIN_MATCHES do
+    near-equal keys (rapidfuzz token_set_ratio >= FUZZY_CUTOFF) join in, so "Uber" with three
+    expenses in Transport is not outvoted by "Uber Eats" in Food.
+    """
+    errors: Errors = {}
+    description = clean_text(errors, "description", description, max_length=DESCRIPTION_MAX_LENGTH)
+    raise_if(errors)
+    key = merchant_key(description)
+    if not key:
+        return None
+    by_key = _rows_by_key(_history(user))
+    found = _winner(by_key.get(key, []))
+    if (found is None or found[1] < MIN_MATCHES) and len(key) >= FUZZY_MIN_LENGTH:
+        near = process.extract(key, list(by_key), scorer=fuzz.token_set_ratio, score_cutoff=FUZZY_CUTOFF, limit=None)
+        found = _winner([row for other, _score, _index in near for row in by_key[other]])
+    if found is None or found[1] < MIN_MATCHES:
+        return None
+    category_id, matches, of = found
+    return CategorySuggestion(category_id, _category_name(user, category_id), matches, of)
