@@ -261,7 +261,7 @@ class RuleRunStart(MethodView):
     decorators = [jwt_required()]
 
     @blp.doc(operationId="run_rules")
-    @protected(blp, 404, 422)
+    @protected(blp, 422)
     @blp.arguments(RunSchema, example={"date_from": "2025-12-01", "date_to": "2026-11-30"})
     @blp.response(200, RunPreviewSchema, description="The dry run (`apply` false).", example=PREVIEW_EXAMPLE)
     @blp.alt_response(201, schema=RuleRunSchema, description="The applied run (`apply` true).", example=RUN_EXAMPLE)
@@ -272,7 +272,7 @@ class RuleRunStart(MethodView):
         (`rule_ids` in your order, or every active rule) would change, and how, one page at a time
         (oldest first), changing nothing. With `apply: true` exactly those changes are made, in one
         transaction, and the answer is the run (201), which `POST /rules/runs/{run_id}/undo` undoes.
-        A rule id that is not yours is 404.
+        A rule id that is not yours, or a range longer than 10 years, is 422 naming the field.
         """
         args = {"user": token_user, "date_from": data["date_from"], "date_to": data["date_to"]}
         args["rule_ids"] = data.get("rule_ids")

@@ -132,7 +132,7 @@ class ExpenseCreateSchema(StrictSchema):
     notes = fields.String(metadata=NOTES)
     fx_rate = AsciiDecimal(allow_none=True, metadata=FX_RATE)
     base_amount = money_input(allow_none=True, metadata=BASE_AMOUNT)
-    apply_rules = fields.Boolean(load_default=False, metadata=APPLY_RULES)
+    apply_rules = fields.Boolean(truthy={True}, falsy={False}, load_default=False, metadata=APPLY_RULES)
 
 
 class ExpenseCreatedSchema(ExpenseSchema):

@@ -31,6 +31,8 @@ from expense_app.services.categorization import (
 CONDITION_FIELDS = (*TEXT_FIELDS, "amount", *CHOICE_FIELDS)
 OPERATORS = (*TEXT_OPERATORS, *AMOUNT_OPERATORS)
 MAX_RUN_PER_PAGE = 100
+# JSON true/false only: marshmallow would also take "yes", "on" or "1" for a boolean.
+JSON_BOOLEAN = {"truthy": {True}, "falsy": {False}}
 # Member names for generated clients: `=` and `<` have no readable name of their own.
 SYMBOL_NAMES = {"=": "EQ", "<": "LT", "<=": "LE", ">": "GT", ">=": "GE"}
 OPERATOR_NAMES = [SYMBOL_NAMES.get(operator, operator.upper()) for operator in OPERATORS]
@@ -126,8 +128,8 @@ class RuleDocumentSchema(FlatErrorsSchema):
 
     name = fields.String(metadata=NAME)
     match = fields.String(validate=validate.OneOf(MATCH_MODES), metadata=MATCH)
-    stop_after = fields.Boolean(metadata=STOP_AFTER)
-    active = fields.Boolean(metadata={"description": "Inactive rules never run (default true)."})
+    stop_after = fields.Boolean(**JSON_BOOLEAN, metadata=STOP_AFTER)
+    active = fields.Boolean(**JSON_BOOLEAN, metadata={"description": "Inactive rules never run (default true)."})
     conditions = fields.List(fields.Nested(ConditionSchema), required=True, metadata=CONDITIONS)
     actions = fields.List(fields.Nested(ActionSchema), required=True, metadata=ACTIONS)
 
@@ -188,6 +190,7 @@ class RunSchema(StrictSchema):
         metadata={"description": "Only these rules of yours, in their order; null or omitted: every active rule."},
     )
     apply = fields.Boolean(
+        **JSON_BOOLEAN,
         load_default=False,
         metadata={"description": "false (default): a dry run that changes nothing; true: apply, in one transaction."},
     )
