@@ -29,9 +29,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from rapidfuzz import fuzz, process
 
+from expense_app.errors import NotFound
 from expense_app.extensions import db
-from expense_app.models import Category, Expense, User
-from expense_app.services.rules import Errors, clean_text, raise_if
+from expense_app.models import Category, Expense, Rule, User
+from expense_app.services.rules import Errors, clean_int, clean_text, raise_if
+from expense_app.services.unit_of_work import transaction
 
 MIN_MATCHES = 3
 # A rule is suggested when at least this share of the expenses its keyword matches are in one
@@ -56,6 +58,11 @@ MAX_DESCRIPTIONS = 5_000
 KEYWORD_MIN_LENGTH = 3
 KEYWORD_MAX_LENGTH = 40
 DESCRIPTION_MAX_LENGTH = 255
+# Rule suggestions: the biggest merchants examined (each costs a pass over the recent pairs and
+# one rules check), how many a caller may ask for, and the longest key accepted.
+MAX_RULE_CANDIDATES = 200
+MAX_RULE_SUGGESTIONS = 50
+SUGGESTION_KEY_MAX_LENGTH = KEYWORD_MAX_LENGTH + 15
 
 # Words that say how the user paid or which bank printed the line, not who was paid. Dropped
 # wherever they stand (a merchant whose name is only these words has no key).
@@ -230,3 +237,111 @@ def suggest_category(*, user: User, description: str) -> CategorySuggestion | No
         return None
     category_id, matches, of = found
     return CategorySuggestion(category_id, _category_name(user, category_id), matches, of)
+
+
+# --- rules learned from the history ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleSuggestion:
+    """ "Whenever the description contains `keyword`, set `category_name`": `matches` of the user's
+    recent expenses containing it are in that category. `rule` goes to `categorization.create_rule`."""
+
+    key: str
+    keyword: str
+    category_id: int
+    category_name: str
+    matches: int
+    rule: dict
+
+
+def _keyword(key: str, lowered: list[str]) -> str | None:
+    """The word of `key` a rule should look for: the first one long enough that every one of
+    the merchant's descriptions (`lowered`) contains, since banks print the merchant's name before
+    its city or branch. None when no word of the key is in all of them (an accent the key folded)."""
+    for word in key.split():
+        if KEYWORD_MIN_LENGTH <= len(word) <= KEYWORD_MAX_LENGTH and all(word in text for text in lowered):
+            return word
+    return None
+
+
+def _handled_by_rule(user: User, description: str) -> bool:
+    """Whether one of the user's active rules already sets the category of such an expense."""
+    from expense_app.services import categorization  # top-level once h-engine is merged
+
+    return categorization.apply_to_fields(user=user, fields={"description": description}).category_id is not None
+
+
+def _rule_suggestions(user: User) -> list[RuleSuggestion]:
+    """Every rule worth suggesting, best first (most matches, then keyword), at most
+    MAX_RULE_CANDIDATES merchants examined.
+
+    A merchant (merchant key) with at least MIN_MATCHES recent expenses gives a keyword; the rule
+    "description contains keyword" is judged on everything it would match among the recent
+    expenses (case-insensitive, as the engine's `contains`), not only on that merchant's: it is
+    suggested when at least MIN_MATCHES and RULE_SHARE of those are in one category and no active
+    rule categorises the merchant's newest description already.
+    """
+    rows = _history(user)
+    lowered = {row.description: row.description.lower() for row in rows}
+    merchants = [
+        (key, group) for key, group in _rows_by_key(rows).items() if sum(row.count for row in group) >= MIN_MATCHES
+    ]
+    merchants.sort(key=lambda item: (-sum(row.count for row in item[1]), item[0]))
+    found: list[RuleSuggestion] = []
+    tried: set[str] = set()
+    names: dict[int, str] = {}
+    for key, group in merchants[:MAX_RULE_CANDIDATES]:
+        keyword = _keyword(key, [lowered[row.description] for row in group])
+        if keyword is None or keyword in tried:
+            continue
+        tried.add(keyword)
+        winner = _winner([row for row in rows if keyword in lowered[row.description]])
+        category_id, matches, of = winner
+        if matches < MIN_MATCHES or matches < RULE_SHARE * of:
+            continue
+        newest = max(group, key=lambda row: row.latest).description
+        if _handled_by_rule(user, newest):
+            continue
+        if category_id not in names:
+            names[category_id] = _category_name(user, category_id)
+        found.append(_suggestion(keyword, category_id, names[category_id], matches))
+    found.sort(key=lambda suggestion: (-suggestion.matches, suggestion.keyword))
+    return found
+
+
+def _suggestion(keyword: str, category_id: int, category_name: str, matches: int) -> RuleSuggestion:
+    rule = {
+        "name": f"{keyword.capitalize()} \u2192 {category_name}",
+        "conditions": [{"field": "description", "operator": "contains", "value": keyword}],
+        "actions": [{"type": "set_category", "category_id": category_id}],
+        "match": "all",
+    }
+    return RuleSuggestion(f"{keyword}->{category_id}", keyword, category_id, category_name, matches, rule)
+
+
+def suggest_rules(*, user: User, limit: int = 10) -> list[RuleSuggestion]:
+    """Up to `limit` (1..MAX_RULE_SUGGESTIONS) rules learned from the user's recent expenses,
+    most matches first. Nothing is saved: the user accepts one with `accept_rule_suggestion`."""
+    errors: Errors = {}
+    limit = clean_int(errors, "limit", limit, low=1, high=MAX_RULE_SUGGESTIONS)
+    raise_if(errors)
+    return _rule_suggestions(user)[:limit]
+
+
+def accept_rule_suggestion(*, user: User, key: str) -> Rule:
+    """Create the suggested rule `key` (as `suggest_rules` named it), recomputed now: NotFound
+    when it is no longer suggested (a rule covers the merchant by now, the history changed, or
+    the key was never one). The user row is locked first, so two accepts of one suggestion made at
+    once create one rule (the second finds it covered)."""
+    errors: Errors = {}
+    key = clean_text(errors, "key", key, max_length=SUGGESTION_KEY_MAX_LENGTH, required=True)
+    raise_if(errors)
+    with transaction() as session:
+        session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
+        suggestion = next((found for found in _rule_suggestions(user) if found.key == key), None)
+        if suggestion is None:
+            raise NotFound("That rule is no longer suggested.")
+        from expense_app.services import categorization  # top-level once h-engine is merged
+
+        return categorization.create_rule(user=user, **suggestion.rule)
