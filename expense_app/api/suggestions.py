@@ -94,7 +94,7 @@ class RuleSuggestionAccept(MethodView):
     decorators = [jwt_required()]
 
     @blp.doc(operationId="accept_rule_suggestion")
-    @protected(blp, 404)
+    @protected(blp, 404, 422)
     @blp.response(
         201,
         RuleSchema,
@@ -104,7 +104,8 @@ class RuleSuggestionAccept(MethodView):
         """Accept a suggested rule
 
         Creates the suggested rule (last in your order) and returns it. It is not run on existing
-        expenses: use `POST /rules/run`. 404 when `key` is no longer suggested.
+        expenses: use `POST /rules/run`. 404 when `key` is no longer suggested; 422 when it is
+        not a key at all (empty or too long).
         """
         created = suggestions.accept_rule_suggestion(user=token_user, key=key)
         return created, 201, {"Location": url_for("Rules.RuleItem", rule_id=created.id)}
