@@ -21,7 +21,16 @@ import sqlalchemy as sa
 from expense_app.api import idempotency
 from expense_app.extensions import db
 from expense_app.models import Category, ExchangeRate, User
-from expense_app.services import accounts, budgets, categories, exchange_rates, expenses, recurring, tokens
+from expense_app.services import (
+    accounts,
+    budgets,
+    categories,
+    categorization,
+    exchange_rates,
+    expenses,
+    recurring,
+    tokens,
+)
 from expense_app.services.capture_defaults import quick_add_expense
 from expense_app.services.unit_of_work import transaction
 from tests.rates import store_rates
@@ -244,6 +253,20 @@ def build_full_user(user: User, *, history: bool = False) -> FullUser:
     # A deletion Undo can still restore (a deleted_expenses row); the ids above are not touched.
     deleted = expenses.delete_expense(user=user, expense_id=create_expense(user, amount="7.70", tags=["food"]))
     full.deleted_batch_id = deleted.batch_id
+    # A categorisation rule, run once over the default date: it moves one expense into the
+    # user's own Savings category and tags it, so rules, rule_runs and rule_run_changes each own a
+    # row while the ids above keep their fields.
+    full.ids["rule_expense_id"] = create_expense(user, amount="9.99", description="Rule target")
+    full.ids["rule_id"] = categorization.create_rule(
+        user=user,
+        name="Rule targets to savings",
+        conditions=[{"field": "description", "operator": "equals", "value": "rule target"}],
+        actions=[
+            {"type": "set_category", "category_id": full.ids["category_id"]},
+            {"type": "add_tags", "tags": ["ruled"]},
+        ],
+    ).id
+    full.ids["rule_run_id"] = categorization.apply_run(user=user, date_from=DEFAULT_DATE, date_to=DEFAULT_DATE).id
     if history:
         _history(user, days=730, every=3)
     # A POST answered under an Idempotency-Key (the stored answer of a retried create).
