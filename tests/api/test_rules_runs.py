@@ -99,10 +99,11 @@ def dry_run_pages(client, headers, body: dict) -> tuple[dict, list[dict]]:
     return first.json, changes
 
 
-def test_preview_dry_run_apply_and_undo_with_every_figure_matching(app, client, owner):
+def test_preview_dry_run_apply_and_undo_with_every_figure_matching(client, owner):
     headers, food = owner["headers"], owner["categories"]["Food"]
     rule = coffee_rule(food)
     before = all_expenses(client, headers)
+    runs_before = client.get("/api/v1/rules/runs", headers=headers).json  # the full user's own run
     matching = {i: e for i, e in before.items() if "coffee" in e["description"].lower()}
     assert len(matching) >= 30  # the year's coffee lines, the old one and the full user's quick-added one
 
@@ -138,7 +139,7 @@ def test_preview_dry_run_apply_and_undo_with_every_figure_matching(app, client, 
         assert change["after"]["description"] == expense["description"]
         assert change["rule_ids"] == [created.json["id"]]
     assert all_expenses(client, headers) == before, "a dry run changes nothing"
-    assert count_rows(app, RuleRun) == 0
+    assert client.get("/api/v1/rules/runs", headers=headers).json == runs_before
 
     # 3. Apply: the same changes, recorded as a run.
     applied = client.post("/api/v1/rules/run", json={**body, "apply": True}, headers=headers)
@@ -147,7 +148,7 @@ def test_preview_dry_run_apply_and_undo_with_every_figure_matching(app, client, 
     assert run["change_count"] == len(expected)
     assert run["date_from"] == YEAR_AGO.isoformat() and run["date_to"] == TODAY.isoformat()
     assert run["rule_ids"] is None and run["undone_at"] is None
-    assert client.get("/api/v1/rules/runs", headers=headers).json == [run]
+    assert client.get("/api/v1/rules/runs", headers=headers).json == [run, *runs_before], "newest first"
     after = all_expenses(client, headers)
     changed_ids = {e["id"] for e in expected}
     for expense_id, expense in after.items():
