@@ -113,8 +113,8 @@ def _rule_fields(data: dict) -> dict:
 
 
 def _document(data: dict) -> dict:
-    """A rule document for a test or preview: the name is optional there, the service wants one."""
-    return {"name": "Untitled rule", **_rule_fields(data)}
+    """A rule document for a test or preview: it has no name there, the service checks one."""
+    return {"name": "Unsaved rule", **_rule_fields(data)}
 
 
 @blp.route("")

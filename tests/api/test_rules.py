@@ -36,6 +36,11 @@ def create_rule(client, api_headers):
     return create
 
 
+def unsaved(rule: dict) -> dict:
+    """A rule body for the test and preview endpoints: what it does, without a name."""
+    return {key: value for key, value in rule.items() if key != "name"}
+
+
 def _names(client, headers) -> list[str]:
     response = client.get("/api/v1/rules", headers=headers)
     assert response.status_code == 200
@@ -244,7 +249,10 @@ def test_another_users_rule_is_404_everywhere(client, api_headers, other_headers
 
 
 def test_a_rule_is_tested_on_a_sample_without_being_saved(app, client, api_headers, coffee_rule, category_ids):
-    body = {**coffee_rule, "sample": {"description": "Morning COFFEE to go", "amount": "3.20", "currency": "EUR"}}
+    body = {
+        **unsaved(coffee_rule),
+        "sample": {"description": "Morning COFFEE to go", "amount": "3.20", "currency": "EUR"},
+    }
 
     response = client.post("/api/v1/rules/test", json=body, headers=api_headers)
 
@@ -257,7 +265,7 @@ def test_a_rule_is_tested_on_a_sample_without_being_saved(app, client, api_heade
 
 
 def test_a_sample_the_rule_does_not_match_changes_nothing(client, api_headers, coffee_rule):
-    body = {**coffee_rule, "sample": {"description": "Train ticket"}}
+    body = {**unsaved(coffee_rule), "sample": {"description": "Train ticket"}}
 
     response = client.post("/api/v1/rules/test", json=body, headers=api_headers)
 
@@ -293,6 +301,7 @@ def test_a_rewrite_with_groups_is_shown_on_the_sample(client, api_headers):
         pytest.param({"sample": {"payment_method": "gold"}}, "sample.payment_method", id="sample payment method"),
         pytest.param({"sample": {"colour": "red"}}, "sample.colour", id="sample unknown key"),
         pytest.param({"sample": None}, "sample", id="no sample"),
+        pytest.param({"name": "Coffee"}, "name", id="a name: nothing is saved"),
         pytest.param(
             {"conditions": [{"field": "description", "operator": "regex", "value": "(x"}]},
             "conditions.0.value",
@@ -301,7 +310,7 @@ def test_a_rewrite_with_groups_is_shown_on_the_sample(client, api_headers):
     ],
 )
 def test_a_bad_test_request_is_422_naming_the_field(client, api_headers, coffee_rule, change, field):
-    body = {**coffee_rule, "sample": {"description": "coffee"}, **change}
+    body = {**unsaved(coffee_rule), "sample": {"description": "coffee"}, **change}
 
     response = client.post("/api/v1/rules/test", json=body, headers=api_headers)
 

@@ -129,10 +129,19 @@ def test_a_key_that_cannot_be_one_is_422(client, owner):
     assert "key" in response.json["errors"]
 
 
+@pytest.mark.parametrize("query", [{}, {"description": ""}, {"description": "   "}, {"description": "#12 1234"}])
+def test_no_description_suggests_nothing(client, owner, query):
+    post_expenses(client, owner["headers"], netflix(owner["categories"]["Entertainment"], 3))
+
+    response = client.get("/api/v1/suggestions/category", query_string=query, headers=owner["headers"])
+
+    assert response.status_code == 200
+    assert response.json == {"suggestion": None}
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
-        pytest.param({}, "description", id="missing"),
         pytest.param({"description": "x" * 256}, "description", id="too long"),
     ],
 )

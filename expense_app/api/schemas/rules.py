@@ -124,9 +124,8 @@ NAME = {"description": "1 to 100 characters.", "maxLength": 100, "example": "Cof
 
 
 class RuleDocumentSchema(FlatErrorsSchema):
-    """A rule as the client writes it, for a dry test or a preview: the name is optional there."""
+    """What a rule does, for a dry test or a preview (nothing is saved, so there is no name)."""
 
-    name = fields.String(metadata=NAME)
     match = fields.String(validate=validate.OneOf(MATCH_MODES), metadata=MATCH)
     stop_after = fields.Boolean(**JSON_BOOLEAN, metadata=STOP_AFTER)
     active = fields.Boolean(**JSON_BOOLEAN, metadata={"description": "Inactive rules never run (default true)."})
@@ -139,6 +138,7 @@ class RuleCreateSchema(RuleDocumentSchema):
 
 
 class RuleUpdateSchema(RuleDocumentSchema):
+    name = fields.String(metadata=NAME)
     conditions = fields.List(fields.Nested(ConditionSchema), metadata=CONDITIONS)
     actions = fields.List(fields.Nested(ActionSchema), metadata=ACTIONS)
 
@@ -211,9 +211,12 @@ class RunListArgsSchema(StrictSchema):
 
 class CategorySuggestionArgsSchema(StrictSchema):
     description = fields.String(
-        required=True,
+        load_default="",
         validate=validate.Length(max=255),
-        metadata={"description": "What is being typed (at most 255 characters).", "example": "STARBUCKS #88"},
+        metadata={
+            "description": "What is being typed (at most 255 characters); empty or omitted: no suggestion.",
+            "example": "STARBUCKS #88",
+        },
     )
 
 
