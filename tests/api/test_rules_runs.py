@@ -309,3 +309,18 @@ def test_a_pathological_regex_is_answered_promptly(client, api_headers, post_exp
     # RE2 runs in linear time: the answer is a plain "no match", not a stalled worker.
     assert tested.status_code == 200 and tested.json["changed"] is False
     assert previewed.status_code == 200 and previewed.json["match_count"] == 0
+
+
+def test_an_applied_run_retried_with_its_idempotency_key_is_answered_not_redone(app, client, api_headers, post_expense):
+    food = {c["name"]: c["id"] for c in client.get("/api/v1/categories", headers=api_headers).json}["Food"]
+    post_expense(description="Coffee", date="2026-02-02")
+    client.post("/api/v1/rules", json=coffee_rule(food), headers=api_headers)
+    body = {"date_from": "2026-01-01", "date_to": "2026-12-31", "apply": True}
+    headers = {**api_headers, "Idempotency-Key": "run-2026"}
+
+    first = client.post("/api/v1/rules/run", json=body, headers=headers)
+    retried = client.post("/api/v1/rules/run", json=body, headers=headers)
+
+    assert first.status_code == retried.status_code == 201
+    assert retried.json == first.json and first.json["change_count"] == 1
+    assert count_rows(app, RuleRun) == 1
