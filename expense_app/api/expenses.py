@@ -15,7 +15,6 @@ from expense_app.api.schemas.expenses import (
     BulkSelectionSchema,
     BulkUpdateResultSchema,
     BulkUpdateSchema,
-    ExpenseCreatedSchema,
     ExpenseCreateSchema,
     ExpenseFilterArgsSchema,
     ExpenseListArgsSchema,
@@ -28,6 +27,7 @@ from expense_app.api.schemas.expenses import (
 from expense_app.services import bulk_expenses, deletions, expenses, exports, rule_application
 
 URL_PREFIX = "/expenses"
+APPLIED_RULES_HEADER = "X-Applied-Rules"
 blp = Blueprint(
     "Expenses",
     __name__,
@@ -100,8 +100,15 @@ class ExpenseCollection(MethodView):
     @blp.arguments(ExpenseCreateSchema, example=EXPENSE_EXAMPLE)
     @blp.response(
         201,
-        ExpenseCreatedSchema,
-        headers={"Location": {"description": "URL of the new expense.", "schema": {"type": "string"}}},
+        ExpenseSchema,
+        headers={
+            "Location": {"description": "URL of the new expense.", "schema": {"type": "string"}},
+            APPLIED_RULES_HEADER: {
+                "description": "With `apply_rules`: the ids of the rules that changed the expense, in order, "
+                'comma-separated ("4,7"; empty when none matched).',
+                "schema": {"type": "string"},
+            },
+        },
     )
     def post(self, data):
         """Record an expense
@@ -110,10 +117,13 @@ class ExpenseCollection(MethodView):
         with more than 2 decimal places, date before 1900 or more than a year ahead, a category
         that is not yours, more than 20 tags, an unknown field...) is 422 with the field named,
         and nothing is stored. With `apply_rules: true` your rules run on it first, and
-        `applied_rule_ids` says which changed it.
+        the `X-Applied-Rules` header says which changed it.
         """
         created = rule_application.create_expense(user=token_user, **data)
-        return created, 201, {"Location": url_for("Expenses.ExpenseItem", expense_id=created.id)}
+        headers = {"Location": url_for("Expenses.ExpenseItem", expense_id=created.expense.id)}
+        if data.get("apply_rules"):
+            headers[APPLIED_RULES_HEADER] = ",".join(map(str, created.applied_rule_ids))
+        return created.expense, 201, headers
 
 
 @blp.route("/<int:expense_id>")

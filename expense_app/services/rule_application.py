@@ -20,14 +20,10 @@ SAMPLE_KEYS = ("description", "notes", "amount", "currency", "payment_method")
 
 @dataclass(frozen=True)
 class RuledExpense:
-    """A created expense and the ids of the rules that shaped it; reads like the expense itself."""
+    """A created expense and the ids of the rules that changed it (in order; () when none)."""
 
     expense: Expense
     applied_rule_ids: tuple[int, ...]
-
-    def __getattr__(self, name: str):
-        # Only reached for names that are not the two fields: the expense's columns and relations.
-        return getattr(self.expense, name)
 
 
 def with_rules(*, user: User, fields: Mapping) -> tuple[dict, tuple[int, ...]]:

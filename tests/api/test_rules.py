@@ -337,14 +337,15 @@ def test_apply_rules_on_create_uses_the_rules_changes(client, api_headers, coffe
     assert applied.status_code == 201, applied.json
     assert applied.json["category_id"] == category_ids["Food"], "a category set by a rule replaces the given one"
     assert sorted(applied.json["tags"]) == ["coffee", "work"], "the rule's tags are added"
-    assert applied.json["applied_rule_ids"] == [rule["id"]]
+    assert applied.headers["X-Applied-Rules"] == str(rule["id"])
     assert applied.json["description"] == "Coffee at the station"
     stored = client.get(f"/api/v1/expenses/{applied.json['id']}", headers=api_headers).json
     assert stored["category_id"] == category_ids["Food"] and sorted(stored["tags"]) == ["coffee", "work"]
     # Never applied unless asked.
     assert plain.status_code == 201
     assert plain.json["category_id"] == category_ids["Other"] and plain.json["tags"] == ["work"]
-    assert plain.json["applied_rule_ids"] == []
+    assert "X-Applied-Rules" not in plain.headers
+    assert set(plain.json) == set(applied.json), "the same Expense body either way"
 
 
 def test_apply_rules_rewrites_the_description_and_ignores_inactive_rules(
@@ -378,7 +379,18 @@ def test_apply_rules_rewrites_the_description_and_ignores_inactive_rules(
     assert response.status_code == 201, response.json
     assert response.json["description"].lower() == "starbucks"
     assert response.json["category_id"] == category_ids["Food"]
-    assert response.json["applied_rule_ids"] == [rewrite["id"]]
+    assert response.headers["X-Applied-Rules"] == str(rewrite["id"])
+
+
+def test_apply_rules_when_no_rule_matches(client, api_headers, coffee_rule, create_rule, category_ids):
+    create_rule(coffee_rule)
+    body = {"amount": "12.00", "date": "2026-03-16", "category_id": category_ids["Transport"], "description": "Bus"}
+
+    response = client.post("/api/v1/expenses", json={**body, "apply_rules": True}, headers=api_headers)
+
+    assert response.status_code == 201
+    assert response.headers["X-Applied-Rules"] == ""
+    assert response.json["category_id"] == category_ids["Transport"] and response.json["tags"] == []
 
 
 def test_apply_rules_with_bad_input_is_422_and_stores_nothing(app, client, api_headers, coffee_rule, create_rule):

@@ -116,7 +116,8 @@ BASE_AMOUNT = {
 UPDATE_FX = " Send null to return to the published rate."
 APPLY_RULES = {
     "description": "Run your active rules (`/rules`) on the expense before it is stored: a category, payment "
-    "method or description a rule sets replaces the one given, its tags are added. Default false.",
+    "method or description a rule sets replaces the one given, its tags are added; the answer's "
+    "`X-Applied-Rules` header lists the rules that matched. Default false.",
     "example": False,
 }
 
@@ -133,17 +134,6 @@ class ExpenseCreateSchema(StrictSchema):
     fx_rate = AsciiDecimal(allow_none=True, metadata=FX_RATE)
     base_amount = money_input(allow_none=True, metadata=BASE_AMOUNT)
     apply_rules = fields.Boolean(truthy={True}, falsy={False}, load_default=False, metadata=APPLY_RULES)
-
-
-class ExpenseCreatedSchema(ExpenseSchema):
-    applied_rule_ids = fields.List(
-        fields.Integer(),
-        dump_only=True,
-        metadata={
-            "description": "The rules that changed the expense (`apply_rules`), in order; [] when none.",
-            "example": [],
-        },
-    )
 
 
 class ExpenseUpdateSchema(StrictSchema):
