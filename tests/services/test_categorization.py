@@ -87,6 +87,8 @@ def test_text_conditions_ignore_case_beyond_ascii(ctx, user):
         user=user, rule=rule([cond("description", "contains", "café")], [tags("x")]), sample={"description": "CAFÉ"}
     )
     assert result.add_tags == ("x",)
+    regex = rule([cond("description", "regex", "^café au")], [tags("x")])
+    assert check_rule(user=user, rule=regex, sample={"description": "CAFÉ au lait"}).add_tags == ("x",)
 
 
 def test_match_all_needs_every_condition_any_needs_one(ctx, user):
