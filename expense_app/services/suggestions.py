@@ -15,8 +15,8 @@ shown, never applied silently.
   `accept_rule_suggestion` recomputes and creates that rule through `categorization.create_rule`.
 
 Bounded work: one grouped query reads at most `MAX_DESCRIPTIONS` (description, category) pairs
-from the user's `RECENT_EXPENSES` latest expenses (see `_history`); keys are computed per call and
-nothing is cached between calls.
+from the user's `RECENT_EXPENSES` latest expenses (see `_history_query`); keys are computed per
+call and nothing is cached between calls.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from rapidfuzz import fuzz, process
 from expense_app.errors import NotFound
 from expense_app.extensions import db
 from expense_app.models import Category, Expense, Rule, User
+from expense_app.services import categorization
 from expense_app.services.rules import Errors, clean_int, clean_text, raise_if
 from expense_app.services.unit_of_work import transaction
 
@@ -41,8 +42,8 @@ MIN_MATCHES = 3
 RULE_SHARE = 0.8
 # rapidfuzz token_set_ratio score (0-100) above which two merchant keys are the same merchant.
 # token_set_ratio scores 100 when one key's words are a subset of the other's ("starbucks" and
-# "starbucks seattle"), and about 94 for one typo in a 17-letter key ("starbuks seattle"); 90
-# keeps those and refuses different shops that share letters ("starbucks" / "starbase": 82,
+# "starbucks seattle"), and 97 for one typo in a 17-letter key ("starbuks seattle"); 90 keeps
+# those and refuses different shops that share letters or a word ("starbucks" / "starbase": 71,
 # "aldi store" / "asda store": 80).
 FUZZY_CUTOFF = 90
 # Fuzzy matching only for keys at least this long: a subset match on "de" or "sq" would join
@@ -52,8 +53,8 @@ FUZZY_MIN_LENGTH = 4
 # history even for a heavy user, and the user's current habits rather than a decade-old one),
 # grouped into at most MAX_DESCRIPTIONS distinct (description, category) pairs, newest first. The
 # keys of those pairs are computed in Python on every call (about 5 µs each).
-RECENT_EXPENSES = 20_000
-MAX_DESCRIPTIONS = 5_000
+RECENT_EXPENSES = 10_000
+MAX_DESCRIPTIONS = 2_000
 # Suggested keywords: long enough to mean something, short enough to read in a rule's name.
 KEYWORD_MIN_LENGTH = 3
 KEYWORD_MAX_LENGTH = 40
@@ -93,6 +94,9 @@ _APOSTROPHE = re.compile("['\u2019`]")
 # an amount or a date, never the merchant's name.
 _WORD = re.compile(r"[^\W_]+")
 _DIGIT = re.compile(r"\d")
+# A run of ASCII digits counts as one "0": the history query groups descriptions the same way
+# (`_digits_collapsed`), so "CARD 1234 X #88" and "CARD 9911 X #7" are one row to key.
+_DIGIT_RUN = re.compile("[0-9]+")
 
 
 def _fold(text: str) -> str:
@@ -107,7 +111,7 @@ def _fold(text: str) -> str:
 def _key_once(text: str) -> str:
     text = _fold(text)
     if _DIGIT.search(text):
-        text = _NAMED_DATE.sub(" ", text)
+        text = _NAMED_DATE.sub(" ", _DIGIT_RUN.sub("0", text))
     words = [word for word in _WORD.findall(_APOSTROPHE.sub("", text)) if word not in NOISE_WORDS]
     # A word said twice ("UBER *TRIP HELP.UBER.COM") counts once; the first place wins.
     return " ".join(dict.fromkeys(word for word in words if not _DIGIT.search(word)))
@@ -138,16 +142,34 @@ def merchant_key(description: str) -> str:
 
 @dataclass(frozen=True)
 class _Row:
-    """One (description, category) pair of the user's recent expenses."""
+    """One (description with its digits collapsed, category) pair of the user's recent expenses."""
 
-    description: str
+    description: str  # digit runs as "0": same key, same `contains` verdict for a digit-free word
     category_id: int
     count: int
     latest: tuple  # (date, id) of the newest such expense: breaks ties toward the current habit
+    sample: str  # one real description of the pair, for the rules check
 
 
-def _history(user: User) -> list[_Row]:
-    """The user's recent (description, category) pairs with their counts: one grouped query."""
+# Runs of up to 2**4 = 16 digits become one "0" (longer ones a few "0"s: still a digit word).
+_COLLAPSE_ROUNDS = 4
+
+
+def _digits_collapsed(column):
+    """`column` with every ASCII digit made "0" and runs of zeros shortened: what `_DIGIT_RUN`
+    does, in SQL both databases speak (nested replace(); SQLite has no regexp_replace)."""
+    for digit in "123456789":
+        column = sa.func.replace(column, digit, "0")
+    for _ in range(_COLLAPSE_ROUNDS):
+        column = sa.func.replace(column, "00", "0")
+    return column
+
+
+def _history_query(user: User) -> sa.Select:
+    """The user's recent (description, category) pairs with their counts: one grouped query.
+
+    Descriptions are grouped with their digits collapsed, so card numbers, references and dates
+    do not make every line its own pair and the MAX_DESCRIPTIONS pairs cover more history."""
     recent = (
         sa.select(Expense.description, Expense.category_id, Expense.date, Expense.id)
         .where(Expense.user_id == user.id)
@@ -157,15 +179,23 @@ def _history(user: User) -> list[_Row]:
     )
     latest_date = sa.func.max(recent.c.date)
     latest_id = sa.func.max(recent.c.id)
+    collapsed = _digits_collapsed(recent.c.description)
     query = (
-        sa.select(recent.c.description, recent.c.category_id, sa.func.count(), latest_date, latest_id)
-        .group_by(recent.c.description, recent.c.category_id)
+        sa.select(
+            collapsed, recent.c.category_id, sa.func.count(), latest_date, latest_id, sa.func.max(recent.c.description)
+        )
+        .group_by(collapsed, recent.c.category_id)
         .order_by(latest_date.desc(), latest_id.desc())
         .limit(MAX_DESCRIPTIONS)
     )
+    return query
+
+
+def _history(user: User) -> list[_Row]:
+    """The pairs of `_history_query`, read."""
     return [
-        _Row(description or "", category_id, count, (day, last_id))
-        for description, category_id, count, day, last_id in db.session.execute(query)
+        _Row(description or "", category_id, count, (day, last_id), sample or "")
+        for description, category_id, count, day, last_id, sample in db.session.execute(_history_query(user))
     ]
 
 
@@ -244,8 +274,9 @@ def suggest_category(*, user: User, description: str) -> CategorySuggestion | No
 
 @dataclass(frozen=True)
 class RuleSuggestion:
-    """ "Whenever the description contains `keyword`, set `category_name`": `matches` of the user's
-    recent expenses containing it are in that category. `rule` goes to `categorization.create_rule`."""
+    """A suggested rule, "whenever the description contains `keyword`, set `category_name`":
+    `matches` of the user's recent expenses containing it are in that category. `rule` holds
+    `categorization.create_rule`'s keywords."""
 
     key: str
     keyword: str
@@ -267,47 +298,57 @@ def _keyword(key: str, lowered: list[str]) -> str | None:
 
 def _handled_by_rule(user: User, description: str) -> bool:
     """Whether one of the user's active rules already sets the category of such an expense."""
-    from expense_app.services import categorization  # top-level once h-engine is merged
-
     return categorization.apply_to_fields(user=user, fields={"description": description}).category_id is not None
 
 
-def _rule_suggestions(user: User) -> list[RuleSuggestion]:
-    """Every rule worth suggesting, best first (most matches, then keyword), at most
-    MAX_RULE_CANDIDATES merchants examined.
+def _rule_suggestions(user: User, *, limit: int | None = None, key: str | None = None) -> list[RuleSuggestion]:
+    """The rules worth suggesting, best first (most matches, then keyword): the first `limit`,
+    or only the one named `key`; at most MAX_RULE_CANDIDATES merchants are examined.
 
     A merchant (merchant key) with at least MIN_MATCHES recent expenses gives a keyword; the rule
     "description contains keyword" is judged on everything it would match among the recent
-    expenses (case-insensitive, as the engine's `contains`), not only on that merchant's: it is
-    suggested when at least MIN_MATCHES and RULE_SHARE of those are in one category and no active
-    rule categorises the merchant's newest description already.
+    expenses (lower-cased, as the engine's `contains`), not only on that merchant's: it is a
+    candidate when at least MIN_MATCHES and RULE_SHARE of those are in one category. A candidate
+    is suggested unless an active rule already categorises the merchant's newest description;
+    that check (the user's rules, compiled) runs only on the candidates the answer needs.
     """
     rows = _history(user)
     lowered = {row.description: row.description.lower() for row in rows}
     merchants = [
-        (key, group) for key, group in _rows_by_key(rows).items() if sum(row.count for row in group) >= MIN_MATCHES
+        (merchant, group)
+        for merchant, group in _rows_by_key(rows).items()
+        if sum(row.count for row in group) >= MIN_MATCHES
     ]
     merchants.sort(key=lambda item: (-sum(row.count for row in item[1]), item[0]))
-    found: list[RuleSuggestion] = []
+    candidates: list[tuple[int, str, int, str]] = []  # (-matches, keyword, category_id, sample)
     tried: set[str] = set()
-    names: dict[int, str] = {}
-    for key, group in merchants[:MAX_RULE_CANDIDATES]:
-        keyword = _keyword(key, [lowered[row.description] for row in group])
+    for merchant, group in merchants[:MAX_RULE_CANDIDATES]:
+        keyword = _keyword(merchant, [lowered[row.description] for row in group])
         if keyword is None or keyword in tried:
             continue
         tried.add(keyword)
-        winner = _winner([row for row in rows if keyword in lowered[row.description]])
-        category_id, matches, of = winner
-        if matches < MIN_MATCHES or matches < RULE_SHARE * of:
+        category_id, matches, of = _winner([row for row in rows if keyword in lowered[row.description]])
+        if matches >= MIN_MATCHES and matches >= RULE_SHARE * of:
+            newest = max(group, key=lambda row: row.latest).sample
+            candidates.append((-matches, keyword, category_id, newest))
+    candidates.sort()
+    found: list[RuleSuggestion] = []
+    names: dict[int, str] = {}
+    for negative_matches, keyword, category_id, newest in candidates:
+        if key is not None and key != _suggestion_key(keyword, category_id):
             continue
-        newest = max(group, key=lambda row: row.latest).description
         if _handled_by_rule(user, newest):
             continue
         if category_id not in names:
             names[category_id] = _category_name(user, category_id)
-        found.append(_suggestion(keyword, category_id, names[category_id], matches))
-    found.sort(key=lambda suggestion: (-suggestion.matches, suggestion.keyword))
+        found.append(_suggestion(keyword, category_id, names[category_id], -negative_matches))
+        if limit is not None and len(found) >= limit:
+            break
     return found
+
+
+def _suggestion_key(keyword: str, category_id: int) -> str:
+    return f"{keyword}->{category_id}"
 
 
 def _suggestion(keyword: str, category_id: int, category_name: str, matches: int) -> RuleSuggestion:
@@ -317,7 +358,7 @@ def _suggestion(keyword: str, category_id: int, category_name: str, matches: int
         "actions": [{"type": "set_category", "category_id": category_id}],
         "match": "all",
     }
-    return RuleSuggestion(f"{keyword}->{category_id}", keyword, category_id, category_name, matches, rule)
+    return RuleSuggestion(_suggestion_key(keyword, category_id), keyword, category_id, category_name, matches, rule)
 
 
 def suggest_rules(*, user: User, limit: int = 10) -> list[RuleSuggestion]:
@@ -326,7 +367,7 @@ def suggest_rules(*, user: User, limit: int = 10) -> list[RuleSuggestion]:
     errors: Errors = {}
     limit = clean_int(errors, "limit", limit, low=1, high=MAX_RULE_SUGGESTIONS)
     raise_if(errors)
-    return _rule_suggestions(user)[:limit]
+    return _rule_suggestions(user, limit=limit)
 
 
 def accept_rule_suggestion(*, user: User, key: str) -> Rule:
@@ -339,9 +380,8 @@ def accept_rule_suggestion(*, user: User, key: str) -> Rule:
     raise_if(errors)
     with transaction() as session:
         session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
-        suggestion = next((found for found in _rule_suggestions(user) if found.key == key), None)
-        if suggestion is None:
+        found = _rule_suggestions(user, key=key)
+        if not found:
             raise NotFound("That rule is no longer suggested.")
-        from expense_app.services import categorization  # top-level once h-engine is merged
-
+        (suggestion,) = found
         return categorization.create_rule(user=user, **suggestion.rule)

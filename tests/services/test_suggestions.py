@@ -16,7 +16,8 @@ from expense_app.extensions import db
 from expense_app.models import Category, Expense
 from expense_app.services import suggestions
 from expense_app.services.suggestions import CategorySuggestion, merchant_key, suggest_category
-from tests.services.conftest import category_id_of
+from tests.fuzz.test_html_fuzz import HOSTILE_VALUES
+from tests.services.conftest import category_id_of, count_statements
 
 BANK_LINES = [
     # (description as the bank prints it, its merchant key)
@@ -191,3 +192,40 @@ def test_only_the_recent_history_is_read(ctx, user, add_expense, monkeypatch):
     monkeypatch.setattr(suggestions, "RECENT_EXPENSES", 4)
     # The 4 newest: three in Food, one in Transport.
     assert suggest_category(user=user, description="metro") == CategorySuggestion(food, "Food", 3, 4)
+
+
+def test_the_history_groups_lines_that_differ_only_in_digits_and_keeps_their_keys(ctx, user, add_expense):
+    food = category_id_of(user, "Food")
+    for line, _key in BANK_LINES:
+        add_expense(description=line, category_id=food)
+    for number in ("1234", "99", "4921551200001111"):  # a 16-digit card number too
+        add_expense(description=f"CARD {number} STARBUCKS #{number[:2]} SEATTLE", category_id=food)
+    rows = suggestions._history(user)
+    # The database's digit collapsing gives the keys the lines themselves give.
+    assert {merchant_key(row.description) for row in rows} == {key for _line, key in BANK_LINES}
+    (starbucks,) = [row for row in rows if row.description == "CARD 0 STARBUCKS #0 SEATTLE"]
+    assert starbucks.count == 4  # the BANK_LINES one and the three above
+    assert starbucks.sample.startswith("CARD ") and any(ch in "123456789" for ch in starbucks.sample)
+    assert sum(row.count for row in rows) == len(BANK_LINES) + 3
+
+
+def test_a_category_suggestion_is_two_queries_however_long_the_history(ctx, user, add_expense):
+    food = category_id_of(user, "Food")
+    for number in range(12):
+        add_expense(description=f"Shop {number % 4} CARD {number}", category_id=food)
+    _add(add_expense, "Netflix.com", food, 3)
+    with count_statements(db.engine) as statements:
+        assert suggest_category(user=user, description="netflix").matches == 3
+    # The grouped history, then the winner's name.
+    assert len(statements) == 2
+
+
+def test_hostile_descriptions_get_an_answer_or_a_named_refusal(ctx, user, add_expense):
+    _add(add_expense, "Netflix.com", category_id_of(user, "Food"), 3)
+    for value in [*HOSTILE_VALUES, None, [], {"a": 1}, 1.5]:
+        try:
+            found = suggest_category(user=user, description=value)
+        except ValidationFailed as refused:
+            assert list(refused.errors) == ["description"]
+        else:
+            assert found is None or found.matches >= suggestions.MIN_MATCHES

@@ -3,12 +3,14 @@ until accepted, and accepting creates exactly the suggested rule through the cat
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import sqlalchemy as sa
 
 from expense_app.errors import NotFound, ValidationFailed
 from expense_app.extensions import db
-from expense_app.models import Expense, Rule
+from expense_app.models import Expense, Rule, User
 from expense_app.services import categorization, suggestions
 from expense_app.services.suggestions import accept_rule_suggestion, suggest_rules
 from tests import factories
@@ -190,3 +192,46 @@ def test_only_the_biggest_merchants_are_examined(ctx, user, add_expense, monkeyp
     _add(add_expense, "Spotify", food, 3)
     monkeypatch.setattr(suggestions, "MAX_RULE_CANDIDATES", 1)
     assert [s.keyword for s in suggest_rules(user=user)] == ["netflix"]
+
+
+def test_a_rule_that_needs_the_real_digits_still_counts_as_covering(ctx, user, add_expense):
+    fun = category_id_of(user, "Entertainment")
+    _add(add_expense, "CARD 4921 NETFLIX", fun, 3)
+    categorization.create_rule(
+        user=user,
+        name="Card streaming",
+        conditions=[{"field": "description", "operator": "regex", "value": r"CARD [1-9]\d{3} NETFLIX"}],
+        actions=[{"type": "set_category", "category_id": fun}],
+    )
+    assert suggest_rules(user=user) == []
+
+
+def test_accepting_one_suggestion_four_times_at_once_creates_one_rule(app, ctx, user, add_expense):
+    fun = category_id_of(user, "Entertainment")
+    _add(add_expense, "Netflix.com", fun, 3)
+    (suggestion,) = suggest_rules(user=user)
+    outcomes: list[str] = []
+    start = threading.Barrier(4)
+
+    def accept() -> None:
+        try:
+            with app.app_context():
+                owner = db.session.get(User, user.id)
+                start.wait()
+                try:
+                    accept_rule_suggestion(user=owner, key=suggestion.key)
+                    outcomes.append("created")
+                except NotFound:
+                    outcomes.append("not found")
+                db.session.remove()
+        except BaseException as error:  # reported below: an exception in a thread would be lost
+            outcomes.append(repr(error))
+
+    threads = [threading.Thread(target=accept) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["created", "not found", "not found", "not found"]
+    db.session.expire_all()
+    assert len(_rules(user)) == 1
