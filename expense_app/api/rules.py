@@ -223,7 +223,7 @@ class RuleTest(MethodView):
             "description": None,
             "add_tags": ["coffee"],
             "skip": False,
-            "rule_ids": [],
+            "rule_ids": [0],
             "changed": True,
         },
     )
@@ -231,8 +231,9 @@ class RuleTest(MethodView):
         """Test a rule on a sample expense
 
         What the rule (not saved, checked as on save) would change on the would-be expense in
-        `sample`: null fields stay as they are. Nothing is stored. `rule_ids` is empty: the rule
-        has no id yet.
+        `sample`: null fields stay as they are. Nothing is stored. `rule_ids` is `[0]` when the
+        rule matched (the unsaved rule has no id; it may match and change nothing) and `[]` when
+        it did not.
         """
         sample = data.pop("sample")
         return categorization.test_rule(user=token_user, rule=_document(data), sample=sample)

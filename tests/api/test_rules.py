@@ -261,6 +261,7 @@ def test_a_rule_is_tested_on_a_sample_without_being_saved(app, client, api_heade
     assert response.json["add_tags"] == ["coffee"]
     assert response.json["description"] is None and response.json["payment_method"] is None
     assert response.json["changed"] is True and response.json["skip"] is False
+    assert response.json["rule_ids"] == [0], "the unsaved rule matched"
     assert count_rows(app, Rule) == 0
 
 
