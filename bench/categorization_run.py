@@ -30,6 +30,7 @@ from flask_migrate import upgrade
 
 from bench.database import check_database_url, ensure_database
 from bench.seeding import HISTORY_DAYS, seed_user_expenses
+from config import normalize_database_url
 from expense_app import create_app
 from expense_app.extensions import db
 from expense_app.models import Category
@@ -97,7 +98,7 @@ def timed_dry_run(user, start: dt.date, end: dt.date, repeat: int) -> tuple[list
 
 
 def run(url: str, *, expenses: int, rules: int, repeat: int) -> None:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "LOG_LEVEL": "WARNING"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": normalize_database_url(url), "TESTING": True, "LOG_LEVEL": "WARNING"})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as connection:

@@ -1,7 +1,8 @@
 """Categorisation rules: a user's ordered "when these conditions hold, do these actions", and runs.
 
 A rule document (name, `match` all/any, conditions, actions, `active`, `stop_after`) is validated
-here, the only writer of `models.rules` (contract: /work/wt/ISSUE14_INTERFACE.md). Rules apply:
+here, the only writer of `models.rules`; the faces and `services/suggestions.py` use only the public
+functions and constants below. Rules apply:
 - to one would-be expense (`apply_to_fields`: manual entry with `apply_rules`, the import preview;
   `skip` only counts there, with `for_import=True`);
 - retroactively over a date range: `dry_run` lists what would change (paged) and changes nothing,
@@ -19,12 +20,13 @@ time, no backtracking, so a user's `(a+)+$` cannot stall a worker), with a memor
 pattern length limit; RE2 has no backreferences (`\\1` inside a pattern) or look-arounds.
 
 Speed: a run reads the range in keyset batches of plain columns (one grouped tag query per batch)
-and evaluates in Python. Conditions SQL can judge exactly are pushed into the WHERE as a prefilter
-(text contains/equals/starts/ends with an ASCII value as lower() LIKE with escaped wildcards,
-amounts, payment method, currency) when every rule contributes one, so only candidates are read;
-Python still decides, so the prefilter only has to be a superset. A condition on a field an earlier
-rule in the run can change (description, payment method) is not pushed: the row may match only
-after that change.
+and evaluates in Python. Conditions SQL can judge (text contains/equals/starts/ends with an ASCII
+value as lower() LIKE with escaped wildcards, amounts, payment method, currency) become one boolean
+column per rule, so Python only tries the rules that can match a row, and their OR is the WHERE
+when every rule has one. Python still decides, so SQL only has to give a superset. A condition on a
+field an earlier rule in the run can change (description, payment method) is not pushed: the row
+may match only after that change. The regex conditions of the rules run together form one RE2 set
+per text field (one search per description, however many regex rules).
 """
 
 from __future__ import annotations
@@ -319,22 +321,57 @@ class FieldChanges:
         )
 
 
+class _RegexBook:
+    """The regex conditions of the rules evaluated together, one RE2 set per text field: one pass
+    over a description tells which of its patterns match (ten regex rules cost one search, not ten).
+    A set too large for RE2's memory bound falls back to one search per pattern."""
+
+    def __init__(self) -> None:
+        self.patterns: dict[str, list[str]] = {name: [] for name in TEXT_FIELDS}
+        self._sets: dict[str, object] = {}
+
+    def add(self, name: str, pattern: str) -> int:
+        self.patterns[name].append(pattern)
+        self._sets.pop(name, None)
+        return len(self.patterns[name]) - 1
+
+    def _matcher(self, name: str):
+        matcher = self._sets.get(name)
+        if matcher is None:
+            patterns = [pattern.encode() for pattern in self.patterns[name]]
+            try:
+                regex_set = re2.Set.SearchSet(_regex_options())
+                for pattern in patterns:
+                    regex_set.Add(pattern)
+                regex_set.Compile()
+                matcher = regex_set.Match
+            except Exception:  # over max_mem together: each pattern alone was accepted
+                regexes = [re2.compile(pattern, _regex_options()) for pattern in patterns]
+                matcher = lambda data: [i for i, regex in enumerate(regexes) if regex.search(data)]  # noqa: E731
+            self._sets[name] = matcher
+        return matcher
+
+    def hits(self, name: str, data: bytes) -> frozenset[int]:
+        # RE2's set answers None, not [], when nothing matches.
+        return frozenset(self._matcher(name)(data) or ()) if self.patterns[name] else frozenset()
+
+
 class _Fields:
     """The fields rules look at, mutable while the rules run, with lower-cased text cached."""
 
-    __slots__ = ("_encoded", "_lower", "values")
+    __slots__ = ("_book", "_hits", "_lower", "values")
 
-    def __init__(self, values: dict):
+    def __init__(self, values: dict, book: _RegexBook | None = None):
         self.values = values
+        self._book = book
         self._lower: dict[str, str] = {}
-        self._encoded: dict[str, bytes] = {}
+        self._hits: dict[str, frozenset[int]] = {}
 
-    def encoded(self, name: str) -> bytes:
-        # RE2 matches UTF-8 bytes: encoding once per field, not once per pattern, halves a regex's cost.
-        data = self._encoded.get(name)
-        if data is None:
-            data = self._encoded[name] = (self.values.get(name) or "").encode()
-        return data
+    def regex_hit(self, name: str, index: int) -> bool:
+        hits = self._hits.get(name)
+        if hits is None:
+            hits = self._hits[name] = self._book.hits(name, (self.values.get(name) or "").encode())
+        return index in hits
 
     def lower(self, name: str) -> str:
         text = self._lower.get(name)
@@ -345,13 +382,13 @@ class _Fields:
     def set(self, name: str, value) -> None:
         self.values[name] = value
         self._lower.pop(name, None)
-        self._encoded.pop(name, None)
+        self._hits.pop(name, None)
 
 
-def _text_test(name: str, operator: str, value: str) -> Callable[[_Fields], bool]:
+def _text_test(name: str, operator: str, value: str, book: _RegexBook) -> Callable[[_Fields], bool]:
     if operator == "regex":
-        regex = re2.compile(value.encode(), _regex_options())  # UTF-8 options: still Unicode-aware
-        return lambda fields: regex.search(fields.encoded(name)) is not None
+        index = book.add(name, value)
+        return lambda fields: fields.regex_hit(name, index)
     needle = value.lower()
     if operator == "contains":
         return lambda fields: needle in fields.lower(name)
@@ -380,10 +417,10 @@ def _amount_test(operator: str, value: str, value2: str | None) -> Callable[[_Fi
     return lambda fields: fields.values.get("amount") is not None and compare(fields.values["amount"], low)
 
 
-def _condition_test(condition: dict) -> Callable[[_Fields], bool]:
+def _condition_test(condition: dict, book: _RegexBook) -> Callable[[_Fields], bool]:
     name, operator, value = condition["field"], condition["operator"], condition["value"]
     if name in TEXT_FIELDS:
-        return _text_test(name, operator, value)
+        return _text_test(name, operator, value, book)
     if name == "amount":
         return _amount_test(operator, value, condition.get("value2"))
     if name == "currency":
@@ -434,6 +471,7 @@ class _CompiledRule:
     stop_after: bool
     conditions: list[dict]
     actions: list[dict]
+    book: _RegexBook | None = None
     tests: list[Callable[[_Fields], bool]] = field(default_factory=list)
     regexes: dict[int, object] = field(default_factory=dict)
 
@@ -443,9 +481,13 @@ class _CompiledRule:
         return all(test(fields) for test in self.tests)
 
 
-def _compile(rule_id: int, document: dict, category_ids: set[int] | None = None) -> _CompiledRule:
+def _compile(
+    rule_id: int, document: dict, category_ids: set[int] | None = None, book: _RegexBook | None = None
+) -> _CompiledRule:
     """A validated document ready to evaluate. A set_category whose category has since been
-    deleted (`category_ids` given and not holding it) is dropped: it can no longer apply."""
+    deleted (`category_ids` given and not holding it) is dropped: it can no longer apply. Rules
+    evaluated together share one `book` of regexes."""
+    book = book or _RegexBook()
     actions = [
         action
         for action in document["actions"]
@@ -459,7 +501,8 @@ def _compile(rule_id: int, document: dict, category_ids: set[int] | None = None)
         stop_after=document["stop_after"],
         conditions=document["conditions"],
         actions=actions,
-        tests=[_condition_test(condition) for condition in document["conditions"]],
+        book=book,
+        tests=[_condition_test(condition, book) for condition in document["conditions"]],
     )
     for index, action in enumerate(actions):
         if action["type"] == "rewrite_description":
@@ -476,21 +519,16 @@ def _rewrite(regex, replacement: str, text: str) -> str:
     return result.strip()[:DESCRIPTION_MAX_LENGTH] if count else text
 
 
-def _evaluate(
-    rules: Sequence[_CompiledRule], values: dict, *, for_import: bool, possible: Sequence[bool] | None = None
-) -> FieldChanges:
-    """Run `rules` in order over `values` (description, notes, amount, currency, payment_method).
-
-    `possible` (one flag per rule, from SQL, see `_rule_filters`): a rule flagged False cannot
-    match this row and is not tried."""
+def _evaluate(rules: Sequence[_CompiledRule], values: dict, *, for_import: bool) -> FieldChanges:
+    """Run `rules` in order over `values` (description, notes, amount, currency, payment_method)."""
     original_description = values.get("description") or ""
-    fields = _Fields(dict(values))
+    fields = _Fields(dict(values), rules[0].book if rules else None)
     category_id = payment_method = None
     tags: list[str] = []
     skip = False
     matched: list[int] = []
-    for number, rule in enumerate(rules):
-        if (possible is not None and not possible[number]) or not rule.matches(fields):
+    for rule in rules:
+        if not rule.matches(fields):
             continue
         matched.append(rule.id)
         for index, action in enumerate(rule.actions):
@@ -548,7 +586,8 @@ test_rule.__test__ = False  # not a pytest test, despite the name
 
 
 def _active_rules(user: User, category_ids: set[int] | None = None) -> list[_CompiledRule]:
-    return [_compile(rule.id, _document(rule), category_ids) for rule in list_rules(user=user) if rule.active]
+    book = _RegexBook()
+    return [_compile(rule.id, _document(rule), category_ids, book) for rule in list_rules(user=user) if rule.active]
 
 
 def apply_to_fields(*, user: User, fields: dict, for_import: bool = False) -> FieldChanges:
@@ -763,12 +802,20 @@ def _prefilter(rules: Sequence[_CompiledRule]):
 
 
 def _scan(
-    user: User, where: list, *, newest_first: bool = False, flags: Sequence = (), batch_size: int = BATCH_SIZE
+    user: User,
+    where: list,
+    *,
+    newest_first: bool = False,
+    flags: Sequence = (),
+    lock: bool = False,
+    batch_size: int = BATCH_SIZE,
 ) -> Iterator[tuple[_Row, tuple]]:
     """The user's expenses matching `where`, in (date, id) order, read in keyset batches of plain
     columns plus one grouped tag query per batch (never one ORM object with its tags at a time).
 
-    Yields each row with the values of `flags` (boolean SQL expressions) for it."""
+    Yields each row with the values of `flags` (boolean SQL expressions) for it. `lock` (inside a
+    unit of work) locks the rows read on PostgreSQL, so an edit made meanwhile waits for the run
+    instead of being overwritten by it; SQLite's BEGIN IMMEDIATE already keeps other writers out."""
     flag_columns = [sa.type_coerce(flag, sa.Boolean).label(f"flag_{number}") for number, flag in enumerate(flags)]
     width = len(_ROW_COLUMNS)
     order = (Expense.date.desc(), Expense.id.desc()) if newest_first else (Expense.date, Expense.id)
@@ -778,7 +825,10 @@ def _scan(
         if after is not None:
             key = sa.tuple_(Expense.date, Expense.id)
             query = query.where(key < sa.tuple_(*after) if newest_first else key > sa.tuple_(*after))
-        batch = db.session.execute(query.order_by(*order).limit(batch_size)).all()
+        query = query.order_by(*order).limit(batch_size)
+        if lock:
+            query = query.with_for_update()
+        batch = db.session.execute(query).all()
         if not batch:
             return
         tags: dict[int, dict[str, int]] = defaultdict(dict)
@@ -820,7 +870,8 @@ def _run_rules(user: User, rule_ids, category_ids: set[int]) -> list[_CompiledRu
     rules = [rule for rule in list_rules(user=user) if rule.id in ids]
     if len(rules) != len(ids) or not ids:
         raise ValidationFailed({"rule_ids": ["Choose one or more of your rules."]})
-    return [_compile(rule.id, _document(rule), category_ids) for rule in rules]
+    book = _RegexBook()
+    return [_compile(rule.id, _document(rule), category_ids, book) for rule in rules]
 
 
 @dataclass
@@ -833,7 +884,9 @@ class _Change:
     new_tags: list[str]  # names the expense does not carry yet
 
 
-def _changes(user: User, rules: Sequence[_CompiledRule], start: dt.date, end: dt.date) -> Iterator[_Change]:
+def _changes(
+    user: User, rules: Sequence[_CompiledRule], start: dt.date, end: dt.date, *, lock: bool = False
+) -> Iterator[_Change]:
     """The expenses of the range the rules would change, oldest first, and how."""
     if not rules:
         return
@@ -844,11 +897,12 @@ def _changes(user: User, rules: Sequence[_CompiledRule], start: dt.date, end: dt
     # SQL says, per row, which rules could match (one boolean column per narrowed rule), so Python
     # only tries those: a full scan of 100,000 rows with 50 rules stays a few seconds.
     narrowed = [number for number, clause in enumerate(filters) if clause is not None]
-    for row, flags in _scan(user, where, flags=[filters[number] for number in narrowed]):
-        possible = [True] * len(rules)
-        for number, flag in zip(narrowed, flags, strict=True):
-            possible[number] = bool(flag)
-        result = _evaluate(rules, row.values(), for_import=False, possible=possible)
+    always = [number for number, clause in enumerate(filters) if clause is None]
+    for row, flags in _scan(user, where, flags=[filters[number] for number in narrowed], lock=lock):
+        candidates = sorted([*always, *(number for number, flag in zip(narrowed, flags, strict=True) if flag)])
+        if not candidates:
+            continue
+        result = _evaluate([rules[number] for number in candidates], row.values(), for_import=False)
         if not result.rule_ids:
             continue
         category_id = result.category_id if result.category_id is not None else row.category_id
@@ -901,7 +955,7 @@ def preview_rule(*, user: User, rule: dict, limit: int = 10) -> RulePreview:
     count = 0
     first: list[int] = []
     for row, _flags in _scan(user, where, newest_first=True):
-        if compiled.matches(_Fields(row.values())):
+        if compiled.matches(_Fields(row.values(), compiled.book)):
             count += 1
             if len(first) < limit:
                 first.append(row.id)
@@ -971,7 +1025,7 @@ def apply_run(*, user: User, date_from, date_to, rule_ids=None) -> RuleRun:
     with transaction() as session:
         category_ids = _owned_category_ids(user)
         rules = _run_rules(user, rule_ids, category_ids)
-        changes = list(_changes(user, rules, start, end))
+        changes = list(_changes(user, rules, start, end, lock=True))
         tag_names = sorted({name for change in changes for name in change.new_tags})
         existing = set(session.scalars(sa.select(Tag.name).where(Tag.user_id == user.id, Tag.name.in_(tag_names))))
         tag_ids = {tag.name: tag.id for tag in resolve_tags(user=user, names=tag_names)}
@@ -1021,9 +1075,9 @@ def _current_states(expense_ids: list[int]) -> dict[int, dict]:
     tag_ids: dict[int, list[int]] = defaultdict(list)
     for chunk in _chunks(expense_ids):
         for row in db.session.execute(
-            sa.select(Expense.id, Expense.category_id, Expense.description, Expense.payment_method).where(
-                Expense.id.in_(chunk)
-            )
+            sa.select(Expense.id, Expense.category_id, Expense.description, Expense.payment_method)
+            .where(Expense.id.in_(chunk))
+            .with_for_update()  # an edit made meanwhile waits for the undo (PostgreSQL; see `_scan`)
         ):
             states[row.id] = row
         for expense_id, tag_id in db.session.execute(

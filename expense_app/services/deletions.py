@@ -4,13 +4,15 @@ A delete removes the expense rows (so every total, the `expense_stats` triggers 
 forget them at once, with no "deleted" flag to remember anywhere) and keeps, per expense, a
 `DeletedExpense` record holding everything needed to put it back exactly: every column of the row
 (read from the table, so a column added later is kept too), its tag ids, the recurring
-occurrence it was posted for, and the names of its category and base currency for the checks
+occurrence it was posted for, the rule-run change records that would let a categorisation run be
+undone for it (issue 14), and the names of its category and base currency for the checks
 below. Expenses deleted by one request share a `batch_id`, and `restore_batch` undoes them together.
 
 Restoring re-inserts each row as it was (amount, base amount and rate are not converted again),
 under its old id when that id is free (on SQLite a newer expense may have taken it; then it
 gets a new id, which the result reports), with the tags that still exist and the occurrence link
-when the occurrence still exists and has no expense. Refused, changing nothing:
+when the occurrence still exists and has no expense, and with its rule-run change records when
+their run still exists. Refused, changing nothing:
 - a batch that is not the user's, already restored or purged: NotFound;
 - a category deleted meanwhile: Conflict naming it, unless the user has a category of that name
   again (re-created), in which case the expense is restored into it;
@@ -32,6 +34,7 @@ from expense_app.errors import Conflict, NotFound
 from expense_app.models import Category, Expense, RecurringExpense, RecurringOccurrence, Tag, User, expense_tags
 from expense_app.models.base import utcnow
 from expense_app.models.deleted_expenses import DeletedExpense
+from expense_app.models.rules import RuleRun, RuleRunChange
 from expense_app.services.conversions import locked_base_currency
 from expense_app.services.unit_of_work import transaction
 
@@ -118,7 +121,21 @@ def delete_expenses(*, user: User, where: Sequence) -> DeletionBatch:
             return batch
         tag_ids: dict[int, list[int]] = {}
         occurrence_ids: dict[int, list[int]] = {}
+        run_changes: dict[int, list[dict]] = {}
         for chunk in _chunks(ids):
+            # A rule run's record of this expense goes with the row (CASCADE); kept so Undo brings it back.
+            for change in session.execute(
+                sa.select(
+                    RuleRunChange.id,
+                    RuleRunChange.expense_id,
+                    RuleRunChange.run_id,
+                    RuleRunChange.before,
+                    RuleRunChange.after,
+                ).where(RuleRunChange.expense_id.in_(chunk))
+            ):
+                run_changes.setdefault(change.expense_id, []).append(
+                    {"id": change.id, "run_id": change.run_id, "before": change.before, "after": change.after}
+                )
             for expense_id, tag_id in session.execute(
                 sa.select(expense_tags.c.expense_id, expense_tags.c.tag_id).where(expense_tags.c.expense_id.in_(chunk))
             ):
@@ -150,6 +167,7 @@ def delete_expenses(*, user: User, where: Sequence) -> DeletionBatch:
                         "expense": {column.name: _to_json(row[column.name]) for column in _KEPT_COLUMNS},
                         "tag_ids": sorted(tag_ids.get(row["id"], [])),
                         "occurrence_ids": sorted(occurrence_ids.get(row["id"], [])),
+                        "rule_run_changes": run_changes.get(row["id"], []),
                         "category_name": category_names.get(row["category_id"]),
                         "base_currency": base_currency,
                     },
@@ -245,7 +263,9 @@ def restore_batch(*, user: User, batch_id: str) -> RestoredBatch:
 
 
 def _restore_links(session, user: User, records: list[DeletedExpense], new_id: dict[int, int]) -> None:
-    """The tags that still exist and the occurrence links whose occurrence is still free."""
+    """The tags that still exist, the occurrence links whose occurrence is still free, and the
+    rule-run change records whose run still exists (under their old id when it is free)."""
+    _restore_run_changes(session, user, records, new_id)
     wanted_tags = {tag_id for record in records for tag_id in record.data.get("tag_ids", [])}
     live_tags = set()
     for chunk in _chunks(sorted(wanted_tags)):
@@ -271,6 +291,27 @@ def _restore_links(session, user: User, records: list[DeletedExpense], new_id: d
                 .values(expense_id=new_id[record.expense_id]),
                 execution_options={"synchronize_session": False},
             )
+
+
+def _restore_run_changes(session, user: User, records: list[DeletedExpense], new_id: dict[int, int]) -> None:
+    kept = [(record, change) for record in records for change in record.data.get("rule_run_changes", [])]
+    if not kept:
+        return
+    runs = {change["run_id"] for _record, change in kept}
+    live_runs = set(session.scalars(sa.select(RuleRun.id).where(RuleRun.user_id == user.id, RuleRun.id.in_(runs))))
+    taken = set(session.scalars(sa.select(RuleRunChange.id).where(RuleRunChange.id.in_([c["id"] for _r, c in kept]))))
+    for record, change in kept:
+        if change["run_id"] not in live_runs:
+            continue
+        row = {
+            "run_id": change["run_id"],
+            "expense_id": new_id[record.expense_id],
+            "before": change["before"],
+            "after": change["after"],
+        }
+        if change["id"] not in taken:  # SQLite may hand a freed id out again
+            row["id"] = change["id"]
+        session.execute(sa.insert(RuleRunChange), [row])
 
 
 def purge_expired(*, user: User | None = None, now: dt.datetime | None = None) -> int:

@@ -399,3 +399,23 @@ def test_at_most_max_rules(ctx, user, monkeypatch):
         lambda: categorization.create_rule(user=user, **rule([cond("amount", ">", "1")], [tags("x")]))
     )
     assert len(categorization.list_rules(user=user)) == 2
+
+
+def test_regexes_fall_back_to_one_search_each_when_re2_refuses_the_set(ctx, user, monkeypatch):
+    documents = [
+        rule([cond("description", "regex", r"starbucks #\d+")], [tags("one")]),
+        rule([cond("description", "regex", r"^dunkin")], [tags("two")]),
+        rule([cond("notes", "regex", r"coffee$")], [tags("three")]),
+    ]
+    for document in documents:
+        categorization.create_rule(user=user, **document)
+    expected = ("one", "three")
+    assert apply_to_fields(user=user, fields=SAMPLE).add_tags == expected
+
+    class Refused:
+        @staticmethod
+        def SearchSet(options):
+            raise MemoryError("pattern set too large")
+
+    monkeypatch.setattr(categorization.re2, "Set", Refused)
+    assert apply_to_fields(user=user, fields=SAMPLE).add_tags == expected

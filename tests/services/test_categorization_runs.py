@@ -321,3 +321,22 @@ def test_undo_of_a_missing_run_is_not_found(ctx, user):
     for run_id in (1, 2**40, "x", None):
         with pytest.raises(NotFound):
             categorization.undo_run(user=user, run_id=run_id)
+
+
+def test_a_run_can_still_be_undone_for_an_expense_deleted_and_restored(ctx, user):
+    from expense_app.services import deletions
+
+    food = category_id_of(user, "Food")
+    expense_id = factories.create_expense(user, description="Lunch", category="Transport", tags=["noon"])
+    rule_id = categorization.create_rule(
+        user=user,
+        name="l",
+        conditions=[cond("description", "equals", "lunch")],
+        actions=[{"type": "set_category", "category_id": food}, {"type": "add_tags", "tags": ["meal"]}],
+    ).id
+    run = categorization.apply_run(user=user, date_from="2026-01-01", date_to="2026-01-31", rule_ids=[rule_id])
+    deleted = expenses.delete_expense(user=user, expense_id=expense_id)
+    deletions.restore_batch(user=user, batch_id=deleted.batch_id)
+    assert categorization.undo_run(user=user, run_id=run.id).restored == 1
+    expense = expenses.get_expense(user=user, expense_id=expense_id)
+    assert (expense.category.name, [tag.name for tag in expense.tags]) == ("Transport", ["noon"])
