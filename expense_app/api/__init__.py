@@ -18,7 +18,19 @@ def register_api(app: Flask) -> None:
     The API authenticates with bearer tokens only, never the session cookie, so cookie-based
     CSRF cannot reach it.
     """
-    from expense_app.api import analytics, auth, budgets, categories, expenses, idempotency, recurring, tags, users
+    from expense_app.api import (
+        analytics,
+        auth,
+        budgets,
+        categories,
+        expenses,
+        idempotency,
+        recurring,
+        rules,
+        suggestions,
+        tags,
+        users,
+    )
     from expense_app.api.spec import ClientFriendlySpec, enum_attributes, servers
     from expense_app.ops import rate_limits
 
@@ -32,7 +44,7 @@ def register_api(app: Flask) -> None:
     )
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEMES["bearerAuth"])
     api.ma_plugin.converter.add_attribute_function(enum_attributes)
-    for module in (auth, users, categories, expenses, tags, analytics, budgets, recurring):
+    for module in (auth, users, categories, expenses, tags, analytics, budgets, recurring, rules, suggestions):
         rate_limits.limit_api_blueprint(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.URL_PREFIX}")
         csrf.exempt(module.blp)

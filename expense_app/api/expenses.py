@@ -24,9 +24,10 @@ from expense_app.api.schemas.expenses import (
     RestoreResultSchema,
     RestoreSchema,
 )
-from expense_app.services import bulk_expenses, deletions, expenses, exports
+from expense_app.services import bulk_expenses, deletions, expenses, exports, rule_application
 
 URL_PREFIX = "/expenses"
+APPLIED_RULES_HEADER = "X-Applied-Rules"
 blp = Blueprint(
     "Expenses",
     __name__,
@@ -100,7 +101,14 @@ class ExpenseCollection(MethodView):
     @blp.response(
         201,
         ExpenseSchema,
-        headers={"Location": {"description": "URL of the new expense.", "schema": {"type": "string"}}},
+        headers={
+            "Location": {"description": "URL of the new expense.", "schema": {"type": "string"}},
+            APPLIED_RULES_HEADER: {
+                "description": "With `apply_rules`: the ids of the rules that changed the expense, in order, "
+                'comma-separated ("4,7"; empty when none matched).',
+                "schema": {"type": "string"},
+            },
+        },
     )
     def post(self, data):
         """Record an expense
@@ -108,10 +116,14 @@ class ExpenseCollection(MethodView):
         `amount`, `date` and `category_id` are required. Breaking a rule (amount not above 0 or
         with more than 2 decimal places, date before 1900 or more than a year ahead, a category
         that is not yours, more than 20 tags, an unknown field...) is 422 with the field named,
-        and nothing is stored.
+        and nothing is stored. With `apply_rules: true` your rules run on it first, and
+        the `X-Applied-Rules` header says which changed it.
         """
-        created = expenses.create_expense(user=token_user, **data)
-        return created, 201, {"Location": url_for("Expenses.ExpenseItem", expense_id=created.id)}
+        created = rule_application.create_expense(user=token_user, **data)
+        headers = {"Location": url_for("Expenses.ExpenseItem", expense_id=created.expense.id)}
+        if data.get("apply_rules"):
+            headers[APPLIED_RULES_HEADER] = ",".join(map(str, created.applied_rule_ids))
+        return created.expense, 201, headers
 
 
 @blp.route("/<int:expense_id>")
@@ -209,10 +221,10 @@ class ExpenseBulkCreate(MethodView):
         """Record up to 500 expenses at once
 
         Each expense is checked and converted exactly as by `POST /expenses`, in one transaction:
-        all are created or none. Errors name the item by its index, e.g.
-        `{"errors": {"expenses.3.amount": ["Must be greater than 0."]}}`.
+        all are created or none (an item's `apply_rules` runs your rules on it first). Errors name
+        the item by its index, e.g. `{"errors": {"expenses.3.amount": ["Must be greater than 0."]}}`.
         """
-        return {"items": bulk_expenses.bulk_create(user=token_user, items=data["expenses"])}, 201
+        return {"items": rule_application.bulk_create(user=token_user, items=data["expenses"])}, 201
 
 
 @blp.route("/bulk-update")

@@ -54,7 +54,8 @@ SESSION_ENDERS = {
 }
 PUBLIC = {("POST", "/api/v1/auth/register"), ("POST", "/api/v1/auth/login")}
 # Path parameter -> the kind of object (tests/security/matrix.py) a positive case should point at.
-ID_PARAMETERS = {f"{kind}_id": kind for kind in ("category", "expense", "budget", "recurring")}
+ID_PARAMETERS = {f"{kind}_id": kind for kind in ("category", "expense", "budget", "recurring", "rule")}
+ID_PARAMETERS["run_id"] = "rule run"
 
 
 class Credentials:

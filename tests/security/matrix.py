@@ -33,8 +33,12 @@ from expense_app.models import (
     Expense,
     RecurringExpense,
     RecurringOccurrence,
+    RuleRun,
+    RuleRunChange,
     User,
 )
+from expense_app.models import Rule as CategorisationRule  # `Rule` is werkzeug's URL rule here
+from expense_app.services import categorization
 from tests import factories
 from tests.conftest import PASSWORD, make_app
 
@@ -206,12 +210,60 @@ class ObjectKind:
     read: Callable[[int], dict | None]
 
 
+# --- issue 14, the Rules API (rapi): rules and rule runs ---------------------------------------------
+
+
+def make_rule(owner: User) -> int:
+    return categorization.create_rule(
+        user=owner,
+        name="Victim's rule",
+        conditions=[{"field": "description", "operator": "contains", "value": "victim"}],
+        actions=[{"type": "add_tags", "tags": ["private"]}],
+    ).id
+
+
+def read_rule(object_id: int) -> dict | None:
+    return _row(CategorisationRule, object_id)
+
+
+def make_rule_run(owner: User) -> int:
+    """An applied run that changed one expense; its rule is deleted after, so the owner's rules
+    stay those of `make_rule` (the order body lists them)."""
+    expense_id = factories.create_expense(owner, amount="7.00", description="Victim's lunch")
+    day = db.session.get(Expense, expense_id).date
+    rule_id = make_rule(owner)
+    run = categorization.apply_run(user=owner, date_from=day, date_to=day, rule_ids=[rule_id])
+    categorization.delete_rule(user=owner, rule_id=rule_id)
+    return run.id
+
+
+def read_rule_run(object_id: int) -> dict | None:
+    row = _row(RuleRun, object_id)
+    if row is not None:
+        changes = db.session.execute(sa.select(RuleRunChange.__table__).where(RuleRunChange.run_id == object_id))
+        row["changes"] = sorted(map(repr, changes.all()))
+    return row
+
+
+def rule_document(c: Context) -> dict:
+    return {
+        "conditions": [{"field": "description", "operator": "contains", "value": "lunch"}],
+        "actions": [{"type": "set_category", "category_id": c.category_id}, {"type": "add_tags", "tags": ["meal"]}],
+    }
+
+
+# --- end of the Rules API block ------------------------------------------------------------------
+
+
 KINDS = {
     "category": ObjectKind(make_category, read_category),
     "expense": ObjectKind(make_expense, read_expense),
     "budget": ObjectKind(make_budget, read_budget),
     "recurring": ObjectKind(make_recurring, read_recurring),
     "paused recurring": ObjectKind(make_paused_recurring, read_recurring),
+    # Rules API (rapi)
+    "rule": ObjectKind(make_rule, read_rule),
+    "rule run": ObjectKind(make_rule_run, read_rule_run),
 }
 
 
@@ -285,6 +337,9 @@ OBJECT_ENDPOINTS: dict[str, ObjectEndpoint] = {
     "Recurring.RecurringSkip": ObjectEndpoint(
         "recurring", {"POST": lambda a: {"json": {"date": recurring_start().isoformat()}}}
     ),
+    # Rules API (rapi)
+    "Rules.RuleItem": ObjectEndpoint("rule", {"PATCH": lambda a: {"json": {"name": "Taken over", "active": False}}}),
+    "Rules.RuleRunUndo": ObjectEndpoint("rule run", {"POST": lambda a: {}}),
     # HTML
     "expenses.show": ObjectEndpoint("expense"),
     "expenses.edit": ObjectEndpoint("expense", {"POST": _expense_form}),
@@ -531,6 +586,13 @@ API_BODIES: dict[tuple[str, str], Callable[[Context], dict]] = {
     ("Expenses.ExpenseBulkUpdate", "POST"): lambda c: {"ids": [c.ids["expense_id"]], "payment_method": "cash"},
     ("Expenses.ExpenseBulkDelete", "POST"): lambda c: {"ids": [c.ids["expense_id"]]},
     ("Expenses.ExpenseRestore", "POST"): lambda c: {"batch_id": c.deleted_batch_id},
+    # Rules API (rapi)
+    ("Rules.RuleCollection", "POST"): lambda c: {"name": "Lunch", **rule_document(c)},
+    ("Rules.RuleItem", "PATCH"): lambda c: {"name": "Mass renamed"},
+    ("Rules.RuleOrder", "PUT"): lambda c: {"rule_ids": [c.ids["rule_id"]]},
+    ("Rules.RuleTest", "POST"): lambda c: {**rule_document(c), "sample": {"description": "Lunch", "amount": "9.00"}},
+    ("Rules.RulePreview", "POST"): lambda c: rule_document(c),
+    ("Rules.RuleRunStart", "POST"): lambda c: {"date_from": "2026-01-01", "date_to": "2026-12-31"},
 }
 
 

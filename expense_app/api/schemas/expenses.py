@@ -114,6 +114,12 @@ BASE_AMOUNT = {
     "example": "46.20",
 }
 UPDATE_FX = " Send null to return to the published rate."
+APPLY_RULES = {
+    "description": "Run your active rules (`/rules`) on the expense before it is stored: a category, payment "
+    "method or description a rule sets replaces the one given, its tags are added; the answer's "
+    "`X-Applied-Rules` header lists the rules that matched. Default false.",
+    "example": False,
+}
 
 
 class ExpenseCreateSchema(StrictSchema):
@@ -127,6 +133,7 @@ class ExpenseCreateSchema(StrictSchema):
     notes = fields.String(metadata=NOTES)
     fx_rate = AsciiDecimal(allow_none=True, metadata=FX_RATE)
     base_amount = money_input(allow_none=True, metadata=BASE_AMOUNT)
+    apply_rules = fields.Boolean(truthy={True}, falsy={False}, load_default=False, metadata=APPLY_RULES)
 
 
 class ExpenseUpdateSchema(StrictSchema):
