@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from expense_app.models import Expense, User
-from expense_app.services import bulk_expenses, categorization, expenses
+from expense_app.services import bulk_expenses, categories, categorization, expenses, suggestions
 
 SAMPLE_KEYS = ("description", "notes", "amount", "currency", "payment_method")
 
@@ -64,3 +64,44 @@ def bulk_create(*, user: User, items: Sequence[Mapping]) -> list[Expense]:
             item, _ = with_rules(user=user, fields=item)
         prepared.append(item)
     return bulk_expenses.bulk_create(user=user, items=prepared)
+
+
+@dataclass(frozen=True)
+class CategoryProposal:
+    """The category to pre-select on a form for a typed description, and why.
+
+    `source` is `rule` (the user's own rule sets it; `reason` is the rule's name) or `history`
+    (learned from past expenses; `matches` of `of` expenses of `merchant` were in it).
+    """
+
+    category_id: int
+    category_name: str
+    source: str
+    reason: str = ""
+    matches: int = 0
+    of: int = 0
+    merchant: str = ""
+
+
+def propose_category(*, user: User, description: str) -> CategoryProposal | None:
+    """What a new expense's form pre-selects while its description is typed: the user's rules
+    first (what they said explicitly wins over what was learned), then the learned suggestion."""
+    changes = categorization.apply_to_fields(user=user, fields={"description": description})
+    if changes.category_id is not None:
+        rules_by_id = {rule.id: rule for rule in categorization.list_rules(user=user)}
+        setting = [rule for rule_id in changes.rule_ids if (rule := rules_by_id.get(rule_id)) is not None]
+        # The last matching rule that sets a category is the one whose category stands.
+        names = [rule.name for rule in setting if any(a.get("type") == "set_category" for a in rule.actions)]
+        name = next(o.name for o in categories.category_options(user=user) if o.id == changes.category_id)
+        return CategoryProposal(changes.category_id, name, "rule", reason=names[-1] if names else "")
+    found = suggestions.suggest_category(user=user, description=description)
+    if found is None:
+        return None
+    return CategoryProposal(
+        found.category_id,
+        found.category_name,
+        "history",
+        matches=found.matches,
+        of=found.of,
+        merchant=suggestions.merchant_key(description),
+    )

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 
 from expense_app.errors import NotFound, ValidationFailed
 from expense_app.models.base import utcnow
-from expense_app.services import categories, categorization, suggestions
+from expense_app.services import categories, categorization, rule_application, suggestions
 from expense_app.web import filters
 from expense_app.web.forms import submit
 from expense_app.web.forms.choices import PAYMENT_METHOD_LABELS, category_choices
@@ -413,19 +413,22 @@ def _undone_message(result) -> str:
 @bp.get("/suggest-category")
 @login_required
 def suggest_category():
-    """`{"category_id", "category_name", "matches", "of"}` for the typed description, or `{}`."""
+    """The category to pre-select for the typed description (the user's rules first, then what was
+    learned: `source` is `rule` or `history`), or `{}`."""
     description = request.args.get("description", "")
     if not description.strip() or len(description) > SUGGEST_MAX_LENGTH or "\x00" in description:
         return jsonify({})
-    found = suggestions.suggest_category(user=current_user, description=description)
+    found = rule_application.propose_category(user=current_user, description=description)
     if found is None:
         return jsonify({})
     return jsonify(
         {
             "category_id": found.category_id,
             "category_name": found.category_name,
+            "source": found.source,
+            "rule": found.reason,
             "matches": found.matches,
             "of": found.of,
-            "merchant": suggestions.merchant_key(description),
+            "merchant": found.merchant,
         }
     )

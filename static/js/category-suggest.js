@@ -44,8 +44,12 @@
           return;
         }
         select.value = String(found.category_id);
-        const merchant = found.merchant ? " ‘" + found.merchant + "’" : "";
-        hint.textContent = "Suggested from " + found.matches + " of your " + found.of + merchant + " expenses. You can change it.";
+        if (found.source === "rule") {
+          hint.textContent = "Set by your rule ‘" + found.rule + "’. You can change it.";
+        } else {
+          const merchant = found.merchant ? " ‘" + found.merchant + "’" : "";
+          hint.textContent = "Suggested from " + found.matches + " of your " + found.of + merchant + " expenses. You can change it.";
+        }
       } catch (error) {
         // Offline or signed out: the form works without the suggestion.
       }

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from expense_app.extensions import db
 from expense_app.models import Rule
-from expense_app.services import categorization
+from expense_app.services import categories, categorization
 from tests import factories
 from tests.conftest import count_rows
 
@@ -326,10 +326,28 @@ def test_suggest_category_json(app, logged_in, user):
     assert answer.json["category_id"] == food(app, user)
     assert answer.json["category_name"] == "Food"
     assert (answer.json["matches"], answer.json["of"]) == (4, 5)
-    assert answer.json["merchant"] == "starbucks"
+    assert (answer.json["merchant"], answer.json["source"]) == ("starbucks", "history")
     for description in ("", "   ", "unknown merchant", "x" * 10_000, "a\x00b"):
         answer = logged_in.get("/rules/suggest-category", query_string={"description": description})
         assert answer.status_code == 200 and answer.json == {}, description
+
+
+def test_a_rule_of_the_user_wins_over_the_learned_suggestion(app, logged_in, user):
+    with app.app_context():
+        for number in range(3):
+            factories.create_expense(user, date=f"2026-01-0{number + 1}", description="Starbucks")  # Food
+        shopping = next(o.id for o in categories.category_options(user=user) if o.name == "Shopping")
+        categorization.create_rule(
+            user=user,
+            name="Beans",
+            conditions=[{"field": "description", "operator": "contains", "value": "starbucks"}],
+            actions=[{"type": "set_category", "category_id": shopping}],
+        )
+    answer = logged_in.get("/rules/suggest-category", query_string={"description": "STARBUCKS #12"})
+    assert (answer.json["category_id"], answer.json["source"], answer.json["rule"]) == (shopping, "rule", "Beans")
+    assert answer.json["category_name"] == "Shopping"
+    learned = logged_in.get("/rules/suggest-category", query_string={"description": "Coffee"})
+    assert learned.json == {}  # no rule, no history: nothing is proposed
 
 
 def test_suggest_category_is_per_user(app, client, user, make_user, login):
