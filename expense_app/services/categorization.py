@@ -1070,6 +1070,18 @@ def list_runs(*, user: User, limit=20) -> list[RuleRun]:
     return list(db.session.scalars(query.limit(limit)))
 
 
+def get_run(*, user: User, run_id) -> RuleRun:
+    """One of the user's runs; NotFound for a missing id or another user's run."""
+    run = (
+        db.session.scalar(sa.select(RuleRun).where(RuleRun.id == run_id, RuleRun.user_id == user.id))
+        if is_storable_id(run_id)
+        else None
+    )
+    if run is None:
+        raise NotFound(RUN_NOT_FOUND)
+    return run
+
+
 def _current_states(expense_ids: list[int]) -> dict[int, dict]:
     states: dict[int, dict] = {}
     tag_ids: dict[int, list[int]] = defaultdict(list)

@@ -357,18 +357,10 @@ def apply_run():
     return redirect(url_for("rules.show_run", run_id=applied.id))
 
 
-def _find_run(run_id: int):
-    # list_runs is the service's only read of runs: a run older than the ones it lists is not shown.
-    for item in categorization.list_runs(user=current_user, limit=categorization.MAX_RULES):
-        if item.id == run_id:
-            return item
-    abort(404)
-
-
 @bp.get("/runs/<int:run_id>")
 @login_required
 def show_run(run_id: int):
-    item = _find_run(run_id)
+    item = categorization.get_run(user=current_user, run_id=run_id)
     names = {rule.id: rule.name for rule in categorization.list_rules(user=current_user)}
     return render_template("rules/run_show.html", run=item, names=names, undo_form=ConfirmForm(formdata=None))
 
@@ -389,7 +381,7 @@ def undo_run(run_id: int):
         abort(404)
     if done.response:
         return done.response
-    item = _find_run(run_id)
+    item = categorization.get_run(user=current_user, run_id=run_id)
     names = {rule.id: rule.name for rule in categorization.list_rules(user=current_user)}
     return render_template(
         "rules/run_show.html", run=item, names=names, undo_form=form, refusals=_refusals(form)

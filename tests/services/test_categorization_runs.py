@@ -340,3 +340,20 @@ def test_a_run_can_still_be_undone_for_an_expense_deleted_and_restored(ctx, user
     assert categorization.undo_run(user=user, run_id=run.id).restored == 1
     expense = expenses.get_expense(user=user, expense_id=expense_id)
     assert (expense.category.name, [tag.name for tag in expense.tags]) == ("Transport", ["noon"])
+
+
+def test_get_run_finds_any_of_the_users_runs_and_no_one_elses(app, user, make_user):
+    with app.app_context():
+        factories.create_expense(user, description="Flat white", date="2026-01-05")
+        rule = categorization.create_rule(
+            user=user,
+            name="Coffee",
+            conditions=[{"field": "description", "operator": "contains", "value": "white"}],
+            actions=[{"type": "add_tags", "tags": ["coffee"]}],
+        )
+        run = categorization.apply_run(user=user, date_from="2026-01-01", date_to="2026-01-31", rule_ids=[rule.id])
+        assert categorization.get_run(user=user, run_id=run.id).change_count == 1
+        other = make_user(email="someone@example.com")
+        for run_id in (run.id, 0, 2**31, "x", None):
+            with pytest.raises(NotFound):
+                categorization.get_run(user=other if run_id == run.id else user, run_id=run_id)
