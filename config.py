@@ -223,6 +223,10 @@ class Config:
         # If Redis is unreachable, keep limiting per process instead of failing every request.
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.MAX_CONTENT_LENGTH = env.int("MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024)
+        # Statement imports (issue 15): the largest file and the most rows one upload may hold.
+        # The upload routes raise the request limit to IMPORT_MAX_BYTES for themselves only.
+        self.IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+        self.IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", 100_000, minimum=1)
 
         # Static files are cached for a year: their URLs carry a content hash (expense_app.web.assets),
         # and a static URL without one is answered with no-cache instead.

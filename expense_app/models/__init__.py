@@ -8,6 +8,14 @@ from expense_app.models.deleted_expenses import DeletedExpense
 from expense_app.models.exchange_rates import ExchangeRate
 from expense_app.models.expenses import FX_SOURCES, PAYMENT_METHODS, Expense
 from expense_app.models.idempotency import IdempotencyKey
+from expense_app.models.imports import (
+    BATCH_STATUSES,
+    IMPORT_FORMATS,
+    ROW_STATUSES,
+    ImportBatch,
+    ImportPreset,
+    ImportRow,
+)
 from expense_app.models.recurring import (
     INTERVAL_UNITS,
     RecurringExpense,
@@ -21,11 +29,14 @@ from expense_app.models.tokens import TokenFamily
 from expense_app.models.users import User
 
 __all__ = [
+    "BATCH_STATUSES",
     "DEFAULT_CATEGORIES",
     "FX_SOURCES",
+    "IMPORT_FORMATS",
     "INTERVAL_UNITS",
     "PAYMENT_METHODS",
     "ROLLOVER_MODES",
+    "ROW_STATUSES",
     "RULE_MATCH_MODES",
     "Base",
     "Budget",
@@ -37,6 +48,9 @@ __all__ = [
     "Expense",
     "ExpenseStats",
     "IdempotencyKey",
+    "ImportBatch",
+    "ImportPreset",
+    "ImportRow",
     "RecurringExpense",
     "RecurringOccurrence",
     "Rule",

@@ -4,6 +4,13 @@ Besides its own `amount` and `currency`, an expense stores that amount in its ow
 currency (`base_amount`) and how it got there: `fx_rate` (original -> base), `fx_date` (the day of
 the rate) and `fx_source` (`same`: no conversion; `ecb`: the ECB reference rate; `manual`: given
 by the user). An expense waiting for a rate has all four null and is left out of every total.
+
+An imported expense also keeps where it came from, for dedupe (issue 15): `import_source` (the
+account or preset of the file), `external_id` (the bank's id of the transaction, when the file has
+one) and `import_fingerprint` + `import_occurrence` (a digest of the raw row, computed once at
+import and never recomputed, and which identical row of the file it was: two identical coffees on
+one day are occurrences 1 and 2). Two partial unique indexes make the same row impossible to
+import twice; an expense entered by hand has all four null.
 """
 
 import datetime as dt
@@ -61,6 +68,26 @@ class Expense(ExpenseFieldsMixin, TimestampMixin, Base):
         # The text search `q` (lower(column) LIKE '%...%') on PostgreSQL: trigram indexes, which
         # a B-tree cannot replace (migration 0004 creates the pg_trgm extension). SQLite has no
         # such index and scans; declared here so autogenerate sees models and migrations agree.
+        # Dedupe of imports: the same bank id, or the same raw row, from one source exists once.
+        sa.Index(
+            "uq_expenses_user_id_import_source_external_id",
+            "user_id",
+            "import_source",
+            "external_id",
+            unique=True,
+            postgresql_where=sa.text("external_id IS NOT NULL"),
+            sqlite_where=sa.text("external_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_expenses_user_id_import_source_fingerprint",
+            "user_id",
+            "import_source",
+            "import_fingerprint",
+            "import_occurrence",
+            unique=True,
+            postgresql_where=sa.text("import_fingerprint IS NOT NULL"),
+            sqlite_where=sa.text("import_fingerprint IS NOT NULL"),
+        ),
         *(
             sa.Index(
                 f"ix_expenses_{column}_trgm",
@@ -79,6 +106,10 @@ class Expense(ExpenseFieldsMixin, TimestampMixin, Base):
     fx_rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(20, 10))
     fx_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     fx_source: Mapped[str | None] = mapped_column(sa.String(10))
+    import_source: Mapped[str | None] = mapped_column(sa.String(100))
+    external_id: Mapped[str | None] = mapped_column(sa.String(100))
+    import_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
+    import_occurrence: Mapped[int | None] = mapped_column()
 
     tags: Mapped[list[Tag]] = relationship(secondary=expense_tags, lazy="raise", order_by=Tag.name)
 
