@@ -117,6 +117,8 @@ class ImportRow(Base):
     # A category named by the file that the user does not have yet; created at commit.
     new_category_name: Mapped[str | None] = mapped_column(sa.String(100))
     tags: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Not yet booked by the bank when the statement was made (still importable, marked).
+    pending: Mapped[bool] = mapped_column(default=False)
     rule_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
     # The dedupe keys the expense will carry (see models/expenses.py).
     source: Mapped[str] = mapped_column(sa.String(100))

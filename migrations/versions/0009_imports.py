@@ -84,6 +84,7 @@ def upgrade():
     sa.Column('category_source', sa.String(length=10), nullable=True),
     sa.Column('new_category_name', sa.String(length=100), nullable=True),
     sa.Column('tags', sa.JSON(), nullable=False),
+    sa.Column('pending', sa.Boolean(), nullable=False),
     sa.Column('rule_ids', sa.JSON(), nullable=False),
     sa.Column('source', sa.String(length=100), nullable=False),
     sa.Column('external_id', sa.String(length=100), nullable=True),
