@@ -102,9 +102,11 @@ def _statement(block: str, *, offset: int, lines: LineIndex) -> list[ParsedRow]:
             records.append([tag])
         elif records and tag[0] not in _STATEMENT_TAGS:
             records[-1].append(tag)
-    parsed = _library_read(header + "".join(_record_text(r) for r in records))
+    # The library reads only the :61: lines (the :86: text is read here), so it has less to do
+    # and less to trip over.
+    parsed = _library_read(header + "".join(_record_text(r[:1]) for r in records))
     if parsed is None or len(parsed) != len(records):
-        parsed = [_library_one(header + _record_text(record)) for record in records]
+        parsed = [_library_one(header + _record_text(record[:1])) for record in records]
     return [
         _row(record, found, line=lines.line(offset + record[0][2]), account=account, currency=currency)
         for record, found in zip(records, parsed, strict=True)
