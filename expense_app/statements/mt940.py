@@ -30,7 +30,8 @@ _library_log.addHandler(logging.NullHandler())
 _library_log.propagate = False
 
 _STATEMENT_START = re.compile(r"^:20:", re.M)
-_MESSAGE_END = re.compile(r"^-\s*$", re.M)
+# A message ends with a `-` line (`-}` inside a SWIFT FIN envelope `{4:...-}`).
+_MESSAGE_END = re.compile(r"^-(?:\}|\s*$)", re.M)
 _TAG = re.compile(r"^:(\d\d[A-Z]?|NS):", re.M)
 _SIXTY_ONE = re.compile(r"(\d{6})(\d{4})?(R?[CD])")
 _BALANCE = re.compile(r"[CD]\d{6}([A-Z]{3})")
