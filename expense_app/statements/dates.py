@@ -63,7 +63,9 @@ def parse_date(cell: str, date_format: str) -> dt.date:
     Raises DateError("Unreadable date `31/02/2026` (expected DD/MM/YYYY).").
     """
     text = cell.strip()
-    for candidate in _candidates(text, date_format):
+    # strptime's \d also takes other scripts' digits; statements use ASCII ones.
+    candidates = _candidates(text, date_format) if text.isascii() else []
+    for candidate in candidates:
         try:
             return dt.datetime.strptime(candidate, date_format).date()
         except ValueError:

@@ -32,10 +32,10 @@ def parse_amount(cell: str, *, decimal: str = ".", thousands: str = "") -> Decim
     body, negative = _strip_sign(_strip_currency(text))
     if thousands:
         separators = _SPACES if thousands in _SPACES else (thousands,)
-        pattern = rf"\d{{1,3}}(?:[{''.join(re.escape(s) for s in separators)}]\d{{3}})+|\d+"
+        pattern = rf"[0-9]{{1,3}}(?:[{''.join(re.escape(s) for s in separators)}][0-9]{{3}})+|[0-9]+"
     else:
-        separators, pattern = (), r"\d+"
-    match = re.fullmatch(rf"({pattern})(?:{re.escape(decimal)}(\d+))?|{re.escape(decimal)}(\d+)", body)
+        separators, pattern = (), r"[0-9]+"
+    match = re.fullmatch(rf"({pattern})(?:{re.escape(decimal)}([0-9]+))?|{re.escape(decimal)}([0-9]+)", body)
     if not match:
         raise AmountError(f"Unreadable amount `{cell.strip()}`.")
     whole, fraction = match.group(1) or "0", match.group(2) or match.group(3) or ""
@@ -86,10 +86,10 @@ def detect_format(values: Iterable[str]) -> tuple[str, str, Question | None]:
     ambiguous = {".": 0, ",": 0}
     for cell in values:
         body, _ = _strip_sign(_strip_currency(cell.strip()))
-        if not re.fullmatch(r"[\d.,' \u00a0\u202f]*\d[\d.,' \u00a0\u202f]*", body):
+        if not re.fullmatch(r"[0-9.,' \u00a0\u202f]*[0-9][0-9.,' \u00a0\u202f]*", body):
             continue
         for space in _SPACES:
-            if re.search(rf"\d{space}\d{{3}}", body):
+            if re.search(rf"[0-9]{space}[0-9]{{3}}", body):
                 thousands_votes[" "] += 1
                 body = body.replace(space, "")
         if "'" in body:
