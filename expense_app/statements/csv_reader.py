@@ -18,19 +18,12 @@ from expense_app.statements.csv_settings import CsvSettings
 from expense_app.statements.dates import DateError, parse_date
 from expense_app.statements.model import ParsedFile, ParsedRow, UnreadableFile
 from expense_app.statements.numbers import AmountError, parse_amount
+from expense_app.statements.textutil import check_row_limit
 
 # A bank's cell can be long (the Sparkasse sample has a 961-character purpose), not megabytes.
 FIELD_LIMIT = 100_000
 _SPACE_RUN = re.compile(r"\s+")
 _CURRENCY = re.compile(r"[A-Z]{3}")
-
-
-def too_many_rows(max_rows: int) -> UnreadableFile:
-    """The error for a file with more than `max_rows` transactions (one wording for all formats)."""
-    return UnreadableFile(
-        f"This file has more than {max_rows:,} transactions; split it into smaller files "
-        "(for example one per year) and import them one after the other."
-    )
 
 
 def records(text: str, settings: CsvSettings) -> Iterator[tuple[int, list[str]]]:
@@ -80,9 +73,8 @@ def read(text: str, settings: CsvSettings, max_rows: int = 100_000) -> ParsedFil
         header = None
     data = []
     for record in rows_in:
-        if len(data) == max_rows:
-            raise too_many_rows(max_rows)
         data.append(record)
+        check_row_limit(len(data), max_rows)
     if header is None:
         width = max((len(cells) for _, cells in data), default=0)
         names = [str(index) for index in range(width)]

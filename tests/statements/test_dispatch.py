@@ -118,11 +118,20 @@ def test_row_limit_counts_transactions():
         read_statement(CSV, max_rows=1)
 
 
-def test_row_limit_message_uses_thousands_separators():
-    data = b"Date,Amount\n" + b"2026-01-02,-1.00\n" * 3
+def test_row_limit_message_writes_the_limit_with_thousands_separators():
+    data = b"Date,Amount\n" + b"2026-01-02,-1.00\n" * 1001
 
-    with pytest.raises(UnreadableFile, match="more than 2 transactions; split it into smaller files"):
-        read_statement(data, max_rows=2)
+    assert len(read_statement(data, max_rows=1001).rows) == 1001
+    with pytest.raises(UnreadableFile, match="more than 1,000 transactions; split it into smaller files"):
+        read_statement(data, max_rows=1000)
+
+
+def test_row_limit_applies_to_json_exports_too():
+    bills = b'[{"date": "2026-01-02", "what": "a", "amount": 1}, {"date": "2026-01-03", "what": "b", "amount": 2}]'
+
+    assert len(read_statement(bills, max_rows=2).rows) == 2
+    with pytest.raises(UnreadableFile, match="more than 1 transactions"):
+        read_statement(bills, max_rows=1)
 
 
 def test_detected_settings_come_back_with_the_file():
