@@ -8,6 +8,7 @@ nothing is evaluated, and a formula-looking cell (`=1+1`, `@SUM`) is just text.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Iterator
@@ -146,7 +147,7 @@ def _row(
     row.tags = tuple(tag.strip() for tag in cell("tags").split(",") if tag.strip())
     row.payment_method = cell("payment_method") or None
     row.external_id = cell("external_id") or None
-    row.pending = bool(cell("status")) and cell("status").lower() in {v.lower() for v in settings.pending_values}
+    row.pending = cell("status").lower() in _lowered(tuple(settings.pending_values))
     row.error = " ".join(errors) or None
     return row
 
@@ -171,7 +172,7 @@ def _amount(cell, settings: CsvSettings) -> Decimal:
         if value is None:
             raise AmountError("The amount is empty.")
         if "direction" in settings.columns:
-            debit = cell("direction").lower() in {v.lower() for v in settings.debit_values}
+            debit = cell("direction").lower() in _lowered(tuple(settings.debit_values))
             return -abs(value) if debit else abs(value)
         return -value if settings.amount_sign == "positive_is_expense" else value
     debit, credit = number("debit"), number("credit")
@@ -182,6 +183,11 @@ def _amount(cell, settings: CsvSettings) -> Decimal:
     if debit:
         return -abs(debit)
     return abs(credit) if credit is not None else -abs(debit or Decimal(0))
+
+
+@functools.lru_cache(maxsize=16)
+def _lowered(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(value.lower() for value in values if value)
 
 
 def _text(value: str) -> str:
