@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from expense_app.statements import app_exports
-from expense_app.statements.csv_settings import CsvSettings
+from expense_app.statements.csv_settings import VOID_STATUS_VALUES, CsvSettings
 from expense_app.statements.dates import DateError, parse_date
 from expense_app.statements.model import ParsedFile, ParsedRow, UnreadableFile
 from expense_app.statements.numbers import AmountError, parse_amount
@@ -147,7 +147,10 @@ def _row(
     row.tags = tuple(tag.strip() for tag in cell("tags").split(",") if tag.strip())
     row.payment_method = cell("payment_method") or None
     row.external_id = cell("external_id") or None
-    row.pending = cell("status").lower() in _lowered(tuple(settings.pending_values))
+    status = cell("status").lower()
+    row.pending = status in _lowered(tuple(settings.pending_values))
+    if status in VOID_STATUS_VALUES:
+        errors.append(f"The bank marks this transaction `{cell('status')}`: it did not happen.")
     row.error = " ".join(errors) or None
     return row
 
