@@ -16,7 +16,7 @@ import unicodedata
 from collections import Counter
 
 from expense_app.statements import app_exports, dates, numbers
-from expense_app.statements.csv_reader import column_names, records
+from expense_app.statements.csv_reader import column_names, footer_length, records
 from expense_app.statements.csv_settings import DELIMITERS, CsvSettings
 from expense_app.statements.decoding import decode
 from expense_app.statements.model import Question, UnreadableFile
@@ -173,6 +173,7 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
         "narrative",
         "reference",
         "particulars",
+        "text",
         "buchungstext",
         "vorgang",
     ),
@@ -237,12 +238,13 @@ def detect(text: str) -> tuple[CsvSettings, list[Question]]:
             "This file does not look like a statement: no columns separated by comma, semicolon, "
             "tab or | were found. Export your statement as CSV, OFX, QIF, MT940 or CAMT."
         )
-    start = next(i for i, (_, cells) in enumerate(sample) if len(cells) >= width)
+    start, settings.has_header = _table_start(sample, width)
     first_line, header_cells = sample[start]
     settings.skip_rows = first_line - 1
-    settings.has_header = _is_header(header_cells)
     body = [cells for _, cells in sample[start + 1 if settings.has_header else start :]]
     if settings.has_header:
+        footer = footer_length(list(enumerate(body)), header_cells)
+        body = body[: len(body) - footer]
         builtin = app_exports.detect_builtin(header_cells)
         if builtin:
             preset = CsvSettings.from_dict(
@@ -302,13 +304,41 @@ def _consistency(lines: list[str], delimiter: str) -> float:
     if not counts:
         return 0
     width, lines_with = counts.most_common(1)[0]
-    return lines_with + min(width, 10) * 0.01
+    # Wide and consistent wins: `;` splitting four rows into six cells beats `,` splitting
+    # five German amounts (`-12,34`) into two.
+    return lines_with * (width - 1)
 
 
 def _modal_width(sample: list[tuple[int, list[str]]]) -> tuple[int, int]:
     """The most common number of cells (above one) per record, and how many records have it."""
     counts = Counter(len(cells) for _, cells in sample if len(cells) > 1)
     return counts.most_common(1)[0] if counts else (1, 0)
+
+
+def _table_start(sample: list[tuple[int, list[str]]], width: int) -> tuple[int, bool]:
+    """`(index of the header or first data record, whether it is a header)`.
+
+    Candidates are records as wide as the table with at least half their cells filled (a
+    preamble line padded with `;;;;` is not one). A header is a candidate of names followed by
+    one that is not (so a title line of words above the header is skipped); without one, the
+    first candidate holding a date starts the data.
+    """
+    wide = [
+        i
+        for i, (_, cells) in enumerate(sample)
+        if len(cells) >= width and sum(1 for c in cells if c.strip()) >= max(2, (width + 1) // 2)
+    ]
+    if not wide:
+        wide = [next(i for i, (_, cells) in enumerate(sample) if len(cells) >= width)]
+    for i in wide:
+        cells = sample[i][1]
+        if _is_header(cells):
+            following = sample[i + 1][1] if i + 1 < len(sample) else []
+            if not following or not _is_header(following):
+                return i, True
+        elif any(dates.detect_format([cell])[0] for cell in cells):
+            return i, False
+    return wide[0], _is_header(sample[wide[0]][1])
 
 
 def _looks_like_value(cell: str) -> bool:

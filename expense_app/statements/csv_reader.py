@@ -81,6 +81,9 @@ def read(text: str, settings: CsvSettings, max_rows: int = 100_000) -> ParsedFil
         names = [str(index) for index in range(width)]
     else:
         names = header
+    footer = footer_length(data, names) if header is not None else 0
+    if footer:
+        data = data[:-footer]
     index = _column_indexes(settings, names, optional=settings.preset is not None)
     missing = settings.missing()
     rows = [_row(line, cells, names, index, settings, missing, header is not None) for line, cells in data]
@@ -91,9 +94,22 @@ def read(text: str, settings: CsvSettings, max_rows: int = 100_000) -> ParsedFil
         currency=settings.default_currency,
         builtin_preset=settings.preset,
     )
+    if footer:
+        parsed.warnings.append(f"{footer} short lines after the last transaction (balances or totals) were left out.")
     if settings.preset:
         app_exports.finish(parsed)
     return parsed
+
+
+def footer_length(data: list[tuple[int, list[str]]], names: list[str]) -> int:
+    """How many records at the end are a footer: lines filling fewer than half the header's
+    cells, like comdirect's `"Alter Kontostand";"1.234,56 EUR";`, after at least one full row."""
+    count = 0
+    for _, cells in reversed(data):
+        if sum(1 for cell in cells if cell.strip()) * 2 >= len(names):
+            break
+        count += 1
+    return count if count < len(data) else 0
 
 
 def _column_indexes(settings: CsvSettings, names: list[str], *, optional: bool) -> dict[str, int]:

@@ -344,3 +344,61 @@ def test_barclays_memo_is_the_description():
 )
 def test_header_currency(header, expected):
     assert csv_detect.header_currency(header) == expected
+
+
+def test_comdirect_preamble_and_footer():
+    text = (
+        ";\n"
+        '"Umsätze Girokonto";"Zeitraum: 30 Tage";\n'
+        '"Neuer Kontostand";"97,93 EUR";\n'
+        "\n"
+        '"Buchungstag";"Wertstellung (Valuta)";"Vorgang";"Buchungstext";"Umsatz in EUR";\n'
+        '"27.10.2025";"27.10.2025";"Lastschrift / Belastung";"Miete";"-1.066,99";\n'
+        '"27.10.2025";"27.10.2025";"Kartenverfügung";"REWE MARKT 123 BERLIN";"-12,34";\n'
+        '"01.03.2025";"01.03.2025";"Gutschrift";"GEHALT ACME GMBH";"3.000,00";\n'
+        '"Alter Kontostand";"-1.822,74 EUR";\n'
+    )
+
+    parsed = read_statement(text.encode("cp1252"))
+
+    assert parsed.questions == []
+    assert parsed.settings["skip_rows"] == 4
+    assert parsed.settings["default_currency"] == "EUR"
+    assert [(r.line, r.amount, r.description) for r in parsed.rows] == [
+        (6, Decimal("-1066.99"), "Miete"),
+        (7, Decimal("-12.34"), "REWE MARKT 123 BERLIN"),
+        (8, Decimal("3000.00"), "GEHALT ACME GMBH"),
+    ]
+    assert parsed.warnings == ["1 short lines after the last transaction (balances or totals) were left out."]
+
+
+def test_a_padded_preamble_line_is_not_taken_for_the_header():
+    text = (
+        "Kontoauszug;;;\n"
+        "Konto:;12345678;;\n"
+        "Datum;Text;Betrag;Saldo\n"
+        "02.01.2026;Miete;-800,00;1.200,00\n"
+        "05.01.2026;Kino;-12,00;1.188,00\n"
+    )
+
+    settings, questions = csv_detect.detect(text)
+
+    assert (settings.skip_rows, settings.has_header) == (2, True)
+    assert settings.columns == {"date": "Datum", "amount": "Betrag", "description": "Text"}
+    assert questions == []
+
+
+def test_a_title_line_of_words_above_the_header_is_skipped():
+    text = "Account,Statement,January,2026\nDate,Description,Amount,Balance\n2026-01-02,Rent,-800.00,1200.00\n"
+
+    settings, _ = csv_detect.detect(text)
+
+    assert settings.skip_rows == 1
+    assert settings.columns["date"] == "Date"
+
+
+def test_account_numbers_are_not_taken_for_dates():
+    settings, questions = csv_detect.detect("123456;-5,00;Kaffee\n123456;-3,00;Tee\n")
+
+    assert "date" not in settings.columns
+    assert [q.setting for q in questions] == ["columns.amount", "columns.date"]
