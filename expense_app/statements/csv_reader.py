@@ -25,6 +25,8 @@ from expense_app.statements.textutil import check_row_limit
 FIELD_LIMIT = 100_000
 _SPACE_RUN = re.compile(r"\s+")
 _CURRENCY = re.compile(r"[A-Z]{3}")
+# Currency columns that hold a sign rather than a code; `$` is left out (dollars of which country?).
+_SYMBOLS = {"€": "EUR", "£": "GBP"}
 
 
 def records(text: str, settings: CsvSettings) -> Iterator[tuple[int, list[str]]]:
@@ -150,10 +152,12 @@ def _row(
     except DateError as error:
         errors.append("The date is empty." if not cell("date") else str(error))
     try:
-        row.amount = _amount(cell, settings)
+        amount = _amount(cell, settings)
+        # No `-0.00`: a zero is neither money out nor money in, whatever sign it was written with.
+        row.amount = abs(amount) if amount == 0 else amount
     except AmountError as error:
         errors.append(str(error))
-    currency = cell("currency").upper()
+    currency = _SYMBOLS.get(cell("currency"), cell("currency").upper())
     if currency and not _CURRENCY.fullmatch(currency):
         errors.append(f"Unreadable currency `{cell('currency')}`.")
     row.currency = currency or settings.default_currency
@@ -201,7 +205,9 @@ def _amount(cell, settings: CsvSettings) -> Decimal:
         raise AmountError("The row has both a debit and a credit amount.")
     if debit:
         return -abs(debit)
-    return abs(credit) if credit is not None else -abs(debit or Decimal(0))
+    if credit:
+        return abs(credit)
+    return abs(debit if debit is not None else credit)  # a zero on one side
 
 
 @functools.lru_cache(maxsize=16)
