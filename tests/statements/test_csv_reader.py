@@ -278,3 +278,12 @@ def test_a_zero_debit_with_an_empty_credit_is_a_zero_row():
     row = csv_reader.read("d,out,in\n2026-01-02,0.00,\n", settings).rows[0]
 
     assert (str(row.amount), row.error) == ("0.00", None)
+
+
+def test_a_header_repeated_on_every_page_is_not_a_row():
+    text = "Date,Amount,Text\n01/02/2026,-1.00,a\nDate,Amount,Text\n02/02/2026,-2.00,b\n"
+
+    parsed = csv_reader.read(text, _settings())
+
+    assert [(r.line, r.amount) for r in parsed.rows] == [(2, Decimal("-1.00")), (4, Decimal("-2.00"))]
+    assert parsed.warnings == ["1 repeated header lines were left out."]
