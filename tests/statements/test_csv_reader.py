@@ -287,3 +287,15 @@ def test_a_header_repeated_on_every_page_is_not_a_row():
 
     assert [(r.line, r.amount) for r in parsed.rows] == [(2, Decimal("-1.00")), (4, Decimal("-2.00"))]
     assert parsed.warnings == ["1 repeated header lines were left out."]
+
+
+@pytest.mark.parametrize("name", CSV_SAMPLES)
+def test_reading_again_with_the_returned_settings_gives_the_same_rows(sample, name):
+    # The batch stores the settings and re-reads the file with them; dedupe fingerprints `raw`.
+    data, _ = sample(name)
+    first = read_statement(data)
+
+    again = read_statement(data, settings=first.settings)
+
+    assert again.rows == first.rows
+    assert again.settings == first.settings
