@@ -245,13 +245,10 @@ def detect(text: str) -> tuple[CsvSettings, list[Question]]:
     if settings.has_header:
         footer = footer_length(list(enumerate(body)), header_cells)
         body = body[: len(body) - footer]
+        names = column_names(header_cells)
         builtin = app_exports.detect_builtin(header_cells)
         if builtin:
-            preset = CsvSettings.from_dict(
-                {**app_exports.BUILTIN_PRESETS[builtin]["settings"], "skip_rows": settings.skip_rows}
-            )
-            return preset, []
-        names = column_names(header_cells)
+            return _builtin(builtin, settings, names, body)
     else:
         names = [str(i) for i in range(width)]
     questions: list[Question] = []
@@ -277,6 +274,24 @@ def detect(text: str) -> tuple[CsvSettings, list[Question]]:
             continue
         if role not in settings.columns:
             questions.append(Question(f"columns.{role}", message, list(names)))
+    return settings, questions
+
+
+def _builtin(
+    key: str, detected: CsvSettings, names: list[str], body: list[list[str]]
+) -> tuple[CsvSettings, list[Question]]:
+    """An app export's preset, with the dialect, dates and numbers the file itself shows: an
+    export opened and saved again in a German spreadsheet has `;`, `02.01.2026` and `3,50`."""
+    settings = CsvSettings.from_dict(
+        {
+            **app_exports.BUILTIN_PRESETS[key]["settings"],
+            "delimiter": detected.delimiter,
+            "skip_rows": detected.skip_rows,
+        }
+    )
+    questions: list[Question] = []
+    _date_format(settings, names, body, questions)
+    _number_format(settings, names, body, questions)
     return settings, questions
 
 
