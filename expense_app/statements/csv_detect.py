@@ -252,7 +252,7 @@ def detect(text: str) -> tuple[CsvSettings, list[Question]]:
     else:
         names = [str(i) for i in range(width)]
     questions: list[Question] = []
-    settings.columns = _roles(names, body) if settings.has_header else {}
+    settings.columns = _roles(names) if settings.has_header else {}
     _fallback_date_column(settings, names, body)
     proposed_amount = _fallback_amount_column(settings, names, body)
     _default_currency(settings)
@@ -403,7 +403,8 @@ def header_currency(name: str) -> tuple[str, str | None]:
     return normalise_name(text), None
 
 
-def _roles(names: list[str], body: list[list[str]]) -> dict[str, str]:
+def _roles(names: list[str]) -> dict[str, str]:
+    """Role -> column from the header names alone (values are checked by later steps)."""
     normalised = {name: header_currency(name)[0] for name in names}
     taken: set[str] = set()
     columns: dict[str, str] = {}
