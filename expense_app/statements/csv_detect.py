@@ -419,9 +419,6 @@ def _roles(names: list[str]) -> dict[str, str]:
         # `Soll`/`Haben` with a `Betrag` next to them: the signed amount is simpler and certain.
         columns.pop("debit", None)
         columns.pop("credit", None)
-    if ("debit" in columns) != ("credit" in columns):
-        columns.pop("debit", None)
-        columns.pop("credit", None)
     if "description" not in columns and "payee" not in columns and "notes" in columns:
         # Barclays' `Memo` is the only text of a row: it is the description, not a note.
         columns["description"] = columns.pop("notes")
