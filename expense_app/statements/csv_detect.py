@@ -228,7 +228,9 @@ def detect(text: str) -> tuple[CsvSettings, list[Question]]:
     lines = [line for line in text.split("\n")[: SAMPLE_LINES * 2] if line.strip()][:SAMPLE_LINES]
     if not lines:
         raise UnreadableFile("The file is empty.")
-    delimiter = _delimiter(lines)
+    # Excel's `sep=;` first line says the delimiter outright.
+    hint = lines[0].strip().removeprefix("sep=") if lines[0].strip().startswith("sep=") else None
+    delimiter = hint if hint in DELIMITERS else _delimiter(lines)
     settings = CsvSettings(delimiter=delimiter)
     sample = list(records("\n".join(text.split("\n")[: SAMPLE_LINES * 2]), settings))
     width, lines_with_width = _modal_width(sample)

@@ -433,3 +433,13 @@ def test_a_currency_column_without_codes_is_not_used():
     settings, _ = csv_detect.detect("Date,Amount,Currency\n2026-01-02,-1.00,Euro\n2026-01-03,-2.00,Euro\n")
 
     assert "currency" not in settings.columns
+
+
+@pytest.mark.parametrize("delimiter", [";", ",", "|"])
+def test_excels_sep_line_names_the_delimiter_and_is_skipped(delimiter):
+    text = f"sep={delimiter}\nDatum{delimiter}Betrag\n02.01.2026{delimiter}-1.50\n03.01.2026{delimiter}-2.50\n"
+
+    parsed = read_statement(text.encode())
+
+    assert (parsed.settings["delimiter"], parsed.settings["skip_rows"]) == (delimiter, 1)
+    assert [(r.line, r.amount) for r in parsed.rows] == [(3, Decimal("-1.50")), (4, Decimal("-2.50"))]
