@@ -234,6 +234,8 @@ def detect(text: str) -> tuple[CsvSettings, list[Question]]:
     settings = CsvSettings(delimiter=delimiter)
     sample = list(records("\n".join(text.split("\n")[: SAMPLE_LINES * 2]), settings))
     width, lines_with_width = _modal_width(sample)
+    if len(sample) == 1 and width >= 2:
+        raise UnreadableFile("This file has only one line (a header?) and no transactions.")
     # A table is a header and a row at least; one line with a comma in it is prose.
     if width < 2 or lines_with_width < 2:
         raise UnreadableFile(

@@ -443,3 +443,8 @@ def test_excels_sep_line_names_the_delimiter_and_is_skipped(delimiter):
 
     assert (parsed.settings["delimiter"], parsed.settings["skip_rows"]) == (delimiter, 1)
     assert [(r.line, r.amount) for r in parsed.rows] == [(3, Decimal("-1.50")), (4, Decimal("-2.50"))]
+
+
+def test_a_header_without_rows_says_so():
+    with pytest.raises(UnreadableFile, match="only one line"):
+        read_statement(b"Date,Amount,Description\n")
