@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from expense_app.errors import Conflict, ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import Category, Expense, ImportBatch, ImportRow, RuleRunChange, expense_tags
-from expense_app.services import accounts, categorization, expenses, imports
+from expense_app.services import accounts, categorization, deletions, expenses, imports
 from tests import factories
 from tests.services.import_files import statement
 
@@ -223,3 +223,14 @@ def test_purge_deletes_only_stale_staged_batches(ctx, user):
     left = set(db.session.scalars(sa.select(ImportBatch.id)))
     assert left == {fresh.id, done.id} and stale.id not in left
     assert db.session.scalar(sa.select(sa.func.count()).where(ImportRow.batch_id == stale.id)) == 0
+
+
+def test_an_imported_expense_deleted_and_restored_still_belongs_to_its_import(ctx, user):
+    batch = imported(user, statement(ROWS[:2]))
+    first = imports.list_rows(user=user, batch_id=batch.id).items[0].expense_id
+    deleted = expenses.delete_expense(user=user, expense_id=first)
+    assert imports.list_rows(user=user, batch_id=batch.id).items[0].expense_id is None
+    deletions.restore_batch(user=user, batch_id=deleted.batch_id)
+    assert imports.list_rows(user=user, batch_id=batch.id).items[0].expense_id == first
+    assert imports.undo_batch(user=user, batch_id=batch.id).deleted_count == 2
+    assert expense_rows(user) == []
