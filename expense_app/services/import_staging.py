@@ -332,6 +332,7 @@ def counts_of(rows) -> dict[str, int]:
 
 
 def insert_rows(session, batch_id: int, rows: list[dict]) -> None:
-    """Write the rows with one executemany INSERT."""
+    """Write the rows with one executemany INSERT (Core: the ORM's bulk path costs more than the
+    database does for 10,000 rows)."""
     if rows:
-        session.execute(sa.insert(ImportRow), [{"batch_id": batch_id, **row} for row in rows])
+        session.execute(sa.insert(ImportRow.__table__), [{"batch_id": batch_id, **row} for row in rows])
