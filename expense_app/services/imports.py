@@ -376,11 +376,22 @@ def _content(batch: ImportBatch) -> bytes:
     return data
 
 
-def _checked_settings(settings) -> dict:
+QIF_DATE_ORDERS = ("mdy", "dmy")
+
+
+def _checked_settings(settings, file_format: str = "csv") -> dict:
+    """`settings` for re-reading a file: CSV settings (`CsvSettings`), or for QIF the day/month
+    order; ValidationFailed on `settings` saying what is wrong."""
     from expense_app.statements.csv_settings import CsvSettings
 
     if not isinstance(settings, dict):
         raise ValidationFailed({"settings": ["Must be an object of CSV settings."]})
+    if file_format == "qif":
+        if set(settings) != {"date_order"} or settings["date_order"] not in QIF_DATE_ORDERS:
+            raise ValidationFailed({"settings": ['A QIF file takes only {"date_order": "mdy" or "dmy"}.']})
+        return dict(settings)
+    if file_format != "csv":
+        raise ValidationFailed({"settings": [f"A {file_format.upper()} file is read without settings."]})
     try:
         return CsvSettings.from_dict(settings).as_dict()
     except (ValueError, TypeError) as error:
@@ -392,7 +403,7 @@ def read_preview(*, user: User, batch_id, settings: dict) -> ReadPreview:
     batch = _load(user, batch_id)
     if batch.status != "staged":
         raise ValidationFailed({"settings": [NOT_STAGED]})
-    checked = _checked_settings(settings)
+    checked = _checked_settings(settings, batch.format)
     try:
         parsed = import_staging.read_file(_content(batch), filename=batch.filename, settings=checked)
     except ValidationFailed as error:
@@ -438,11 +449,11 @@ def update_batch(
     given_source = _clean_given_source(errors, source)
     default_id = _default_category(errors, user, default_category_id)
     raise_if(errors)
-    checked = _checked_settings(settings) if settings is not None else None
     with transaction() as session:
         batch = _load(user, batch_id, for_update=True)
         if batch.status != "staged":
             raise ValidationFailed({"batch": [NOT_STAGED]})
+        checked = _checked_settings(settings, batch.format) if settings is not None else None
         if default_id is not None:
             batch.default_category_id = default_id
         if checked is not None or given_source is not None:
