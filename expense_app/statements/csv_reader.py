@@ -8,29 +8,25 @@ nothing is evaluated, and a formula-looking cell (`=1+1`, `@SUM`) is just text.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Iterator
 from decimal import Decimal
 
 from expense_app.statements import app_exports
-from expense_app.statements.csv_settings import CsvSettings
+from expense_app.statements.csv_settings import VOID_STATUS_VALUES, CsvSettings
 from expense_app.statements.dates import DateError, parse_date
 from expense_app.statements.model import ParsedFile, ParsedRow, UnreadableFile
 from expense_app.statements.numbers import AmountError, parse_amount
+from expense_app.statements.textutil import check_row_limit
 
 # A bank's cell can be long (the Sparkasse sample has a 961-character purpose), not megabytes.
 FIELD_LIMIT = 100_000
 _SPACE_RUN = re.compile(r"\s+")
 _CURRENCY = re.compile(r"[A-Z]{3}")
-
-
-def too_many_rows(max_rows: int) -> UnreadableFile:
-    """The error for a file with more than `max_rows` transactions (one wording for all formats)."""
-    return UnreadableFile(
-        f"This file has more than {max_rows:,} transactions; split it into smaller files "
-        "(for example one per year) and import them one after the other."
-    )
+# Currency columns that hold a sign rather than a code; `$` is left out (dollars of which country?).
+_SYMBOLS = {"€": "EUR", "£": "GBP"}
 
 
 def records(text: str, settings: CsvSettings) -> Iterator[tuple[int, list[str]]]:
@@ -76,33 +72,63 @@ def read(text: str, settings: CsvSettings, max_rows: int = 100_000) -> ParsedFil
     if settings.has_header:
         first = next(rows_in, None)
         header = column_names(first[1]) if first else []
+        header_text = [cell.strip() for cell in first[1]] if first else []
     else:
-        header = None
+        header, header_text = None, None
     data = []
+    repeated_headers = 0
     for record in rows_in:
-        if len(data) == max_rows:
-            raise too_many_rows(max_rows)
+        # Some exports repeat the header on every page; those lines are not transactions.
+        if header_text and [cell.strip() for cell in record[1]] == header_text:
+            repeated_headers += 1
+            continue
         data.append(record)
+        check_row_limit(len(data), max_rows)
     if header is None:
         width = max((len(cells) for _, cells in data), default=0)
         names = [str(index) for index in range(width)]
     else:
         names = header
-    index = _column_indexes(settings, names)
+    footer = footer_length(data, names) if header is not None else 0
+    if footer:
+        data = data[:-footer]
+    index = _column_indexes(settings, names, optional=settings.preset is not None)
     missing = settings.missing()
     rows = [_row(line, cells, names, index, settings, missing, header is not None) for line, cells in data]
-    return ParsedFile(
+    parsed = ParsedFile(
         format="csv",
         rows=rows,
         settings=settings.as_dict(),
         currency=settings.default_currency,
         builtin_preset=settings.preset,
     )
+    if repeated_headers:
+        parsed.warnings.append(f"{repeated_headers} repeated header lines were left out.")
+    if footer:
+        parsed.warnings.append(f"{footer} short lines after the last transaction (balances or totals) were left out.")
+    if settings.preset:
+        app_exports.finish(parsed)
+    return parsed
 
 
-def _column_indexes(settings: CsvSettings, names: list[str]) -> dict[str, int]:
+def footer_length(data: list[tuple[int, list[str]]], names: list[str]) -> int:
+    """How many records at the end are a footer: lines filling fewer than half the header's
+    cells, like comdirect's `"Alter Kontostand";"1.234,56 EUR";`, after at least one full row."""
+    count = 0
+    for _, cells in reversed(data):
+        if sum(1 for cell in cells if cell.strip()) * 2 >= len(names):
+            break
+        count += 1
+    return count if count < len(data) else 0
+
+
+def _column_indexes(settings: CsvSettings, names: list[str], *, optional: bool) -> dict[str, int]:
+    """Role -> cell index. An app export's preset names every column some version has; a column
+    this version lacks (ihatemoney before 5.0 had no currency) is skipped, except date and amount."""
     index = {}
     for role, column in settings.columns.items():
+        if column not in names and optional and role not in {"date", "amount"}:
+            continue
         if column not in names:
             raise UnreadableFile(f"The column `{column}` chosen for the {role.replace('_', ' ')} is not in this file.")
         index[role] = names.index(column)
@@ -125,11 +151,8 @@ def _row(
         row.error = shape or " ".join(missing)
         return row
 
-    def verbatim(role: str) -> str:
-        return cells[index[role]] if role in index and index[role] < len(cells) else ""
-
     def cell(role: str) -> str:
-        return verbatim(role).strip()
+        return cells[index[role]].strip() if role in index and index[role] < len(cells) else ""
 
     errors = []
     try:
@@ -137,10 +160,12 @@ def _row(
     except DateError as error:
         errors.append("The date is empty." if not cell("date") else str(error))
     try:
-        row.amount = _amount(cell, settings)
+        amount = _amount(cell, settings)
+        # No `-0.00`: a zero is neither money out nor money in, whatever sign it was written with.
+        row.amount = abs(amount) if amount == 0 else amount
     except AmountError as error:
         errors.append(str(error))
-    currency = cell("currency").upper()
+    currency = _SYMBOLS.get(cell("currency"), cell("currency").upper())
     if currency and not _CURRENCY.fullmatch(currency):
         errors.append(f"Unreadable currency `{cell('currency')}`.")
     row.currency = currency or settings.default_currency
@@ -150,9 +175,10 @@ def _row(
     row.tags = tuple(tag.strip() for tag in cell("tags").split(",") if tag.strip())
     row.payment_method = cell("payment_method") or None
     row.external_id = cell("external_id") or None
-    row.pending = bool(cell("status")) and cell("status").lower() in {v.lower() for v in settings.pending_values}
-    if settings.preset:
-        app_exports.finish_row(settings.preset, row, verbatim)
+    status = cell("status").lower()
+    row.pending = status in _lowered(tuple(settings.pending_values))
+    if status in VOID_STATUS_VALUES:
+        errors.append(f"The bank marks this transaction `{cell('status')}`: it did not happen.")
     row.error = " ".join(errors) or None
     return row
 
@@ -177,7 +203,7 @@ def _amount(cell, settings: CsvSettings) -> Decimal:
         if value is None:
             raise AmountError("The amount is empty.")
         if "direction" in settings.columns:
-            debit = cell("direction").lower() in {v.lower() for v in settings.debit_values}
+            debit = cell("direction").lower() in _lowered(tuple(settings.debit_values))
             return -abs(value) if debit else abs(value)
         return -value if settings.amount_sign == "positive_is_expense" else value
     debit, credit = number("debit"), number("credit")
@@ -187,7 +213,14 @@ def _amount(cell, settings: CsvSettings) -> Decimal:
         raise AmountError("The row has both a debit and a credit amount.")
     if debit:
         return -abs(debit)
-    return abs(credit) if credit is not None else -abs(debit or Decimal(0))
+    if credit:
+        return abs(credit)
+    return abs(debit if debit is not None else credit)  # a zero on one side
+
+
+@functools.lru_cache(maxsize=16)
+def _lowered(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(value.lower() for value in values if value)
 
 
 def _text(value: str) -> str:
