@@ -635,7 +635,7 @@ def commit_batch(*, user: User, batch_id) -> BatchView:
     Conflict when the batch is not staged; ValidationFailed when included rows have no category."""
     with transaction() as session:
         batch = _load(user, batch_id, for_update=True)
-        import_commit.commit(user=user, batch=batch, session=session)
+        import_commit.create_expenses(user=user, batch=batch, session=session)
         batch.counts = import_staging.counts_of(
             session.scalars(sa.select(ImportRow.status).where(ImportRow.batch_id == batch.id))
         )
