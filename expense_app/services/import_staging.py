@@ -162,7 +162,7 @@ def fallback_source(parsed: ParsedFile, *, data: bytes, preset_name: str | None,
     return parsed.format
 
 
-def _read_status(row: ParsedRow, currency: str | None) -> tuple[str, str, dict]:
+def read_status(row: ParsedRow, currency: str | None) -> tuple[str, str, dict]:
     """(status, message, checked values) from reading alone: `error`, `money_in` or `new`."""
     if row.error:
         return "error", row.error, {}
@@ -212,7 +212,7 @@ def build_rows(
         currency = parsed_row.currency or parsed.currency
         if not currency:
             currency, base_used = user.currency, True
-        status, message, values = _read_status(parsed_row, currency)
+        status, message, values = read_status(parsed_row, currency)
         method = parsed_row.payment_method if parsed_row.payment_method in PAYMENT_METHODS else None
         rows.append(
             {

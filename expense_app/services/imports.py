@@ -411,7 +411,7 @@ def read_preview(*, user: User, batch_id, settings: dict) -> ReadPreview:
     shown = parsed.rows[:PREVIEW_ROWS]
     rows = []
     for row in shown:
-        status, message, values = import_staging._read_status(row, row.currency or parsed.currency or user.currency)
+        status, message, values = import_staging.read_status(row, row.currency or parsed.currency or user.currency)
         rows.append(
             {
                 "line": row.line,
