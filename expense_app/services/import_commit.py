@@ -149,12 +149,22 @@ def create_expenses(*, user: User, batch: ImportBatch, session) -> None:
         raise ValidationFailed(errors)
     ids: list[int] = []
     if cleaned:
-        ids = list(
-            session.scalars(
-                sa.insert(Expense).returning(Expense.id, sort_by_parameter_order=True),
-                [values for values, _ in cleaned],
-            )
+        # Core, not the ORM's bulk insert (which leaves None values out, splitting rows waiting for
+        # a rate from converted ones), and RETURNING without `sort_by_parameter_order`: asking for
+        # the order made SQLAlchemy send one INSERT per row. Each expense is found again by its
+        # dedupe keys instead, which the unique index makes unique.
+        table = Expense.__table__
+        inserted = session.execute(
+            sa.insert(table).returning(
+                table.c.id, table.c.import_source, table.c.import_fingerprint, table.c.import_occurrence
+            ),
+            [values for values, _ in cleaned],
         )
+        by_key = {(row.import_source, row.import_fingerprint, row.import_occurrence): row.id for row in inserted}
+        ids = [
+            by_key[(values["import_source"], values["import_fingerprint"], values["import_occurrence"])]
+            for values, _ in cleaned
+        ]
         names = sorted({name for _, tag_names in cleaned for name in tag_names})
         tag_ids = {tag.name: tag.id for tag in resolve_tags(user=user, names=names)}
         links = [
