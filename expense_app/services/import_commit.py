@@ -174,13 +174,24 @@ def create_expenses(*, user: User, batch: ImportBatch, session) -> None:
         ]
         if links:
             session.execute(sa.insert(expense_tags), links)
-        session.execute(
-            sa.update(ImportRow.__table__)
-            .where(ImportRow.__table__.c.id == sa.bindparam("row_id"))
-            .values(expense_id=sa.bindparam("expense"))
-            .execution_options(synchronize_session=False),
-            [{"row_id": row["id"], "expense": expense_id} for row, expense_id in zip(rows, ids, strict=True)],
+        # The rows learn their expense in one UPDATE, found by the dedupe keys they gave it.
+        created = (
+            sa.select(Expense.id)
+            .where(
+                Expense.user_id == user.id,
+                Expense.import_source == ImportRow.source,
+                Expense.import_fingerprint == ImportRow.fingerprint,
+                Expense.import_occurrence == ImportRow.occurrence,
+            )
+            .scalar_subquery()
         )
+        for part in import_dedupe.chunks([row["id"] for row in rows]):
+            session.execute(
+                sa.update(ImportRow)
+                .where(ImportRow.batch_id == batch.id, ImportRow.id.in_(part))
+                .values(expense_id=created)
+                .execution_options(synchronize_session=False)
+            )
     batch.status = "committed"
     batch.committed_at = utcnow()
     batch.created_count = len(ids)
