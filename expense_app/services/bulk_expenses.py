@@ -23,7 +23,7 @@ from expense_app.errors import ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import Category, Expense, Tag, User, expense_tags
 from expense_app.models.base import utcnow
-from expense_app.services import deletions, expenses
+from expense_app.services import deletions, exchange_rates, expenses
 from expense_app.services.conversions import locked_base_currency
 from expense_app.services.rules import Errors, add_error, clean_ids, raise_if
 from expense_app.services.tags import MAX_TAGS, clean_tag_names, resolve_tags
@@ -169,6 +169,17 @@ def bulk_delete(*, user: User, ids: Sequence | None = None, filters: Mapping | N
         return deletions.delete_expenses(user=user, where=where)
 
 
+def _cleaned_item(errors: Errors, user: User, base_currency: str, owned: set[int], index: int, item: Mapping):
+    """`expenses.clean_new_expense` of one item, its errors recorded as `expenses.<index>.<field>`."""
+    item_errors: Errors = {}
+    cleaned = expenses.clean_new_expense(
+        item_errors, user=user, base_currency=base_currency, owned_category_ids=owned, **item
+    )
+    for field, messages in item_errors.items():
+        errors[f"expenses.{index}.{field}"] = list(messages)
+    return cleaned
+
+
 def bulk_create(*, user: User, items: Sequence[Mapping]) -> list[Expense]:
     """Create every item (the keyword arguments of `expenses.create_expense`) or none.
 
@@ -186,16 +197,11 @@ def bulk_create(*, user: User, items: Sequence[Mapping]) -> list[Expense]:
         errors: Errors = {}
         base_currency = locked_base_currency(user.id)
         owned = set(session.scalars(sa.select(Category.id).where(Category.user_id == user.id)))
-        cleaned = []
-        for index, item in enumerate(items):
-            item_errors: Errors = {}
-            cleaned.append(
-                expenses.clean_new_expense(
-                    item_errors, user=user, base_currency=base_currency, owned_category_ids=owned, **item
-                )
-            )
-            for field, messages in item_errors.items():
-                errors[f"expenses.{index}.{field}"] = list(messages)
+        # One rate query per currency and day, not per item.
+        with exchange_rates.remembered_rates():
+            cleaned = [
+                _cleaned_item(errors, user, base_currency, owned, index, item) for index, item in enumerate(items)
+            ]
         raise_if(errors)
         tag_ids = {
             tag.name: tag.id

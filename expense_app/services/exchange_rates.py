@@ -20,6 +20,9 @@ import csv
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
@@ -207,7 +210,35 @@ def cross_rate_value(source_per_eur: Decimal, target_per_eur: Decimal) -> Decima
     return (Decimal(target_per_eur) / Decimal(source_per_eur)).quantize(RATE_QUANTUM, rounding=ROUND_HALF_UP)
 
 
+# (source, target, day) -> Rate | None, while a `remembered_rates()` block runs; None otherwise.
+_remembered: ContextVar[dict | None] = ContextVar("remembered_rates", default=None)
+
+
+@contextmanager
+def remembered_rates() -> Iterator[None]:
+    """Within the block, `rate_on` asks the database once per (source, target, day): a bulk
+    write of 10,000 foreign rows over 300 days costs 300 queries, not 10,000. For a block inside
+    one transaction (a bulk create, an import's commit), where the rates do not change."""
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
 def rate_on(source: str, target: str, day: dt.date) -> Rate | None:
+    """The rate from `source` to `target` published on or before `day` (see `_published_rate`),
+    remembered inside a `remembered_rates()` block."""
+    remembered = _remembered.get()
+    if remembered is None:
+        return _published_rate(source, target, day)
+    key = (source, target, day)
+    if key not in remembered:
+        remembered[key] = _published_rate(source, target, day)
+    return remembered[key]
+
+
+def _published_rate(source: str, target: str, day: dt.date) -> Rate | None:
     """The rate from `source` to `target` published on or before `day`, or None when there is none.
 
     Same currency: 1 on `day` itself. Otherwise both legs (per EUR) come from the latest day on or

@@ -23,7 +23,7 @@ from expense_app.errors import Conflict, ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import Category, Expense, ImportBatch, ImportRow, User, expense_tags
 from expense_app.models.base import utcnow
-from expense_app.services import categories, expenses, import_dedupe
+from expense_app.services import categories, exchange_rates, expenses, import_dedupe
 from expense_app.services.conversions import locked_base_currency
 from expense_app.services.rules import Errors
 from expense_app.services.tags import resolve_tags
@@ -107,6 +107,36 @@ def _categories_for(user: User, rows: list[dict], default_id: int | None) -> Non
         )
 
 
+def _expense_values(user: User, base_currency: str, owned: set[int], row: dict, errors: Errors) -> tuple[dict, list]:
+    """The new expense's columns (checked and converted as a hand-entered one, plus the four
+    dedupe keys) and tag names of one included row; broken rules go to `errors` as `rows.<line>.*`."""
+    row_errors: Errors = {}
+    values, tag_names = expenses.clean_new_expense(
+        row_errors,
+        user=user,
+        base_currency=base_currency,
+        amount=row["amount"],
+        date=row["date"],
+        category_id=row["category_id"],
+        description=row["description"],
+        payment_method=row["payment_method"] or expenses.DEFAULT_PAYMENT_METHOD,
+        currency=row["currency"],
+        tags=row["tags"],
+        notes=row["notes"],
+        owned_category_ids=owned,
+    )
+    for field, messages in row_errors.items():
+        errors[f"rows.{row['line']}.{field}"] = list(messages)
+    values.update(
+        user_id=user.id,
+        import_source=row["source"],
+        external_id=row["external_id"],
+        import_fingerprint=row["fingerprint"],
+        import_occurrence=row["occurrence"],
+    )
+    return values, tag_names
+
+
 def create_expenses(*, user: User, batch: ImportBatch, session) -> None:
     """Create the expenses of the batch's included rows (inside the caller's transaction, with
     the batch row locked); see the module docstring."""
@@ -118,33 +148,9 @@ def create_expenses(*, user: User, batch: ImportBatch, session) -> None:
     _categories_for(user, rows, batch.default_category_id)
     owned = set(session.scalars(sa.select(Category.id).where(Category.user_id == user.id)))
     errors: Errors = {}
-    cleaned = []
-    for row in rows:
-        row_errors: Errors = {}
-        values, tag_names = expenses.clean_new_expense(
-            row_errors,
-            user=user,
-            base_currency=base_currency,
-            amount=row["amount"],
-            date=row["date"],
-            category_id=row["category_id"],
-            description=row["description"],
-            payment_method=row["payment_method"] or expenses.DEFAULT_PAYMENT_METHOD,
-            currency=row["currency"],
-            tags=row["tags"],
-            notes=row["notes"],
-            owned_category_ids=owned,
-        )
-        for field, messages in row_errors.items():
-            errors[f"rows.{row['line']}.{field}"] = list(messages)
-        values.update(
-            user_id=user.id,
-            import_source=row["source"],
-            external_id=row["external_id"],
-            import_fingerprint=row["fingerprint"],
-            import_occurrence=row["occurrence"],
-        )
-        cleaned.append((values, tag_names))
+    # One rate query per currency and day, not per row (a 10,000-row foreign statement).
+    with exchange_rates.remembered_rates():
+        cleaned = [_expense_values(user, base_currency, owned, row, errors) for row in rows]
     if errors:
         raise ValidationFailed(errors)
     ids: list[int] = []

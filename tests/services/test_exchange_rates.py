@@ -231,3 +231,38 @@ def test_a_line_cut_short_is_refused_rather_than_read_as_a_wrong_rate(ctx):
     with pytest.raises(ValidationFailed) as refused:
         parse_history(text)
     assert "Line 3 has 3 values where the header has 4" in refused.value.errors["file"][0]
+
+
+def _rate_queries(app, call) -> int:
+    """How many SELECTs of exchange_rates `call()` sends."""
+    seen: list[str] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        if "FROM exchange_rates" in statement:
+            seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        call()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+def test_remembered_rates_ask_once_per_currency_and_day_and_answer_the_same(app):
+    from expense_app.services.exchange_rates import remembered_rates
+
+    with app.app_context():
+        store_rates(MARCH_2024)
+        days = [D14, D15, D14, D15, D14]
+        plain = [rate_on("USD", "GBP", day) for day in days]
+        assert _rate_queries(app, lambda: [rate_on("USD", "GBP", day) for day in days]) == len(days)
+
+        def remembered():
+            with remembered_rates():
+                assert [rate_on("USD", "GBP", day) for day in days] == plain
+                assert rate_on("JPY", "GBP", D14) == rate_on("JPY", "GBP", D14)
+
+        assert _rate_queries(app, remembered) == 3  # USD on two days, JPY on one
+        # Outside the block nothing is remembered.
+        assert _rate_queries(app, lambda: rate_on("USD", "GBP", D14)) == 1
