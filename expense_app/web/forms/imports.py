@@ -111,11 +111,12 @@ def _number_or_text(text: str | None) -> int | str:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else text
 
 
-def _with_current(choices: list[SelectChoice], current: str | None) -> list[SelectChoice]:
-    """`choices` plus the current value when it is not one of them (a detected odd delimiter)."""
+def _with_current(choices: list[SelectChoice], current: str | None, label: str | None = None) -> list[SelectChoice]:
+    """`choices` plus the current value when it is not one of them (a detected odd delimiter,
+    `cp1252`), labelled `label` or the value itself."""
     if current is None or any(choice.value == current for choice in choices):
         return choices
-    return [*choices, SelectChoice(current, repr(current))]
+    return [*choices, SelectChoice(current, label or current)]
 
 
 class UploadForm(FlaskForm):
@@ -193,11 +194,12 @@ class MappingForm(FlaskForm):
         for question in questions:
             if question.get("setting") == "date_format":
                 for option in question.get("options") or []:
-                    formats = _with_current(formats, option)
+                    formats = _with_current(formats, option, DATE_FORMAT_LABELS.get(option))
         self.date_format.choices = _with_current(formats, settings.get("date_format"))
         self.encoding.choices = _with_current([SelectChoice(name) for name in ENCODINGS], settings.get("encoding"))
-        self.delimiter.choices = _with_current(DELIMITER_CHOICES, settings.get("delimiter"))
-        self.quotechar.choices = _with_current(QUOTE_CHOICES, settings.get("quotechar"))
+        delimiter, quote = settings.get("delimiter"), settings.get("quotechar")
+        self.delimiter.choices = _with_current(DELIMITER_CHOICES, delimiter, f"“{delimiter}”")
+        self.quotechar.choices = _with_current(QUOTE_CHOICES, quote, f"“{quote}”")
 
     def fill_from(self, settings: dict) -> None:
         """Show `settings` (the batch's, as detected or confirmed) in the fields."""
