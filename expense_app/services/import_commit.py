@@ -60,8 +60,8 @@ def _recheck(session, user: User, batch: ImportBatch, rows: list[dict]) -> list[
         )
         updates.append({"row_id": rows[index]["id"], "expense": expense_id, "text": text})
     session.execute(
-        sa.update(ImportRow)
-        .where(ImportRow.id == sa.bindparam("row_id"))
+        sa.update(ImportRow.__table__)
+        .where(ImportRow.__table__.c.id == sa.bindparam("row_id"))
         .values(
             status="duplicate", include=False, duplicate_of_id=sa.bindparam("expense"), message=sa.bindparam("text")
         )
@@ -74,7 +74,10 @@ def _recheck(session, user: User, batch: ImportBatch, rows: list[dict]) -> list[
 def _categories_for(user: User, rows: list[dict], default_id: int | None) -> None:
     """Give every row its final category id: its own, the one the file named (created now when
     missing), else the batch's default. ValidationFailed naming how many rows have none."""
-    owned = dict(db.session.execute(sa.select(Category.name_key, Category.id).where(Category.user_id == user.id)))
+    owned = {
+        row.name_key: row.id
+        for row in db.session.execute(sa.select(Category.name_key, Category.id).where(Category.user_id == user.id))
+    }
     for row in rows:
         name = row["new_category_name"]
         if row["category_id"] is None and name:
@@ -156,8 +159,8 @@ def commit(*, user: User, batch: ImportBatch, session) -> None:
         if links:
             session.execute(sa.insert(expense_tags), links)
         session.execute(
-            sa.update(ImportRow)
-            .where(ImportRow.id == sa.bindparam("row_id"))
+            sa.update(ImportRow.__table__)
+            .where(ImportRow.__table__.c.id == sa.bindparam("row_id"))
             .values(expense_id=sa.bindparam("expense"))
             .execution_options(synchronize_session=False),
             [{"row_id": row["id"], "expense": expense_id} for row, expense_id in zip(rows, ids, strict=True)],

@@ -259,7 +259,10 @@ def propose(*, user: User, rows: list[dict], default_category_id: int | None) ->
     wanted = [row for row in rows if row["status"] in import_dedupe.CHECKED]
     if not wanted:
         return
-    by_name = dict(db.session.execute(sa.select(Category.name_key, Category.id).where(Category.user_id == user.id)))
+    by_name = {
+        row.name_key: row.id
+        for row in db.session.execute(sa.select(Category.name_key, Category.id).where(Category.user_id == user.id))
+    }
     changes = categorization.apply_to_many(
         user=user,
         rows=[

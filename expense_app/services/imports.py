@@ -602,13 +602,13 @@ def update_rows(
                 changed["tags"] = [*base, *(name for name in more_tags if name not in base)]
                 if len(changed["tags"]) > 20:
                     raise ValidationFailed({"add_tags": [f"Row {row.id} would have more than 20 tags."]})
-            updates.append({"row_id": row.id, **changed})
+            updates.append({"row_id": row.id, **{f"new_{key}": value for key, value in changed.items()}})
         if updates:
-            keys = [key for key in updates[0] if key != "row_id"]
+            keys = [key.removeprefix("new_") for key in updates[0] if key != "row_id"]
             session.execute(
-                sa.update(ImportRow)
-                .where(ImportRow.id == sa.bindparam("row_id"))
-                .values({key: sa.bindparam(key) for key in keys})
+                sa.update(ImportRow.__table__)
+                .where(ImportRow.__table__.c.id == sa.bindparam("row_id"))
+                .values({key: sa.bindparam(f"new_{key}") for key in keys})
                 .execution_options(synchronize_session=False),
                 updates,
             )

@@ -290,15 +290,8 @@ def suggest_categories(*, user: User, descriptions) -> dict[str, CategorySuggest
             decided[key] = found if found is not None and found[1] >= MIN_MATCHES else None
         answers[description] = decided[key]
     wanted = {found[0] for found in answers.values() if found is not None}
-    names = (
-        dict(
-            db.session.execute(
-                sa.select(Category.id, Category.name).where(Category.user_id == user.id, Category.id.in_(wanted))
-            )
-        )
-        if wanted
-        else {}
-    )
+    named = sa.select(Category.id, Category.name).where(Category.user_id == user.id, Category.id.in_(wanted))
+    names = {row.id: row.name for row in db.session.execute(named)} if wanted else {}
     return {
         description: None
         if found is None

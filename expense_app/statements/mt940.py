@@ -42,9 +42,7 @@ _STATEMENT_TAGS = ("20", "21", "25", "28", "28C", "60F", "60M", "62F", "62M", "6
 def looks_like(data: bytes) -> bool:
     """Whether `data` has the tags of an MT940 statement (`:20:` then `:25:` or `:60F:`)."""
     head = data[:16384]
-    return bool(re.search(rb"(?m)^:20:", head)) and bool(
-        re.search(rb"(?m)^:(25|60F|60M|61):", head)
-    )
+    return bool(re.search(rb"(?m)^:20:", head)) and bool(re.search(rb"(?m)^:(25|60F|60M|61):", head))
 
 
 def read(data: bytes, *, max_rows: int, settings: dict | None = None) -> ParsedFile:
@@ -123,7 +121,7 @@ def _library_read(text: str) -> list[dict] | None:
         transactions = mt940_lib.models.Transactions()
         transactions.parse(text)
         return [dict(t.data) for t in transactions.transactions if t.data.get("amount") is not None]
-    except Exception:  # noqa: BLE001 - any failure of the library means "re-read record by record"
+    except Exception:  # any failure of the library means "re-read record by record"
         return None
 
 

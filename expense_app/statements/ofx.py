@@ -173,9 +173,7 @@ def _statements(root: ET.Element, text: str) -> ParsedFile:
             accounts.add(account)
             currencies.add(row.currency)
     if investments:
-        warnings.append(
-            f"{investments} investment record{'s were' if investments != 1 else ' was'} left out."
-        )
+        warnings.append(f"{investments} investment record{'s were' if investments != 1 else ' was'} left out.")
     if not rows and not investments and _find(root, "STMTRS") is None and _find(root, "CCSTMTRS") is None:
         warnings.append("This OFX file has no bank or credit-card statement.")
     return ParsedFile(
@@ -216,9 +214,7 @@ def _row(record: ET.Element, *, line: int, currency: str | None, account: str | 
     raw = _raw(record)
     # A CURRENCY aggregate means the amounts of this record are in that currency (ORIGCURRENCY
     # only reports the original one: the amounts are already in CURDEF).
-    own_currency = next(
-        (e for e in record if local_name(e.tag).upper() == "CURRENCY"), None
-    )
+    own_currency = next((e for e in record if local_name(e.tag).upper() == "CURRENCY"), None)
     if own_currency is not None and _text(own_currency, "CURSYM"):
         currency = _text(own_currency, "CURSYM").upper()
     name = raw.get("NAME") or raw.get("EXTDNAME")
@@ -240,9 +236,7 @@ def _row(record: ET.Element, *, line: int, currency: str | None, account: str | 
     amount_text = raw.get("TRNAMT")
     row.amount = parse_amount(amount_text)
     if row.amount is None:
-        errors.append(
-            f"Unreadable amount `{amount_text}`." if amount_text else "The transaction has no amount."
-        )
+        errors.append(f"Unreadable amount `{amount_text}`." if amount_text else "The transaction has no amount.")
     row.error = " ".join(errors) or None
     return row
 

@@ -56,14 +56,10 @@ def read(data: bytes, *, max_rows: int, settings: dict | None = None) -> ParsedF
     order, question = _date_order([_fields(r[2]).get("D", [""])[0] for r in records])
     if wanted in DATE_ORDERS:
         order, question = wanted, None
-    rows = [
-        _row(line, account, pairs, order=order, decimal=decimal) for line, account, pairs in records
-    ]
+    rows = [_row(line, account, pairs, order=order, decimal=decimal) for line, account, pairs in records]
     warnings = []
     if investments:
-        warnings.append(
-            f"{investments} investment record{'s were' if investments != 1 else ' was'} left out."
-        )
+        warnings.append(f"{investments} investment record{'s were' if investments != 1 else ' was'} left out.")
     accounts = {row.account for row in rows}
     return ParsedFile(
         format="qif",
@@ -143,7 +139,7 @@ def _records(lines: list[str]) -> tuple[list[tuple[int, str | None, Pairs]], int
 
 
 def _decimal_mark(records: list) -> str | None:
-    """"," when the file's amounts use a decimal comma (`-12,50`, `1.234,56`), "." when they use
+    """ "," when the file's amounts use a decimal comma (`-12,50`, `1.234,56`), "." when they use
     a point, None when no amount tells (whole numbers): then each amount is read alone."""
     comma = point = 0
     for _, _, pairs in records:
@@ -215,9 +211,7 @@ def parse_date(value: str, *, order: str) -> dt.date | None:
         return None
 
 
-def _row(
-    line: int, account: str | None, pairs: Pairs, *, order: str, decimal: str | None
-) -> ParsedRow:
+def _row(line: int, account: str | None, pairs: Pairs, *, order: str, decimal: str | None) -> ParsedRow:
     fields = _fields(pairs)
     raw = {code: "\n".join(values) for code, values in fields.items()}
     first = {code: values[0].strip() for code, values in fields.items()}
@@ -248,9 +242,7 @@ def _row(
     amount_text = first.get("T") or first.get("U")
     row.amount = parse_amount(amount_text, decimal=decimal)
     if row.amount is None:
-        errors.append(
-            f"Unreadable amount `{amount_text}`." if amount_text else "The record has no amount."
-        )
+        errors.append(f"Unreadable amount `{amount_text}`." if amount_text else "The record has no amount.")
     row.error = " ".join(errors) or None
     return row
 
