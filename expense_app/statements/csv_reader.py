@@ -88,21 +88,28 @@ def read(text: str, settings: CsvSettings, max_rows: int = 100_000) -> ParsedFil
         names = [str(index) for index in range(width)]
     else:
         names = header
-    index = _column_indexes(settings, names)
+    index = _column_indexes(settings, names, optional=settings.preset is not None)
     missing = settings.missing()
     rows = [_row(line, cells, names, index, settings, missing, header is not None) for line, cells in data]
-    return ParsedFile(
+    parsed = ParsedFile(
         format="csv",
         rows=rows,
         settings=settings.as_dict(),
         currency=settings.default_currency,
         builtin_preset=settings.preset,
     )
+    if settings.preset:
+        app_exports.finish(parsed)
+    return parsed
 
 
-def _column_indexes(settings: CsvSettings, names: list[str]) -> dict[str, int]:
+def _column_indexes(settings: CsvSettings, names: list[str], *, optional: bool) -> dict[str, int]:
+    """Role -> cell index. An app export's preset names every column some version has; a column
+    this version lacks (ihatemoney before 5.0 had no currency) is skipped, except date and amount."""
     index = {}
     for role, column in settings.columns.items():
+        if column not in names and optional and role not in {"date", "amount"}:
+            continue
         if column not in names:
             raise UnreadableFile(f"The column `{column}` chosen for the {role.replace('_', ' ')} is not in this file.")
         index[role] = names.index(column)
@@ -125,11 +132,8 @@ def _row(
         row.error = shape or " ".join(missing)
         return row
 
-    def verbatim(role: str) -> str:
-        return cells[index[role]] if role in index and index[role] < len(cells) else ""
-
     def cell(role: str) -> str:
-        return verbatim(role).strip()
+        return cells[index[role]].strip() if role in index and index[role] < len(cells) else ""
 
     errors = []
     try:
@@ -151,8 +155,6 @@ def _row(
     row.payment_method = cell("payment_method") or None
     row.external_id = cell("external_id") or None
     row.pending = bool(cell("status")) and cell("status").lower() in {v.lower() for v in settings.pending_values}
-    if settings.preset:
-        app_exports.finish_row(settings.preset, row, verbatim)
     row.error = " ".join(errors) or None
     return row
 
