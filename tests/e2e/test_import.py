@@ -76,7 +76,10 @@ def test_sparkasse_csv_uploaded_mapped_previewed_imported_and_undone(app, browse
     assert page.locator("#column_amount").input_value() == "Betrag"
     preview = page.locator("#mapping-preview-table tbody tr")
     assert preview.count() == min(20, expected["transactions"])
-    assert "Müller" in page.locator("#mapping-preview").inner_text() or "Bücher" in page.locator("#mapping-preview").inner_text()
+    assert (
+        "Müller" in page.locator("#mapping-preview").inner_text()
+        or "Bücher" in page.locator("#mapping-preview").inner_text()
+    )
     shoot(page, "mapping")
 
     # The live preview follows a changed select, without a page load and without storing anything.
@@ -84,20 +87,25 @@ def test_sparkasse_csv_uploaded_mapped_previewed_imported_and_undone(app, browse
     before = first_description.inner_text()
     page.locator("#column_description").select_option("Buchungstext")
     page.wait_for_function(
-        "text => document.querySelector('#mapping-preview-table tbody tr td:nth-child(3)').innerText !== text", arg=before
+        "text => document.querySelector('#mapping-preview-table tbody tr td:nth-child(3)').innerText !== text",
+        arg=before,
     )
     changed = first_description.inner_text()
     assert changed != before
     assert page.locator("#mapping-status").inner_text() == "Preview updated."
     page.locator("#column_description").select_option("Verwendungszweck")
     page.wait_for_function(
-        "text => document.querySelector('#mapping-preview-table tbody tr td:nth-child(3)').innerText !== text", arg=changed
+        "text => document.querySelector('#mapping-preview-table tbody tr td:nth-child(3)').innerText !== text",
+        arg=changed,
     )
     with page.expect_navigation():
         page.get_by_role("button", name="Use these settings").click()
 
     # The preview table: tabs with counts matching the manifest (15 debits + 1 zero-amount error, 2 credits).
-    tabs = {tab.get_attribute("data-tab"): int(tab.get_attribute("data-count")) for tab in page.locator("#status-tabs a").all()}
+    tabs = {
+        tab.get_attribute("data-tab"): int(tab.get_attribute("data-count"))
+        for tab in page.locator("#status-tabs a").all()
+    }
     assert tabs["all"] == expected["transactions"]
     assert tabs["money_in"] == expected["credits"]
     assert tabs["new"] == expected["debits"]
@@ -109,7 +117,9 @@ def test_sparkasse_csv_uploaded_mapped_previewed_imported_and_undone(app, browse
     assert included == expected["debits"]
     first_new = page.locator('#import-rows tbody tr[data-status="new"]').first
     first_new.locator('input[name="include"]').uncheck()
-    page.wait_for_function("n => document.querySelector('#commit-button').dataset.included === String(n)", arg=included - 1)
+    page.wait_for_function(
+        "n => document.querySelector('#commit-button').dataset.included === String(n)", arg=included - 1
+    )
     first_new.locator('input[name="include"]').check()
     page.wait_for_function("n => document.querySelector('#commit-button').dataset.included === String(n)", arg=included)
 

@@ -224,7 +224,10 @@ class MappingForm(FlaskForm):
         chosen["has_header"] = bool(self.has_header.data)
         chosen["debit_values"] = split_tags(self.debit_values.data or "")
         chosen["default_currency"] = (self.default_currency.data or "").strip() or None
-        chosen["columns"] = {role: field.data for role, field in self.role_fields() if (field.data or "").strip()}
+        # Roles the form does not show (a pending-status column the reader found) are kept.
+        columns = {role: column for role, column in (base.get("columns") or {}).items() if role not in ROLE_FIELDS}
+        columns.update({role: field.data for role, field in self.role_fields() if (field.data or "").strip()})
+        chosen["columns"] = columns
         return chosen
 
 
