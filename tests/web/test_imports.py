@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
 from decimal import Decimal
+from html import unescape
 from io import BytesIO
 from pathlib import Path
 
@@ -301,7 +301,9 @@ def test_save_as_preset_offers_it_on_the_next_upload(logged_in):
     nameless = logged_in.post(f"/import/{batch_id}/preset", data={**form, "preset_name": ""})
     assert nameless.status_code == 422 and "Enter a name for the preset" in nameless.get_data(as_text=True)
     saved = logged_in.post(f"/import/{batch_id}/preset", data=form)
-    assert saved.status_code == 302, re.findall(r"(?:invalid-feedback d-block|alert-danger)[^>]*>([^<]*)", saved.get_data(as_text=True))
+    assert saved.status_code == 302, re.findall(
+        r"(?:invalid-feedback d-block|alert-danger)[^>]*>([^<]*)", saved.get_data(as_text=True)
+    )
     assert "Sparkasse Giro" in logged_in.get("/import").get_data(as_text=True)
 
 
@@ -503,7 +505,7 @@ def test_unicode_digits_in_every_query_string_never_fail(app, logged_in, user):
         for name in names:
             response = logged_in.get(url, query_string={name: UNICODE_DIGIT})
             assert response.status_code < 500, f"{url}?{name}=² -> {response.status_code}"
-        everything = logged_in.get(url, query_string={name: UNICODE_DIGIT for name in names})
+        everything = logged_in.get(url, query_string=dict.fromkeys(names, UNICODE_DIGIT))
         assert everything.status_code < 500, url
     assert logged_in.get("/imports", query_string={"page": UNICODE_DIGIT}).status_code == 200
 
