@@ -27,8 +27,9 @@ SHOTS = (Path("/tmp/shots-import"), ARTIFACTS / "screens")  # noqa: S108 (the br
 WIDTHS = {"1280": {"width": 1280, "height": 900}, "390": {"width": 390, "height": 844}}
 
 
-def shoot(page, name: str) -> None:
-    """`name` at both widths in light and dark, scrolled to the top of `#<anchor>`."""
+def shoot(page, name: str, section: str) -> None:
+    """`name` at both widths in light and dark: the whole page, and the screen showing `section`
+    (a CSS selector) as a person sees it."""
     for folder in SHOTS:
         folder.mkdir(parents=True, exist_ok=True)
     for scheme in ("light", "dark"):
@@ -43,6 +44,9 @@ def shoot(page, name: str) -> None:
             assert overflow <= 1, f"{name} at {width} px ({scheme}) is {overflow} px too wide"
             for folder in SHOTS:
                 page.screenshot(path=str(folder / f"import-{name}-{width}-{scheme}.png"), full_page=True)
+            page.evaluate("selector => window.scrollTo(0, document.querySelector(selector).offsetTop)", section)
+            for folder in SHOTS:
+                page.screenshot(path=str(folder / f"import-{name}-{width}-{scheme}-screen.png"))
     page.emulate_media(color_scheme="light")
     page.set_viewport_size(WIDTHS["1280"])
 
@@ -80,7 +84,7 @@ def test_sparkasse_csv_uploaded_mapped_previewed_imported_and_undone(app, browse
         "Müller" in page.locator("#mapping-preview").inner_text()
         or "Bücher" in page.locator("#mapping-preview").inner_text()
     )
-    shoot(page, "mapping")
+    shoot(page, "mapping", "#mapping-step")
 
     # The live preview follows a changed select, without a page load and without storing anything.
     first_description = page.locator("#mapping-preview-table tbody tr").first.locator("td").nth(2)
@@ -110,7 +114,7 @@ def test_sparkasse_csv_uploaded_mapped_previewed_imported_and_undone(app, browse
     assert tabs["money_in"] == expected["credits"]
     assert tabs["new"] == expected["debits"]
     assert page.locator("#import-rows tbody tr").count() == expected["transactions"]
-    shoot(page, "preview")
+    shoot(page, "preview", "#rows")
 
     # Leave one row out by its checkbox (saved in the background) and see the count follow.
     included = int(page.locator("#commit-button").get_attribute("data-included"))
@@ -131,7 +135,7 @@ def test_sparkasse_csv_uploaded_mapped_previewed_imported_and_undone(app, browse
     stored = expenses_of(app, user)
     assert len(stored) == expected["debits"]
     assert sum(expense.amount for expense in stored) == Decimal(expected["debit_sum"])
-    shoot(page, "result")
+    shoot(page, "result", "main")
 
     with page.expect_navigation():
         page.locator("#import-result").get_by_role("button", name="Undo this import").click()
