@@ -29,6 +29,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from expense_app.statements.model import ParsedFile, ParsedRow, UnreadableFile
+from expense_app.statements.textutil import check_row_limit
 
 # The characters exports guard with a leading `'` (services/exports.py FORMULA_PREFIXES; Actual's).
 _GUARDED = ("=", "+", "-", "@", "\t", "\r")
@@ -195,8 +196,6 @@ def read_ihatemoney_json(text: str, *, max_rows: int = 100_000) -> ParsedFile:
 
     Raises UnreadableFile for JSON that is not such an export, or more than `max_rows` bills.
     """
-    from expense_app.statements.csv_reader import too_many_rows
-
     try:
         bills = json.loads(text)
     except ValueError:
@@ -207,8 +206,7 @@ def read_ihatemoney_json(text: str, *, max_rows: int = 100_000) -> ParsedFile:
             "This JSON file is not an ihatemoney export of bills; export your statement as CSV, OFX, "
             "QIF, MT940 or CAMT."
         )
-    if len(bills) > max_rows:
-        raise too_many_rows(max_rows)
+    check_row_limit(len(bills), max_rows)
     rows = [_json_bill(number, bill) for number, bill in enumerate(bills, start=1)]
     return ParsedFile(format="json", rows=rows, builtin_preset="ihatemoney")
 

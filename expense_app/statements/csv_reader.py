@@ -8,29 +8,25 @@ nothing is evaluated, and a formula-looking cell (`=1+1`, `@SUM`) is just text.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Iterator
 from decimal import Decimal
 
 from expense_app.statements import app_exports
-from expense_app.statements.csv_settings import CsvSettings
+from expense_app.statements.csv_settings import VOID_STATUS_VALUES, CsvSettings
 from expense_app.statements.dates import DateError, parse_date
 from expense_app.statements.model import ParsedFile, ParsedRow, UnreadableFile
 from expense_app.statements.numbers import AmountError, parse_amount
+from expense_app.statements.textutil import check_row_limit
 
 # A bank's cell can be long (the Sparkasse sample has a 961-character purpose), not megabytes.
 FIELD_LIMIT = 100_000
 _SPACE_RUN = re.compile(r"\s+")
 _CURRENCY = re.compile(r"[A-Z]{3}")
-
-
-def too_many_rows(max_rows: int) -> UnreadableFile:
-    """The error for a file with more than `max_rows` transactions (one wording for all formats)."""
-    return UnreadableFile(
-        f"This file has more than {max_rows:,} transactions; split it into smaller files "
-        "(for example one per year) and import them one after the other."
-    )
+# Currency columns that hold a sign rather than a code; `$` is left out (dollars of which country?).
+_SYMBOLS = {"€": "EUR", "£": "GBP"}
 
 
 def records(text: str, settings: CsvSettings) -> Iterator[tuple[int, list[str]]]:
@@ -80,14 +76,16 @@ def read(text: str, settings: CsvSettings, max_rows: int = 100_000) -> ParsedFil
         header = None
     data = []
     for record in rows_in:
-        if len(data) == max_rows:
-            raise too_many_rows(max_rows)
         data.append(record)
+        check_row_limit(len(data), max_rows)
     if header is None:
         width = max((len(cells) for _, cells in data), default=0)
         names = [str(index) for index in range(width)]
     else:
         names = header
+    footer = footer_length(data, names) if header is not None else 0
+    if footer:
+        data = data[:-footer]
     index = _column_indexes(settings, names, optional=settings.preset is not None)
     missing = settings.missing()
     rows = [_row(line, cells, names, index, settings, missing, header is not None) for line, cells in data]
@@ -98,9 +96,22 @@ def read(text: str, settings: CsvSettings, max_rows: int = 100_000) -> ParsedFil
         currency=settings.default_currency,
         builtin_preset=settings.preset,
     )
+    if footer:
+        parsed.warnings.append(f"{footer} short lines after the last transaction (balances or totals) were left out.")
     if settings.preset:
         app_exports.finish(parsed)
     return parsed
+
+
+def footer_length(data: list[tuple[int, list[str]]], names: list[str]) -> int:
+    """How many records at the end are a footer: lines filling fewer than half the header's
+    cells, like comdirect's `"Alter Kontostand";"1.234,56 EUR";`, after at least one full row."""
+    count = 0
+    for _, cells in reversed(data):
+        if sum(1 for cell in cells if cell.strip()) * 2 >= len(names):
+            break
+        count += 1
+    return count if count < len(data) else 0
 
 
 def _column_indexes(settings: CsvSettings, names: list[str], *, optional: bool) -> dict[str, int]:
@@ -141,10 +152,12 @@ def _row(
     except DateError as error:
         errors.append("The date is empty." if not cell("date") else str(error))
     try:
-        row.amount = _amount(cell, settings)
+        amount = _amount(cell, settings)
+        # No `-0.00`: a zero is neither money out nor money in, whatever sign it was written with.
+        row.amount = abs(amount) if amount == 0 else amount
     except AmountError as error:
         errors.append(str(error))
-    currency = cell("currency").upper()
+    currency = _SYMBOLS.get(cell("currency"), cell("currency").upper())
     if currency and not _CURRENCY.fullmatch(currency):
         errors.append(f"Unreadable currency `{cell('currency')}`.")
     row.currency = currency or settings.default_currency
@@ -154,7 +167,10 @@ def _row(
     row.tags = tuple(tag.strip() for tag in cell("tags").split(",") if tag.strip())
     row.payment_method = cell("payment_method") or None
     row.external_id = cell("external_id") or None
-    row.pending = bool(cell("status")) and cell("status").lower() in {v.lower() for v in settings.pending_values}
+    status = cell("status").lower()
+    row.pending = status in _lowered(tuple(settings.pending_values))
+    if status in VOID_STATUS_VALUES:
+        errors.append(f"The bank marks this transaction `{cell('status')}`: it did not happen.")
     row.error = " ".join(errors) or None
     return row
 
@@ -179,7 +195,7 @@ def _amount(cell, settings: CsvSettings) -> Decimal:
         if value is None:
             raise AmountError("The amount is empty.")
         if "direction" in settings.columns:
-            debit = cell("direction").lower() in {v.lower() for v in settings.debit_values}
+            debit = cell("direction").lower() in _lowered(tuple(settings.debit_values))
             return -abs(value) if debit else abs(value)
         return -value if settings.amount_sign == "positive_is_expense" else value
     debit, credit = number("debit"), number("credit")
@@ -189,7 +205,14 @@ def _amount(cell, settings: CsvSettings) -> Decimal:
         raise AmountError("The row has both a debit and a credit amount.")
     if debit:
         return -abs(debit)
-    return abs(credit) if credit is not None else -abs(debit or Decimal(0))
+    if credit:
+        return abs(credit)
+    return abs(debit if debit is not None else credit)  # a zero on one side
+
+
+@functools.lru_cache(maxsize=16)
+def _lowered(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(value.lower() for value in values if value)
 
 
 def _text(value: str) -> str:

@@ -40,6 +40,23 @@ AMOUNT_SIGNS = ("negative_is_expense", "positive_is_expense")
 DEFAULT_DEBIT_VALUES = ("debit", "d", "dr", "db", "soll", "s", "af", "débit", "debet", "cargo", "addebito")
 # Values of a status column meaning "not booked yet".
 DEFAULT_PENDING_VALUES = ("pending", "umsatz vorgemerkt", "vorgemerkt", "en attente", "pendiente", "in sospeso")
+# Values of a status column meaning the transaction never happened (Revolut REVERTED/DECLINED,
+# PayPal Denied/Reversed): such a row is an error row, never an expense.
+VOID_STATUS_VALUES = (
+    "declined",
+    "reverted",
+    "failed",
+    "cancelled",
+    "canceled",
+    "denied",
+    "reversed",
+    "storniert",
+    "abgelehnt",
+    "annulé",
+    "refusé",
+    "rechazado",
+    "annullato",
+)
 # The built-in presets whose files need reading rules beyond the settings (see `app_exports`).
 PRESETS = ("firefly", "actual", "ihatemoney", "expense_manager")
 

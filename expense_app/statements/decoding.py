@@ -29,6 +29,9 @@ _BOMS = (
 _LATIN_LOOKALIKES = {"cp1252", "iso8859_1", "iso8859_15", "cp1250", "iso8859_2", "mac_roman", "cp850", "cp437"}
 
 
+_SCORE_BYTES = 200_000
+
+
 def bom_encoding(data: bytes) -> str | None:
     """The encoding a byte-order mark at the start of `data` names, or None."""
     for bom, name in _BOMS:
@@ -40,19 +43,28 @@ def bom_encoding(data: bytes) -> str | None:
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """Return `(text, encoding)`: `data` decoded, BOM removed, line ends normalised to `\\n`.
 
-    `encoding` forces one (a confirmed setting); otherwise BOM, strict UTF-8, then a guess.
-    Raises UnreadableFile when the bytes are not text in the forced or any guessed encoding.
+    A BOM, then strict UTF-8, decide first, even over a chosen `encoding`: a preset saved for a
+    Windows-1252 export keeps reading right when the bank switches to UTF-8 (valid UTF-8 with
+    umlauts is never really Windows-1252). Otherwise the chosen `encoding` is used, or guessed.
+    Raises UnreadableFile when the bytes are not text in the chosen or any guessed encoding.
     """
-    if encoding:
-        name = encoding
+    bom = bom_encoding(data)
+    if encoding and not bom and not _is_utf8(data):
         try:
-            text = data.decode(encoding)
+            text, name = data.decode(encoding).removeprefix("\ufeff"), encoding
         except (UnicodeDecodeError, LookupError):
             raise UnreadableFile(f"This file is not valid {encoding} text; choose another encoding.") from None
-        text = text.removeprefix("\ufeff")
     else:
         text, name = _detect(data)
     return normalise_newlines(text), name
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def normalise_newlines(text: str) -> str:
@@ -76,15 +88,19 @@ def _detect(data: bytes) -> tuple[str, str]:
     guess = "cp1250" if best is None else codecs.lookup(best.encoding).name.replace("-", "_")
     if best is not None and guess not in _LATIN_LOOKALIKES:
         return str(best), best.encoding
-    candidates = []
+    # Scored on a sample: single-byte code pages decode any cut of the bytes.
+    sample = data[:_SCORE_BYTES]
+    scores = {}
     for name in ("cp1252", guess):
         try:
-            candidates.append((data.decode(name), name))
+            data.decode(name)
         except UnicodeDecodeError:
             continue
-    if not candidates:
+        scores[name] = _letters(sample.decode(name))
+    if not scores:
         return data.decode("latin-1"), "latin-1"
-    return max(candidates, key=lambda candidate: _letters(candidate[0]))
+    best_name = max(scores, key=lambda name: scores[name])  # first (cp1252) on a tie
+    return data.decode(best_name), best_name
 
 
 def _letters(text: str) -> int:

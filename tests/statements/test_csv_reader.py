@@ -258,3 +258,23 @@ def test_tags_and_category_come_from_their_columns():
     row = csv_reader.read('d,a,c,t,id\n2026-01-02,-1,Food," x, y ,",\n', settings).rows[0]
 
     assert (row.category, row.tags, row.external_id) == ("Food", ("x", "y"), None)
+
+
+def test_zero_amounts_have_no_sign_and_currency_signs_become_codes():
+    settings = CsvSettings.from_dict(
+        {"decimal": ",", "thousands": ".", "columns": {"date": "d", "amount": "a", "currency": "c"}}
+    )
+
+    rows = csv_reader.read('d,a,c\n2026-01-02,"-0,00",€\n2026-01-03,"-1,00",£\n2026-01-04,1,$\n', settings).rows
+
+    assert str(rows[0].amount) == "0.00"
+    assert [r.currency for r in rows[:2]] == ["EUR", "GBP"]
+    assert rows[2].error == "Unreadable currency `$`."
+
+
+def test_a_zero_debit_with_an_empty_credit_is_a_zero_row():
+    settings = CsvSettings.from_dict({"columns": {"date": "d", "debit": "out", "credit": "in"}})
+
+    row = csv_reader.read("d,out,in\n2026-01-02,0.00,\n", settings).rows[0]
+
+    assert (str(row.amount), row.error) == ("0.00", None)
