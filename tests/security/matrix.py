@@ -336,8 +336,9 @@ KINDS = {
     "rule": ObjectKind(make_rule, read_rule),
     "rule run": ObjectKind(make_rule_run, read_rule_run),
     # Import pages (h-web)
-    "import batch": ObjectKind(make_import_batch, read_import_batch),
-    "committed import batch": ObjectKind(make_committed_import_batch, read_import_batch),
+    # `import batch` is committed, as the full user's (`factories.create_committed_import`).
+    "staged import batch": ObjectKind(make_import_batch, read_import_batch),
+    "import batch": ObjectKind(make_committed_import_batch, read_import_batch),
 }
 
 
@@ -435,19 +436,19 @@ OBJECT_ENDPOINTS: dict[str, ObjectEndpoint] = {
     ),
     "recurring.delete": ObjectEndpoint("recurring", {"POST": lambda a: {"data": {}}}),
     # Import pages (h-web)
-    "imports.show": ObjectEndpoint("import batch"),
-    "imports.mapping_preview": ObjectEndpoint("import batch"),
-    "imports.apply_mapping": ObjectEndpoint("import batch", {"POST": _import_mapping_form}),
-    "imports.save_preset": ObjectEndpoint("import batch", {"POST": _import_mapping_form}),
-    "imports.update_row": ObjectEndpoint("import batch", {"POST": _import_row_form}),
+    "imports.show": ObjectEndpoint("staged import batch"),
+    "imports.mapping_preview": ObjectEndpoint("staged import batch"),
+    "imports.apply_mapping": ObjectEndpoint("staged import batch", {"POST": _import_mapping_form}),
+    "imports.save_preset": ObjectEndpoint("staged import batch", {"POST": _import_mapping_form}),
+    "imports.update_row": ObjectEndpoint("staged import batch", {"POST": _import_row_form}),
     "imports.bulk": ObjectEndpoint(
-        "import batch", {"POST": lambda a: {"data": {"scope": "status", "status": "new", "action": "exclude"}}}
+        "staged import batch", {"POST": lambda a: {"data": {"scope": "status", "status": "new", "action": "exclude"}}}
     ),
     "imports.set_defaults": ObjectEndpoint(
-        "import batch", {"POST": lambda a: {"data": {"default_category_id": str(a.category_id)}}}
+        "staged import batch", {"POST": lambda a: {"data": {"default_category_id": str(a.category_id)}}}
     ),
-    "imports.commit": ObjectEndpoint("import batch", {"POST": lambda a: {"data": {}}}),
-    "imports.undo": ObjectEndpoint("committed import batch", {"POST": lambda a: {"data": {"edited": "delete"}}}),
+    "imports.commit": ObjectEndpoint("staged import batch", {"POST": lambda a: {"data": {}}}),
+    "imports.undo": ObjectEndpoint("import batch", {"POST": lambda a: {"data": {"edited": "delete"}}}),
 }
 
 
