@@ -71,9 +71,9 @@ def _plural(count: int, one: str, many: str | None = None) -> str:
 
 
 def too_large_message() -> str:
-    megabytes = current_app.config["IMPORT_MAX_BYTES"] / (1024 * 1024)
-    shown = f"{megabytes:g}"
-    return f"This file is larger than {shown} MB. Split it into smaller files (e.g. one per year) and import each."
+    limit = current_app.config["IMPORT_MAX_BYTES"]
+    shown = f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else f"{limit / 1024:g} KB"
+    return f"This file is larger than {shown}. Split it into smaller files (e.g. one per year) and import each."
 
 
 def result_message(batch: imports.BatchView) -> str:

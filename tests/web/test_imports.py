@@ -454,13 +454,19 @@ def test_an_oversized_file_shows_the_form_again_with_the_limit(app_factory, clie
     response = upload(browser, "big.csv", b"date,amount\n" + b"2026-01-01,-1.00\n" * 20_000)
     assert response.status_code == 413
     html = response.get_data(as_text=True)
-    assert "This file is larger than" in html and 'type="file"' in html and 'id="file-errors"' in html
+    assert "This file is larger than 4 KB." in html and 'type="file"' in html and 'id="file-errors"' in html
     # Just over the limit (the body fits, the file does not): the service says the same kind of thing.
     just = upload(browser, "big.csv", b"date,amount\n" + b"2026-01-01,-1.00\n" * 260)
     assert just.status_code == 422
     assert 'id="file-errors"' in just.get_data(as_text=True)
     with small.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportBatch)) == 0
+
+
+def test_the_default_limit_is_10_mb_and_says_so(app, logged_in):
+    response = upload(logged_in, "huge.csv", b"x" * (app.config["IMPORT_MAX_BYTES"] + 200 * 1024))
+    assert response.status_code == 413
+    assert "This file is larger than 10 MB." in response.get_data(as_text=True)
 
 
 def test_a_file_bigger_than_the_global_limit_but_under_the_import_limit_is_accepted(app, logged_in, user):
