@@ -245,17 +245,14 @@ def detect(text: str) -> tuple[CsvSettings, list[Question]]:
     if settings.has_header:
         footer = footer_length(list(enumerate(body)), header_cells)
         body = body[: len(body) - footer]
+        names = column_names(header_cells)
         builtin = app_exports.detect_builtin(header_cells)
         if builtin:
-            preset = CsvSettings.from_dict(
-                {**app_exports.BUILTIN_PRESETS[builtin]["settings"], "skip_rows": settings.skip_rows}
-            )
-            return preset, []
-        names = column_names(header_cells)
+            return _builtin(builtin, settings, names, body)
     else:
         names = [str(i) for i in range(width)]
     questions: list[Question] = []
-    settings.columns = _roles(names, body) if settings.has_header else {}
+    settings.columns = _roles(names) if settings.has_header else {}
     _fallback_date_column(settings, names, body)
     proposed_amount = _fallback_amount_column(settings, names, body)
     _default_currency(settings)
@@ -277,6 +274,24 @@ def detect(text: str) -> tuple[CsvSettings, list[Question]]:
             continue
         if role not in settings.columns:
             questions.append(Question(f"columns.{role}", message, list(names)))
+    return settings, questions
+
+
+def _builtin(
+    key: str, detected: CsvSettings, names: list[str], body: list[list[str]]
+) -> tuple[CsvSettings, list[Question]]:
+    """An app export's preset, with the dialect, dates and numbers the file itself shows: an
+    export opened and saved again in a German spreadsheet has `;`, `02.01.2026` and `3,50`."""
+    settings = CsvSettings.from_dict(
+        {
+            **app_exports.BUILTIN_PRESETS[key]["settings"],
+            "delimiter": detected.delimiter,
+            "skip_rows": detected.skip_rows,
+        }
+    )
+    questions: list[Question] = []
+    _date_format(settings, names, body, questions)
+    _number_format(settings, names, body, questions)
     return settings, questions
 
 
@@ -388,7 +403,8 @@ def header_currency(name: str) -> tuple[str, str | None]:
     return normalise_name(text), None
 
 
-def _roles(names: list[str], body: list[list[str]]) -> dict[str, str]:
+def _roles(names: list[str]) -> dict[str, str]:
+    """Role -> column from the header names alone (values are checked by later steps)."""
     normalised = {name: header_currency(name)[0] for name in names}
     taken: set[str] = set()
     columns: dict[str, str] = {}
@@ -401,9 +417,6 @@ def _roles(names: list[str], body: list[list[str]]) -> dict[str, str]:
                 break
     if "amount" in columns and ("debit" in columns or "credit" in columns):
         # `Soll`/`Haben` with a `Betrag` next to them: the signed amount is simpler and certain.
-        columns.pop("debit", None)
-        columns.pop("credit", None)
-    if ("debit" in columns) != ("credit" in columns):
         columns.pop("debit", None)
         columns.pop("credit", None)
     if "description" not in columns and "payee" not in columns and "notes" in columns:

@@ -72,10 +72,16 @@ def read(text: str, settings: CsvSettings, max_rows: int = 100_000) -> ParsedFil
     if settings.has_header:
         first = next(rows_in, None)
         header = column_names(first[1]) if first else []
+        header_text = [cell.strip() for cell in first[1]] if first else []
     else:
-        header = None
+        header, header_text = None, None
     data = []
+    repeated_headers = 0
     for record in rows_in:
+        # Some exports repeat the header on every page; those lines are not transactions.
+        if header_text and [cell.strip() for cell in record[1]] == header_text:
+            repeated_headers += 1
+            continue
         data.append(record)
         check_row_limit(len(data), max_rows)
     if header is None:
@@ -96,6 +102,8 @@ def read(text: str, settings: CsvSettings, max_rows: int = 100_000) -> ParsedFil
         currency=settings.default_currency,
         builtin_preset=settings.preset,
     )
+    if repeated_headers:
+        parsed.warnings.append(f"{repeated_headers} repeated header lines were left out.")
     if footer:
         parsed.warnings.append(f"{footer} short lines after the last transaction (balances or totals) were left out.")
     if settings.preset:

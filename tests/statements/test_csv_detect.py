@@ -402,3 +402,34 @@ def test_account_numbers_are_not_taken_for_dates():
 
     assert "date" not in settings.columns
     assert [q.setting for q in questions] == ["columns.amount", "columns.date"]
+
+
+def test_soll_haben_next_to_a_signed_betrag_uses_the_betrag():
+    text = "Datum;Soll;Haben;Betrag\n02.01.2026;12,00;;-12,00\n03.01.2026;;5,00;5,00\n"
+
+    settings, _ = csv_detect.detect(text)
+
+    assert settings.columns == {"date": "Datum", "amount": "Betrag"}
+
+
+def test_a_debit_column_without_a_credit_column_is_money_out():
+    # A card statement of purchases only: the unsigned `Debit` values are expenses.
+    parsed = read_statement(b"Date,Debit,Text\n2026-01-02,12.00,a\n2026-01-03,5.00,b\n")
+
+    assert parsed.settings["columns"] == {"date": "Date", "debit": "Debit", "description": "Text"}
+    assert parsed.questions == []
+    assert [r.amount for r in parsed.rows] == [Decimal("-12.00"), Decimal("-5.00")]
+
+
+def test_dates_in_no_known_format_ask_for_one():
+    settings, questions = csv_detect.detect("Date,Amount\nyesterday,-1.00\ntoday,-2.00\n")
+
+    assert settings.columns["date"] == "Date"
+    assert [q.setting for q in questions] == ["date_format"]
+    assert "%d.%m.%Y" in questions[0].options
+
+
+def test_a_currency_column_without_codes_is_not_used():
+    settings, _ = csv_detect.detect("Date,Amount,Currency\n2026-01-02,-1.00,Euro\n2026-01-03,-2.00,Euro\n")
+
+    assert "currency" not in settings.columns

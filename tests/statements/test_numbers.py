@@ -31,6 +31,9 @@ from expense_app.statements.numbers import AmountError, detect_format, parse_amo
         ("\u22124.20", ".", "", "-4.20"),
         ("2000", ".", "", "2000"),
         ("0,00", ",", ".", "0.00"),
+        ("12.50 DR", ".", ",", "-12.50"),
+        ("1,012.50CR", ".", ",", "1012.50"),
+        ("7,00 Dr.", ",", ".", "-7.00"),
     ],
 )
 def test_parse_amount(cell, decimal, thousands, value):
@@ -49,6 +52,8 @@ def test_parse_amount(cell, decimal, thousands, value):
         ("1e5", ".", ""),
         ("--1", ".", ""),
         ("NaN", ".", ""),
+        ("-12.50 DR", ".", ""),
+        ("DR", ".", ""),
         ("\u0661\u0662", ".", ""),  # Arabic-Indic digits: ASCII digits only
     ],
 )
