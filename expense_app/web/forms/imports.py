@@ -46,7 +46,7 @@ DELIMITER_CHOICES = [
     SelectChoice("\t", "Tab"),
     SelectChoice("|", "Pipe ( | )"),
 ]
-QUOTE_CHOICES = [SelectChoice('"', 'Double quote ( " )'), SelectChoice("'", "Single quote ( ' )")]
+QUOTE_CHOICES = [SelectChoice('"', 'Double: "'), SelectChoice("'", "Single: '")]
 DECIMAL_CHOICES = [SelectChoice(".", "Point: 1234.56"), SelectChoice(",", "Comma: 1234,56")]
 THOUSANDS_CHOICES = [
     SelectChoice("", "None"),
