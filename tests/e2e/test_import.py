@@ -142,3 +142,28 @@ def test_sparkasse_csv_uploaded_mapped_previewed_imported_and_undone(app, browse
     assert "Import undone" in page.locator("main").inner_text()
     assert expenses_of(app, user) == []
     assert re.search(r"/import/\d+$", page.url), page.url
+
+
+DROP_FILE = """([name, text]) => {
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([text], name, { type: "text/csv" }));
+  const zone = document.querySelector("[data-drop-zone]");
+  for (const type of ["dragenter", "dragover", "drop"]) {
+    zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+  }
+}"""
+
+
+def test_a_file_dropped_on_the_zone_is_uploaded(app, browser_page, make_user):
+    page = browser_page
+    user = make_user(email="drop@example.com")
+    log_in(page, user.email, PASSWORD)
+    page.goto("/import")
+    assert page.locator("#drop-hint").is_visible()
+    page.evaluate(DROP_FILE, ["dropped.csv", "Date,Description,Amount\n2026-03-01,Dropped coffee,-3.50\n"])
+    assert page.evaluate("document.querySelector('input[type=file]').files.length") == 1
+    assert "dropped.csv" in page.locator("#chosen-file").inner_text()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Upload and preview").click()
+    assert re.search(r"/import/\d+$", page.url), page.url
+    assert "Dropped coffee" in page.locator("#import-rows").inner_text()

@@ -551,3 +551,16 @@ def test_another_users_batch_is_not_found(app, client, user, make_user, login):
     assert f'data-batch-id="{batch_id}"' not in other.get("/imports").get_data(as_text=True)
     with app.app_context():
         assert db.session.get(ImportBatch, batch_id).status == "staged"
+
+
+def test_an_ambiguous_date_is_asked_prominently(logged_in):
+    data = b"Date,Description,Amount\n01/02/2026,Coffee,-3.50\n03/04/2026,Books,-12.00\n05/06/2026,Lunch,-9.80\n"
+    batch_id = batch_id_of(upload(logged_in, "ambiguous.csv", data))
+    html = logged_in.get(f"/import/{batch_id}").get_data(as_text=True)
+    questions = re.search(r'id="mapping-questions".*?</div>', html, re.S)
+    assert questions, "no question shown for 01/02/2026"
+    assert 'data-question="date_format"' in questions.group(0)
+    assert "01/02/2026" in questions.group(0)
+    # Both readings are offered in the date format select, and the select is marked.
+    assert 'value="%d/%m/%Y"' in html and 'value="%m/%d/%Y"' in html
+    assert re.search(r'class="form-select border-warning border-2[^"]*" id="date_format"', html)
