@@ -29,6 +29,7 @@ from expense_app.web.forms.imports import (
     DATE_FORMAT_LABELS,
     ROLE_FIELDS,
     STATUS_CHOICES,
+    DateOrderForm,
     ImportBulkForm,
     ImportCommitForm,
     ImportDefaultsForm,
@@ -227,15 +228,18 @@ def _show_page(
     mapping_form: MappingForm | None = None,
     bulk_form: ImportBulkForm | None = None,
     defaults_form: ImportDefaultsForm | None = None,
+    date_order: DateOrderForm | None = None,
     refusals: list[str] | None = None,
 ):
     """The batch page: the mapping step (a staged CSV), the rows with their statuses and edits,
     or the result of the import with its Undo button. Forms given are shown as submitted."""
     batch = imports.get_batch(user=current_user, batch_id=batch_id)
     staged = batch.status == "staged"
-    mapping = preview = None
+    mapping = preview = date_order_form = None
     if staged and batch.format == "csv":
         mapping, preview = _mapping(batch, mapping_form)
+    if staged and batch.format == "qif":
+        date_order_form = date_order or DateOrderForm(formdata=None, date_order=batch.settings.get("date_order", "mdy"))
     rows, status, refused = _rows(batch.id)
     options = category_choices(_category_options())
     bulk_form = bulk_form or ImportBulkForm(formdata=None, status=status or "new")
@@ -250,6 +254,7 @@ def _show_page(
         staged=staged,
         mapping=mapping,
         preview=preview,
+        date_order_form=date_order_form,
         rows=rows,
         status=status,
         last_page=max(1, -(-rows.total // rows.per_page)),
@@ -348,6 +353,28 @@ def save_preset(batch_id: int):
         next_url=url_for("imports.show", batch_id=batch_id),
     )
     return done.response or _show_page(batch_id, done.status, mapping_form=form)
+
+
+@bp.post("/import/<int:batch_id>/date-order")
+@login_required
+def set_date_order(batch_id: int):
+    """A QIF file's day/month order: the stored file is read again with it."""
+    form = DateOrderForm()
+    done = submit(
+        form,
+        lambda: imports.update_batch(
+            user=current_user, batch_id=batch_id, settings={"date_order": (form.date_order.data or "").strip()}
+        ),
+        message=lambda updated: f"Dates read again: {_plural(updated.row_count, 'row')}.",
+        next_url=url_for("imports.show", batch_id=batch_id, _anchor="rows-heading"),
+        category="info",
+    )
+    if done.response:
+        return done.response
+    # The service names the whole settings object; on this form it is the one choice.
+    form.date_order.errors = [*form.date_order.errors, *form.form_errors]
+    form.form_errors.clear()
+    return _show_page(batch_id, done.status, date_order=form)
 
 
 # --- rows --------------------------------------------------------------------------------------------

@@ -278,6 +278,16 @@ def make_import_batch(owner: User) -> int:
     return batch.id
 
 
+IMPORT_QIF = b"!Type:Bank\nD02/03/2020\nT-12.50\nPMatrix beans\n^\n"
+
+
+def make_qif_import_batch(owner: User) -> int:
+    """A staged QIF import whose dates read both ways (it asks the day/month order)."""
+    return imports.create_batch(
+        user=owner, data=IMPORT_QIF, filename="matrix.qif", default_category_id=food_of(owner)
+    ).id
+
+
 def make_committed_import_batch(owner: User) -> int:
     """The same import, committed (what undo takes)."""
     batch_id = make_import_batch(owner)
@@ -339,6 +349,7 @@ KINDS = {
     # `import batch` is committed, as the full user's (`factories.create_committed_import`).
     "staged import batch": ObjectKind(make_import_batch, read_import_batch),
     "import batch": ObjectKind(make_committed_import_batch, read_import_batch),
+    "staged qif import batch": ObjectKind(make_qif_import_batch, read_import_batch),
 }
 
 
@@ -446,6 +457,9 @@ OBJECT_ENDPOINTS: dict[str, ObjectEndpoint] = {
     ),
     "imports.set_defaults": ObjectEndpoint(
         "staged import batch", {"POST": lambda a: {"data": {"default_category_id": str(a.category_id)}}}
+    ),
+    "imports.set_date_order": ObjectEndpoint(
+        "staged qif import batch", {"POST": lambda a: {"data": {"date_order": "dmy"}}}
     ),
     "imports.commit": ObjectEndpoint("staged import batch", {"POST": lambda a: {"data": {}}}),
     "imports.undo": ObjectEndpoint("import batch", {"POST": lambda a: {"data": {"edited": "delete"}}}),

@@ -564,3 +564,19 @@ def test_an_ambiguous_date_is_asked_prominently(logged_in):
     # Both readings are offered in the date format select, and the select is marked.
     assert 'value="%d/%m/%Y"' in html and 'value="%m/%d/%Y"' in html
     assert re.search(r'class="form-select border-warning border-2[^"]*" id="date_format"', html)
+
+
+def test_a_qif_file_asks_its_day_month_order_and_reads_again_with_the_answer(app, logged_in, user):
+    data = b"!Type:Bank\nD02/03/2026\nT-12.50\nPCoffee beans\n^\nD04/05/2026\nT-3.00\nPBakery\n^\n"
+    batch_id = batch_id_of(upload(logged_in, "ambiguous.qif", data))
+    html = logged_in.get(f"/import/{batch_id}").get_data(as_text=True)
+    assert 'id="date-order-question"' in html
+    assert "Feb 3, 2026" in html
+    answered = logged_in.post(f"/import/{batch_id}/date-order", data={"date_order": "dmy"})
+    assert answered.status_code == 302
+    html = logged_in.get(f"/import/{batch_id}").get_data(as_text=True)
+    assert "Mar 2, 2026" in html and "Feb 3, 2026" not in html
+    assert re.search(r'<input checked[^>]*value="dmy"', html)
+    refused = logged_in.post(f"/import/{batch_id}/date-order", data={"date_order": "ymd"})
+    assert refused.status_code == 422
+    assert 'id="date-order-errors"' in refused.get_data(as_text=True)

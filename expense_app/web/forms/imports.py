@@ -231,6 +231,19 @@ class MappingForm(FlaskForm):
         return chosen
 
 
+DATE_ORDER_CHOICES = [
+    SelectChoice("mdy", "Month first: 2/3/2026 is February 3"),
+    SelectChoice("dmy", "Day first: 2/3/2026 is 2 March"),
+]
+
+
+class DateOrderForm(FlaskForm):
+    """How a QIF file writes its dates (QIF names no format): month or day first."""
+
+    date_order = RadioField("The dates in this file are written", choices=DATE_ORDER_CHOICES, validate_choice=False)
+    submit = SubmitField("Read the dates this way")
+
+
 class ImportRowForm(FlaskForm):
     """One preview row: import it or not, its category and its tags."""
 
