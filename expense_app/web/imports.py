@@ -47,7 +47,6 @@ HISTORY_PER_PAGE = 20
 # Room for the multipart envelope and the other fields around a file of the maximum size: the
 # service judges the file's own size exactly.
 UPLOAD_OVERHEAD = 64 * 1024
-STATUS_LABELS = {choice.value: choice.label for choice in STATUS_CHOICES}
 STATUS_TONES = {
     "new": "success",
     "possible_duplicate": "warning",
@@ -71,10 +70,14 @@ def _plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
-def too_large_message() -> str:
+def size_limit() -> str:
+    """IMPORT_MAX_BYTES in words: `10 MB` (KB under one MB)."""
     limit = current_app.config["IMPORT_MAX_BYTES"]
-    shown = f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else f"{limit / 1024:g} KB"
-    return f"This file is larger than {shown}. Split it into smaller files (e.g. one per year) and import each."
+    return f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else f"{limit / 1024:g} KB"
+
+
+def too_large_message() -> str:
+    return f"This file is larger than {size_limit()}. Split it into smaller files (e.g. one per year) and import each."
 
 
 def result_message(batch: imports.BatchView) -> str:
@@ -115,7 +118,7 @@ def _upload_page(form: UploadForm, status: int):
         choices["Other apps' exports"] = builtin
     form.preset.choices = choices
     form.default_category_id.choices = _with_none(category_choices(_category_options()))
-    return render_template("imports/upload.html", form=form, max_bytes=current_app.config["IMPORT_MAX_BYTES"]), status
+    return render_template("imports/upload.html", form=form, size_limit=size_limit()), status
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -462,7 +465,7 @@ def commit(batch_id: int):
     done = submit(
         form,
         lambda: imports.commit_batch(user=current_user, batch_id=batch_id),
-        message=result_message,
+        message="Import done. You can undo it below if it is not what you expected.",
         next_url=url_for("imports.show", batch_id=batch_id),
     )
     return done.response or _show_page(batch_id, done.status, refusals=_refusals(form))

@@ -75,6 +75,7 @@ def test_upload_page_has_a_real_file_input_and_the_presets(logged_in):
     assert response.status_code == 200
     assert 'type="file"' in html and 'enctype="multipart/form-data"' in html
     assert "Detect from the file" in html
+    assert "up to 10 MB." in html
     assert 'href="/import"' in html  # the nav link
 
 

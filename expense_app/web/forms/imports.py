@@ -123,8 +123,7 @@ class UploadForm(FlaskForm):
     """The file, an optional preset (`user:<id>` or `builtin:<key>`) and the default category."""
 
     file = FileField(
-        "Statement file",
-        description="CSV, OFX/QFX, QIF, MT940, CAMT.053 XML or an ihatemoney JSON export; up to 10 MB.",
+        "Statement file", description="CSV, OFX/QFX, QIF, MT940, CAMT.053 XML or an ihatemoney JSON export"
     )
     preset = SelectField("Preset", validate_choice=False, description="Leave on “Detect” unless the file needs one.")
     default_category_id = SelectField(
