@@ -106,9 +106,31 @@ def get_preset(*, user: User, preset_id) -> PresetView:
     return _view(owned_preset(user=user, preset_id=preset_id))
 
 
-def create_preset(*, user: User, name, settings, sample: bytes | None = None) -> PresetView:
+def _batch_file(user: User, batch_id) -> bytes | None:
+    """The stored file of the user's staged import `batch_id` (None once committed); NotFound
+    for a missing or foreign batch."""
+    from expense_app.models import ImportBatch
+
+    found = (
+        db.session.execute(
+            sa.select(ImportBatch.id, ImportBatch.content).where(
+                ImportBatch.id == parse_id(batch_id), ImportBatch.user_id == user.id
+            )
+        ).one_or_none()
+        if is_storable_id(batch_id)
+        else None
+    )
+    if found is None:
+        raise NotFound("Import not found.")
+    return found.content
+
+
+def create_preset(*, user: User, name, settings, sample: bytes | None = None, batch_id=None) -> PresetView:
     """Save CSV settings under a name unique for the user (ignoring case); with `sample` (a file
-    or its first lines) the preset is chosen for files with the same header."""
+    or its first lines), or `batch_id` (a staged import, whose stored file is the sample), the
+    preset is chosen for files with the same header."""
+    if sample is None and batch_id is not None:
+        sample = _batch_file(user, batch_id)
     errors: Errors = {}
     name = clean_text(errors, "name", name, max_length=NAME_MAX_LENGTH, required=True)
     raise_if(errors)
@@ -134,8 +156,10 @@ def update_preset(*, user: User, preset_id, name=None, settings=None, sample: by
     raise_if(errors)
     cleaned = _clean_settings(settings) if settings is not None else None
     with transaction(conflict=_taken(name or "")) as session:
+        # The user's row, as create_preset does: names are unique ignoring case, which the
+        # database's own (case-sensitive) constraint does not see.
+        session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
         preset = owned_preset(user=user, preset_id=preset_id)
-        session.execute(sa.select(ImportPreset.id).where(ImportPreset.id == preset.id).with_for_update())
         if name is not None:
             _check_name_free(user, name, except_id=preset.id)
             preset.name = name

@@ -30,11 +30,15 @@ _library_log.addHandler(logging.NullHandler())
 _library_log.propagate = False
 
 _STATEMENT_START = re.compile(r"^:20:", re.M)
-_MESSAGE_END = re.compile(r"^-\s*$", re.M)
+# A message ends with a `-` line (`-}` inside a SWIFT FIN envelope `{4:...-}`).
+_MESSAGE_END = re.compile(r"^-(?:\}|\s*$)", re.M)
 _TAG = re.compile(r"^:(\d\d[A-Z]?|NS):", re.M)
 _SIXTY_ONE = re.compile(r"(\d{6})(\d{4})?(R?[CD])")
 _BALANCE = re.compile(r"[CD]\d{6}([A-Z]{3})")
 _SUBFIELD = re.compile(r"\?(\d\d)")
+_KEYS = "TRTP|IBAN|BIC|NAME|REMI|EREF|MARF|CSID|ORDP|BENM|ADDR|ISDT|CNTP|ULTC|ULTD|PURP|RTRN|SVCL"
+_KEYWORDS = re.compile(rf"\s*/(?:{_KEYS})/")
+_KEYWORD_VALUE = re.compile(rf"/(NAME|REMI)/(.*?)(?=/(?:{_KEYS})/|$)")
 # Tags that belong to the statement, not to the `:61:` record before them.
 _STATEMENT_TAGS = ("20", "21", "25", "28", "28C", "60F", "60M", "62F", "62M", "64", "65", "34F", "13D")
 
@@ -102,9 +106,11 @@ def _statement(block: str, *, offset: int, lines: LineIndex) -> list[ParsedRow]:
             records.append([tag])
         elif records and tag[0] not in _STATEMENT_TAGS:
             records[-1].append(tag)
-    parsed = _library_read(header + "".join(_record_text(r) for r in records))
+    # The library reads only the :61: lines (the :86: text is read here), so it has less to do
+    # and less to trip over.
+    parsed = _library_read(header + "".join(_record_text(r[:1]) for r in records))
     if parsed is None or len(parsed) != len(records):
-        parsed = [_library_one(header + _record_text(record)) for record in records]
+        parsed = [_library_one(header + _record_text(record[:1])) for record in records]
     return [
         _row(record, found, line=lines.line(offset + record[0][2]), account=account, currency=currency)
         for record, found in zip(records, parsed, strict=True)
@@ -178,12 +184,18 @@ def _date(value: object) -> dt.date | None:
 
 def _details(text: str) -> tuple[str, str]:
     """(description, notes) of a `:86:` text. German structured form (`166?00GUTSCHRIFT?20...`):
-    the name `?32`+`?33` is the description, the purpose `?20`..`?29` the notes; subfields are
-    fixed-width pieces, so they and their lines join without a space. Free text: all of it is the
-    description."""
+    the name `?32`+`?33` is the description, the purpose `?20`..`?29` the notes. Dutch/SWIFT
+    keyword form (`/TRTP/.../NAME/J. Jansen/REMI/Huur/`): NAME and REMI. Both are fixed-width
+    pieces, so their lines join without a space. Free text: all of it is the description."""
+    joined = text.replace("\n", "")
+    if _KEYWORDS.match(joined):
+        found = dict(_KEYWORD_VALUE.findall(joined))
+        name = clean(found.get("NAME", ""))
+        remittance = clean(re.sub(r"^USTD//", "", found.get("REMI", "")).strip("/"))
+        if name or remittance:
+            return name or remittance, remittance if name else ""
     if not _SUBFIELD.search(text):
         return clean(text), ""
-    joined = text.replace("\n", "")
     pieces = _SUBFIELD.split(joined)
     fields: dict[str, str] = {}
     for code, value in zip(pieces[1::2], pieces[2::2], strict=True):

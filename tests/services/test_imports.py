@@ -335,3 +335,43 @@ def test_a_committed_batch_cannot_be_edited(ctx, user):
         imports.update_rows(user=user, batch_id=batch.id, status="new", include=False)
     with pytest.raises(ValidationFailed):
         imports.update_batch(user=user, batch_id=batch.id, source="x")
+
+
+def test_an_empty_description_on_either_side_can_be_a_possible_duplicate(ctx, user):
+    factories.create_expense(user, amount="7.00", date="2026-03-12", description="")
+    factories.create_expense(user, amount="8.00", date="2026-03-12", description="Florist")
+    data = statement([("2026-03-13", "-7.00", "Anything at all"), ("2026-03-11", "-8.00", "")])
+    rows = rows_of(user, imports.create_batch(user=user, data=data, source="s").id)
+    assert [row.status for row in rows] == ["possible_duplicate", "possible_duplicate"]
+    assert rows[1].duplicate_of.description == "Florist"
+
+
+def test_row_edits_refuse_bad_selections(ctx, user):
+    batch = imports.create_batch(user=user, data=COFFEE, source="s")
+    for selection, field in (
+        ({}, "row_ids"),
+        ({"row_ids": "1"}, "row_ids"),
+        ({"row_ids": list(range(1, 1002))}, "row_ids"),
+        ({"status": "nonsense"}, "status"),
+        ({"status": "new", "tags": ["x" * 51]}, "tags"),
+        ({"status": "new", "include": "yes"}, "include"),
+    ):
+        with pytest.raises(ValidationFailed) as caught:
+            imports.update_rows(user=user, batch_id=batch.id, **selection)
+        assert field in caught.value.errors
+    assert imports.update_rows(user=user, batch_id=batch.id, row_ids=[], include=False) == 0
+
+
+def test_batches_are_listed_newest_first_with_their_names(ctx, user):
+    food = factories.category_id(user)
+    first = imports.create_batch(user=user, data=COFFEE, filename="a.csv", source="a", default_category_id=food)
+    second = imports.create_batch(user=user, data=COFFEE, filename="b.csv", source="b")
+    page = imports.list_batches(user=user, per_page=1)
+    assert (page.total, [item.id for item in page.items]) == (2, [second.id])
+    assert [item.id for item in imports.list_batches(user=user, page=2, per_page=1).items] == [first.id]
+    shown = imports.get_batch(user=user, batch_id=first.id)
+    assert (shown.filename, shown.default_category_name, shown.preset_name) == ("a.csv", "Food", None)
+    with pytest.raises(ValidationFailed):
+        imports.list_batches(user=user, per_page=0)
+    with pytest.raises(NotFound):
+        imports.get_batch(user=user, batch_id="nonsense")
