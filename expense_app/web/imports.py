@@ -342,7 +342,11 @@ def save_preset(batch_id: int):
     def action():
         try:
             return import_presets.create_preset(
-                user=current_user, name=form.preset_name.data or "", settings=form.settings(batch.settings)
+                user=current_user,
+                name=form.preset_name.data or "",
+                settings=form.settings(batch.settings),
+                # The batch's stored file gives the header the preset is chosen for next time.
+                batch_id=batch_id,
             )
         except ValidationFailed as error:
             # The service names the preset's name `name`; on this form it is `preset_name`.

@@ -293,7 +293,7 @@ def test_use_these_settings_reads_the_file_again(app, logged_in, user):
         assert imports.get_batch(user=user, batch_id=batch_id).settings["columns"]["amount"] == "Betrag"
 
 
-def test_save_as_preset_offers_it_on_the_next_upload(logged_in):
+def test_save_as_preset_offers_it_and_picks_it_for_the_same_header(logged_in):
     batch_id = batch_id_of(upload(logged_in, SPARKASSE))
     html = logged_in.get(f"/import/{batch_id}").get_data(as_text=True)
     selected = r'<select[^>]*name="(\w+)"[^>]*>(?:(?!</select>).)*?<option selected value="([^"]*)"'
@@ -306,6 +306,9 @@ def test_save_as_preset_offers_it_on_the_next_upload(logged_in):
         r"(?:invalid-feedback d-block|alert-danger)[^>]*>([^<]*)", saved.get_data(as_text=True)
     )
     assert "Sparkasse Giro" in logged_in.get("/import").get_data(as_text=True)
+    # The next file with the same header is read with it, without being asked.
+    again = batch_id_of(upload(logged_in, SPARKASSE))
+    assert "read with the preset “Sparkasse Giro”" in logged_in.get(f"/import/{again}").get_data(as_text=True)
 
 
 # --- rows: per row and in bulk -------------------------------------------------------------------------
