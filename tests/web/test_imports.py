@@ -168,6 +168,10 @@ def test_a_staged_file_imports_nothing_until_committed_and_the_commit_is_all_at_
     assert f'Import <span id="included-count">{included}</span>' in html
     assert logged_in.post(f"/import/{batch_id}/commit").status_code == 302
     assert len(expenses_of(app, user)) == included
+    # Each imported row links to the expense it became.
+    shown = logged_in.get(f"/import/{batch_id}").get_data(as_text=True)
+    linked = {int(value) for value in re.findall(r'data-imported="(\d+)"', shown)}
+    assert linked == {expense.id for expense in expenses_of(app, user)}
     # A committed batch cannot be committed twice.
     second = logged_in.post(f"/import/{batch_id}/commit")
     assert second.status_code in (409, 422)
