@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from expense_app.services import budgets, categories, expenses, recurring
+from expense_app.services import budgets, categories, expenses, imports, recurring
 from tests.a11y.conftest import log_in
 from tests.conftest import PASSWORD
 from tests.requirements import require_file
@@ -35,7 +35,23 @@ PRIVATE_PAGES = {
     "rules": "/rules",
     "rule form": "/rules/new",
     "rule run": f"/rules/run?date_from={dt.date.today() - dt.timedelta(days=364)}&date_to={dt.date.today()}",
+    "import upload": "/import",
+    "import history": "/imports",
 }
+# The batch pages of a staged CSV import (mapping step, live preview, the rows) and of a committed
+# one (the result with Undo, the undo page); {staged}/{committed} are the user's batch ids.
+IMPORT_PAGES = {
+    "import mapping and rows": "/import/{staged}",
+    "import money-in tab": "/import/{staged}?status=money_in",
+    "import result": "/import/{committed}",
+    "import undo": "/import/{committed}/undo",
+}
+IMPORT_CSV = (
+    "Date;Description;Amount;Currency\n"
+    "03.04.2026;Bäckerei Müller;-3,50;EUR\n"
+    "04.04.2026;Buchhandlung;-1.234,56;EUR\n"
+    "05.04.2026;Gehalt;2.000,00;EUR\n"
+).encode("cp1252")
 SCHEMES = ("light", "dark")
 
 
@@ -120,4 +136,29 @@ def test_public_pages_have_no_serious_violations(chromium, live_server, app, sch
 @pytest.mark.parametrize("name", PRIVATE_PAGES)
 def test_pages_behind_login_have_no_serious_violations(chromium, live_server, user_with_data, scheme, name):
     violations = _check(chromium, live_server, scheme, PRIVATE_PAGES[name], user=user_with_data)
+    assert not violations, f"{name} ({scheme}):\n{_describe(violations)}"
+
+
+@pytest.fixture
+def user_with_imports(app, user_with_data):
+    """`user_with_data` with a staged CSV import and a committed one: (user, staged id, committed id)."""
+    with app.app_context():
+        food = categories.list_categories(user=user_with_data)[0].id
+        staged = imports.create_batch(
+            user=user_with_data, data=IMPORT_CSV, filename="giro.csv", default_category_id=food
+        )
+        committed = imports.create_batch(
+            user=user_with_data, data=IMPORT_CSV.replace(b"2026", b"2025"), filename="old.csv", default_category_id=food
+        )
+        imports.commit_batch(user=user_with_data, batch_id=committed.id)
+    return user_with_data, staged.id, committed.id
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("name", IMPORT_PAGES)
+def test_import_pages_have_no_serious_violations(chromium, live_server, user_with_imports, scheme, name):
+    user, staged, committed = user_with_imports
+    url = IMPORT_PAGES[name].format(staged=staged, committed=committed)
+    violations = _check(chromium, live_server, scheme, url, user=user)
     assert not violations, f"{name} ({scheme}):\n{_describe(violations)}"
