@@ -23,6 +23,7 @@ from expense_app.errors import ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import PAYMENT_METHODS, ROW_STATUSES, Category, ImportRow, Rule, User
 from expense_app.services import categorization, import_dedupe, suggestions
+from expense_app.services.expenses import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH
 from expense_app.services.rules import (
     MAX_AMOUNT,
     MIN_DATE,
@@ -36,8 +37,6 @@ from expense_app.statements.model import ParsedFile, ParsedRow, UnreadableFile
 
 SOURCE_MAX_LENGTH = 100
 EXTERNAL_ID_MAX_LENGTH = 100
-DESCRIPTION_MAX_LENGTH = 255
-NOTES_MAX_LENGTH = 2000
 CATEGORY_NAME_MAX_LENGTH = 50
 MESSAGE_MAX_LENGTH = 500
 MONEY_IN = "Money in \u2014 not imported"

@@ -199,8 +199,14 @@ def _row(
     if currency and not _CURRENCY.fullmatch(currency):
         errors.append(f"Unreadable currency `{cell('currency')}`.")
     row.currency = currency or settings.default_currency
-    row.description = _text(" — ".join(part for part in (cell("payee"), cell("description")) if part))
-    row.notes = cell("notes")
+    # With a payee column, the payee is the description (who was paid: what rules and learned
+    # suggestions match on) and the bank's purpose text goes to the notes, before any memo.
+    if cell("payee"):
+        row.description = _text(cell("payee"))
+        row.notes = "\n".join(part for part in (cell("description"), cell("notes")) if part)
+    else:
+        row.description = _text(cell("description"))
+        row.notes = cell("notes")
     row.category = cell("category") or None
     row.tags = tuple(tag.strip() for tag in cell("tags").split(",") if tag.strip())
     row.payment_method = cell("payment_method") or None

@@ -158,7 +158,7 @@ def _row(
     )
     mark = _SIXTY_ONE.match(raw["61"])
     if found is None or mark is None:
-        row.error = f"Unreadable transaction line `:61:{raw['61'].splitlines()[0][:60]}`."
+        row.error = f"Unreadable transaction line `:61:{(raw['61'].splitlines() or [''])[0][:60]}`."
         return row
     amount = found["amount"].amount
     money_in = mark.group(3) in ("C", "RD")

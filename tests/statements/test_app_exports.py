@@ -182,10 +182,10 @@ def test_firefly_export_reads_withdrawals_and_leaves_out_opening_balances():
     ]
     groceries = parsed.rows[0]
     assert (groceries.description, groceries.category, groceries.tags, groceries.notes) == (
-        "Albert Heijn — Groceries",
+        "Albert Heijn",
         "Food",
         ("weekly", "shop"),
-        "bought milk",
+        "Groceries\nbought milk",
     )
     assert parsed.warnings == ["1 Firefly III opening balance or reconciliation records were left out."]
 

@@ -89,7 +89,7 @@ def test_a_windows_1252_semicolon_file_with_german_numbers_is_detected():
         (dt.date(2026, 1, 28), Decimal("2500.00"), "EUR"),
     ]
     assert parsed.settings["columns"]["payee"] == "Empfänger"
-    assert parsed.rows[0].description == "Müller GmbH — Miete Januar"
+    assert (parsed.rows[0].description, parsed.rows[0].notes) == ("Müller GmbH", "Miete Januar")
 
 
 def test_ambiguous_dates_are_proposed_and_asked():
@@ -249,7 +249,7 @@ def test_dkb_preamble_euro_signs_and_pending_rows():
         (dt.date(2026, 8, 24), Decimal("-1250.00"), "EUR", False),
         (dt.date(2026, 8, 1), Decimal("2500.00"), "EUR", False),
     ]
-    assert parsed.rows[1].description == "Stadtwerke — Abschlag August"
+    assert (parsed.rows[1].description, parsed.rows[1].notes) == ("Stadtwerke", "Abschlag August")
 
 
 def test_n26_currency_in_the_amount_header():
@@ -474,5 +474,5 @@ def test_volksbank_sign_in_an_unnamed_column_and_balance_lines():
         (5, Decimal("-23.45"), "EUR"),
         (7, Decimal("2500.00"), "EUR"),
     ]
-    assert parsed.rows[0].description == "REWE MARKT GMBH — Kartenzahlung REWE SAGT DANKE"
+    assert (parsed.rows[0].description, parsed.rows[0].notes) == ("REWE MARKT GMBH", "Kartenzahlung\nREWE SAGT DANKE")
     assert parsed.warnings == ["2 short lines after the last transaction (balances or totals) were left out."]

@@ -99,17 +99,18 @@ def test_raw_is_every_cell_as_text_keyed_by_header_and_lines_count_from_the_file
     assert first.amount == Decimal("-8.99")
 
 
-def test_sparkasse_rows_keep_umlauts_and_join_payee_and_purpose(sample):
+def test_sparkasse_rows_keep_umlauts_with_the_payee_as_description_and_the_purpose_as_notes(sample):
     data, _ = sample("csv-de_sparkasse-camtcsv_latin1.csv")
 
     rows = read_statement(data).rows
 
     pending = [r for r in rows if r.pending]
     assert [(r.amount, r.date) for r in pending] == [(Decimal("-22.59"), dt.date(2018, 4, 3))]
-    books = next(r for r in rows if "Bücher" in r.description)
-    assert books.description == "Wigald Boning — Bücher"
+    books = next(r for r in rows if "Bücher" in r.notes)
+    assert books.description == "Wigald Boning"
+    assert books.notes == "Bücher"
     assert books.raw["Verwendungszweck"] == "Bücher "
-    assert any("Müller" in r.description for r in rows)
+    assert any("Müller" in r.description + r.notes for r in rows)
 
 
 def _settings(**overrides) -> CsvSettings:
