@@ -8,11 +8,9 @@ the ihatemoney reader, and anything else is read as CSV.
 
 from __future__ import annotations
 
-import importlib
 import json
-from types import ModuleType
 
-from expense_app.statements import app_exports, csv_detect, csv_reader
+from expense_app.statements import app_exports, camt, csv_detect, csv_reader, mt940, ofx, qif
 from expense_app.statements.csv_settings import CsvSettings
 from expense_app.statements.decoding import bom_encoding, decode
 from expense_app.statements.model import ParsedFile, UnreadableFile
@@ -33,7 +31,7 @@ _MAGIC = (
     b"\xfd7zXZ",
 )
 # Structured formats, asked in this order; XML (CAMT) after OFX because OFX 2 is XML too.
-_FORMATS = ("ofx", "camt", "mt940", "qif")
+_FORMATS = (ofx, camt, mt940, qif)
 # Share of control characters above which decoded "text" is really binary.
 _CONTROL_SHARE = 0.05
 
@@ -49,7 +47,7 @@ def read_statement(
     in messages; the content decides the format.
     """
     refuse_binary(data)
-    for module in _format_modules():
+    for module in _FORMATS:
         if module.looks_like(data):
             return module.read(data, max_rows=max_rows, settings=settings)
     csv_settings = _csv_settings(settings)
@@ -85,19 +83,6 @@ def _refuse_control_characters(text: str) -> None:
     controls = sum(1 for char in sample if (char < " " and char not in "\t\n\f\v") or char == "\x7f")
     if "\x00" in sample or controls > len(sample) * _CONTROL_SHARE:
         raise UnreadableFile(BINARY_MESSAGE)
-
-
-def _format_modules() -> list[ModuleType]:
-    """The structured-format readers that are installed; a missing one is skipped, so this works
-    before every reader has landed."""
-    modules = []
-    for name in _FORMATS:
-        try:
-            modules.append(importlib.import_module(f"expense_app.statements.{name}"))
-        except ModuleNotFoundError as error:
-            if error.name != f"expense_app.statements.{name}":
-                raise
-    return modules
 
 
 def _csv_settings(settings: dict | None) -> CsvSettings | None:
