@@ -87,8 +87,9 @@ blp = UploadBlueprint(
 
 
 def too_large_message() -> str:
-    limit = current_app.config["IMPORT_MAX_BYTES"] / MEBIBYTE
-    return f"This file is larger than {limit:g} MB; export a shorter period or split the file, then upload each part."
+    limit = current_app.config["IMPORT_MAX_BYTES"]
+    size = f"{limit / MEBIBYTE:g} MB" if limit >= MEBIBYTE else f"{limit / 1024:g} KB"
+    return f"This file is larger than {size}; export a shorter period or split the file, then upload each part."
 
 
 @blp.before_app_request
