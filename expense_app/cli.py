@@ -1,5 +1,5 @@
 """`flask` commands for operators: create-user, purge-tokens, expenses purge-deleted, rates load, recurring
-post, and seed-bench in a checkout.
+post, imports purge, and seed-bench in a checkout.
 
 `seed-bench` is bench code (`bench/seeding.py`, outside the package): it is registered only when
 the `bench` package can be imported, i.e. when the app runs from a checkout of the repository.
@@ -10,6 +10,7 @@ import click
 from flask import Flask
 
 from expense_app.errors import ServiceError
+from expense_app.imports_cli import imports_cli
 from expense_app.rates_cli import rates_cli
 from expense_app.recurring_cli import recurring_cli
 from expense_app.services import accounts, deletions, tokens
@@ -45,7 +46,7 @@ def purge_deleted() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for command in (create_user, purge_tokens, expenses_cli, rates_cli, recurring_cli):
+    for command in (create_user, purge_tokens, expenses_cli, rates_cli, recurring_cli, imports_cli):
         app.cli.add_command(command)
     register_bench_cli(app)
 

@@ -598,6 +598,15 @@ def apply_to_fields(*, user: User, fields: dict, for_import: bool = False) -> Fi
     return _evaluate(_active_rules(user, _owned_category_ids(user)), _sample(fields), for_import=for_import)
 
 
+def apply_to_many(*, user: User, rows: list[dict], for_import: bool = True) -> list[FieldChanges]:
+    """`apply_to_fields` for many would-be expenses at once (an import's rows): the user's rules
+    are read and compiled once, then evaluated on each row in order. One FieldChanges per row."""
+    if not rows:
+        return []
+    rules = _active_rules(user, _owned_category_ids(user))
+    return [_evaluate(rules, _sample(row), for_import=for_import) for row in rows]
+
+
 # --- CRUD --------------------------------------------------------------------------------------------
 
 

@@ -269,6 +269,37 @@ def suggest_category(*, user: User, description: str) -> CategorySuggestion | No
     return CategorySuggestion(category_id, _category_name(user, category_id), matches, of)
 
 
+def suggest_categories(*, user: User, descriptions) -> dict[str, CategorySuggestion | None]:
+    """`suggest_category` for many descriptions (an import's rows), reading the history once.
+
+    Keyed by the description as given; descriptions with the same merchant key are decided once.
+    Descriptions are not validated here (the caller has cleaned them)."""
+    by_key = _rows_by_key(_history(user))
+    choices = list(by_key)
+    decided: dict[str, tuple[int, int, int] | None] = {}
+    answers: dict[str, tuple[int, int, int] | None] = {}
+    for description in descriptions:
+        if description in answers:
+            continue
+        key = merchant_key(description)
+        if key not in decided:
+            found = _winner(by_key.get(key, [])) if key else None
+            if key and (found is None or found[1] < MIN_MATCHES) and len(key) >= FUZZY_MIN_LENGTH:
+                near = process.extract(key, choices, scorer=fuzz.token_set_ratio, score_cutoff=FUZZY_CUTOFF, limit=None)
+                found = _winner([row for other, _score, _index in near for row in by_key[other]])
+            decided[key] = found if found is not None and found[1] >= MIN_MATCHES else None
+        answers[description] = decided[key]
+    wanted = {found[0] for found in answers.values() if found is not None}
+    named = sa.select(Category.id, Category.name).where(Category.user_id == user.id, Category.id.in_(wanted))
+    names = {row.id: row.name for row in db.session.execute(named)} if wanted else {}
+    return {
+        description: None
+        if found is None
+        else CategorySuggestion(found[0], names.get(found[0], ""), found[1], found[2])
+        for description, found in answers.items()
+    }
+
+
 # --- rules learned from the history ------------------------------------------------------------
 
 

@@ -1,0 +1,177 @@
+"""ISO 20022 CAMT.053 statements, CAMT.052 reports and CAMT.054 notifications -> ParsedFile.
+
+Our own reader on `xml_safety.parse_xml` (no good library exists). Elements are matched by local
+name, so every version's namespace (`camt.053.001.02` ... `.001.13`) reads the same. Every `Ntry`
+(entry) of every `Stmt`/`Rpt`/`Ntfctn` is one row; balances (`Bal`) are not rows. A batch
+booking (one entry, several `TxDtls`) stays one row: the entry is what the account moved by.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+
+from expense_app.statements.model import ParsedFile, ParsedRow, UnreadableFile
+from expense_app.statements.textutil import LineIndex, check_row_limit, clean, decode, parse_amount
+from expense_app.statements.xml_safety import child, local_name, parse_xml, text_of
+
+_SIGNATURE = re.compile(rb"camt\.05[234]|BkToCstmr(?:Stmt|AcctRpt|DbtCdtNtfctn)")
+_XML_ENCODING = re.compile(rb"<\?xml[^>]*encoding=[\"']([A-Za-z0-9_.-]+)[\"']", re.I)
+_ENTRY_START = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?Ntry[\s>/]")
+_STATEMENTS = ("Stmt", "Rpt", "Ntfctn")
+
+
+def looks_like(data: bytes) -> bool:
+    """Whether `data` is XML naming a CAMT.052/.053/.054 message in its first 4 KiB."""
+    head = data[:4096]
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and bool(_SIGNATURE.search(head))
+
+
+def read(data: bytes, *, max_rows: int, settings: dict | None = None) -> ParsedFile:
+    """Every entry of every statement/report in `data`; UnreadableFile when it is not CAMT, has
+    entity declarations, or has more than `max_rows` entries. `settings` is unused."""
+    declared = _XML_ENCODING.search(data[:1024])
+    text = decode(data, declared=declared.group(1).decode("ascii") if declared else None)
+    root = parse_xml(text)
+    statements = [e for e in root.iter() if local_name(e.tag) in _STATEMENTS and _is_statement(e)]
+    if not statements:
+        raise UnreadableFile("This file is not a CAMT.052/.053 statement (no Stmt or Rpt element with an account).")
+    entries = [(s, e) for s in statements for e in s if local_name(e.tag) == "Ntry"]
+    check_row_limit(len(entries), max_rows)
+    lines = LineIndex(text)
+    starts = [m.start() for m in _ENTRY_START.finditer(text)]
+    rows = []
+    accounts: set[str | None] = set()
+    currencies: set[str | None] = set()
+    for index, (statement, entry) in enumerate(entries):
+        account = _account(statement)
+        line = lines.line(starts[index]) if index < len(starts) else 1
+        row = _row(entry, line=line, account=account, currency=text_of(statement, "Acct", "Ccy"))
+        rows.append(row)
+        accounts.add(account)
+        currencies.add(row.currency)
+    return ParsedFile(
+        format="camt",
+        rows=rows,
+        settings={},
+        account=accounts.pop() if len(accounts) == 1 else None,
+        currency=currencies.pop() if len(currencies) == 1 else None,
+    )
+
+
+def _is_statement(element: ET.Element) -> bool:
+    # `Rpt` and `Stmt` are also names inside other messages; a CAMT one has an `Acct`.
+    return child(element, "Acct") is not None
+
+
+def _account(statement: ET.Element) -> str | None:
+    return text_of(statement, "Acct", "Id", "IBAN") or text_of(statement, "Acct", "Id", "Othr", "Id")
+
+
+def _raw(entry: ET.Element) -> dict[str, str]:
+    """Every text and attribute under the entry, by path of local names (`Amt`, `Amt@Ccy`,
+    `NtryDtls/TxDtls/RmtInf/Ustrd`); repeated paths joined by newlines."""
+    raw: dict[str, str] = {}
+
+    def add(key: str, value: str) -> None:
+        raw[key] = f"{raw[key]}\n{value}" if key in raw else value
+
+    def walk(element: ET.Element, path: str) -> None:
+        for name, value in sorted(element.attrib.items()):
+            add(f"{path}@{local_name(name)}", value.strip())
+        if element.text and element.text.strip():
+            add(path, element.text.strip())
+        for sub in element:
+            name = local_name(sub.tag)
+            if name:
+                walk(sub, f"{path}/{name}" if path else name)
+
+    for sub in entry:
+        if local_name(sub.tag):
+            walk(sub, local_name(sub.tag))
+    return raw
+
+
+def _details(entry: ET.Element) -> list[ET.Element]:
+    """The entry's transaction details (`NtryDtls/TxDtls`), in order."""
+    return [
+        tx for group in entry if local_name(group.tag) == "NtryDtls" for tx in group if local_name(tx.tag) == "TxDtls"
+    ]
+
+
+def _first(entry: ET.Element, *paths: tuple[str, ...]) -> str | None:
+    """The first non-empty text along any of `paths` (tuples of local names), looked up in the
+    entry and in each of its transaction details."""
+    for path in paths:
+        for node in (entry, *_details(entry)):
+            value = text_of(node, *path)
+            if value:
+                return value
+    return None
+
+
+def _row(entry: ET.Element, *, line: int, account: str | None, currency: str | None) -> ParsedRow:
+    raw = _raw(entry)
+    amount_element = child(entry, "Amt")
+    indicator = (text_of(entry, "CdtDbtInd") or "").upper()
+    status = text_of(entry, "Sts") or text_of(entry, "Sts", "Cd") or ""
+    debit = indicator == "DBIT"
+    party = "Cdtr" if debit else "Dbtr"
+    # A batch booking names one counterparty per transaction: all of them, in order, once.
+    names = [
+        clean(text_of(node, "RltdPties", party, "Nm") or text_of(node, "RltdPties", party, "Pty", "Nm"))
+        for node in (entry, *_details(entry))
+    ]
+    name = ", ".join(dict.fromkeys(n for n in names if n))
+    purpose = " ".join(
+        clean(u.text) for u in entry.iter() if local_name(u.tag) == "Ustrd" and u.text and u.text.strip()
+    )
+    info = clean(text_of(entry, "AddtlNtryInf"))
+    description = clean(name) or info or purpose
+    notes = [part for part in (purpose, info) if part and part != description]
+    reference = _first(entry, ("AcctSvcrRef",), ("NtryRef",))
+    if not reference:
+        end_to_end = _first(entry, ("Refs", "EndToEndId"))
+        if end_to_end and end_to_end.upper() != "NOTPROVIDED":
+            reference = end_to_end
+    row = ParsedRow(
+        line=line,
+        raw=raw,
+        currency=(amount_element.get("Ccy") if amount_element is not None else None) or currency,
+        description=description,
+        notes="; ".join(dict.fromkeys(notes)),
+        external_id=reference,
+        account=account,
+        pending=status.upper() == "PDNG",
+    )
+    errors = []
+    when = (
+        text_of(entry, "BookgDt", "Dt")
+        or text_of(entry, "BookgDt", "DtTm")
+        or text_of(entry, "ValDt", "Dt")
+        or text_of(entry, "ValDt", "DtTm")
+    )
+    row.date = _date(when)
+    if row.date is None:
+        errors.append(f"Unreadable date `{when}`." if when else "The entry has no date.")
+    amount_text = text_of(amount_element)
+    amount = parse_amount(amount_text, decimal=".")
+    if amount is None:
+        errors.append(f"Unreadable amount `{amount_text}`." if amount_text else "The entry has no amount.")
+    elif indicator not in ("DBIT", "CRDT"):
+        errors.append(f"Unreadable debit/credit indicator `{indicator or '(none)'}`.")
+    else:
+        row.amount = -abs(amount) if debit else abs(amount)
+    row.error = " ".join(errors) or None
+    return row
+
+
+def _date(text: str | None) -> dt.date | None:
+    """The date of an ISO date or date-time (`2026-11-02`, `2026-11-02T10:15:00+01:00`)."""
+    if not text or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text[:10]):
+        return None
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return None

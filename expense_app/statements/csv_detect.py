@@ -1,0 +1,407 @@
+"""Propose the settings of a CSV statement from its text, and say what is still uncertain.
+
+Detection is a proposal: the user confirms it on the mapping step, and every setting detection
+could not be sure of comes back as a `Question`. Steps: delimiter (`csv.Sniffer`, checked against
+a count of fields per line), lines above the header (banks put account details there), the
+header, column roles from header names in six languages, then the date format and the decimal
+and thousands separators from the values themselves.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import unicodedata
+from collections import Counter
+
+from expense_app.statements import app_exports, dates, numbers
+from expense_app.statements.csv_reader import column_names, records
+from expense_app.statements.csv_settings import DELIMITERS, CsvSettings
+from expense_app.statements.decoding import decode
+from expense_app.statements.model import Question, UnreadableFile
+
+SAMPLE_LINES = 200
+
+# Header names (normalised: lower case, no accents, punctuation as spaces) per role, best first:
+# the first name a header has wins, so a booking date beats a value date.
+ROLE_NAMES: dict[str, tuple[str, ...]] = {
+    "date": (
+        "buchungstag",
+        "buchungsdatum",
+        "transaction date",
+        "booking date",
+        "posting date",
+        "posted date",
+        "date",
+        "datum",
+        "date operation",
+        "date de l operation",
+        "date comptable",
+        "boekdatum",
+        "fecha",
+        "fecha operacion",
+        "fecha de operacion",
+        "data",
+        "data operazione",
+        "data contabile",
+        "started date",
+        "completed date",
+        "value date",
+        "valutadatum",
+        "wertstellung",
+        "date valeur",
+    ),
+    "amount": (
+        "amount",
+        "betrag",
+        "montant",
+        "bedrag",
+        "importe",
+        "importo",
+        "transaction amount",
+        "gross",
+        "brut",
+        "brutto",
+        "amount eur",
+        "betrag eur",
+        "umsatz",
+        "value",
+        "net",
+    ),
+    "debit": (
+        "debit amount",
+        "debit",
+        "paid out",
+        "money out",
+        "withdrawals",
+        "withdrawal",
+        "withdrawal amount",
+        "soll",
+        "ausgang",
+        "lastschrift",
+        "debet",
+        "af",
+        "debit eur",
+        "montant debit",
+        "cargo",
+        "cargos",
+        "addebiti",
+        "uscite",
+        "spent",
+    ),
+    "credit": (
+        "credit amount",
+        "credit",
+        "paid in",
+        "money in",
+        "deposits",
+        "deposit",
+        "deposit amount",
+        "haben",
+        "eingang",
+        "gutschrift",
+        "bij",
+        "credit eur",
+        "montant credit",
+        "abono",
+        "abonos",
+        "accrediti",
+        "entrate",
+        "received",
+    ),
+    "direction": (
+        "balance impact",
+        "debit credit",
+        "credit debit",
+        "soll haben",
+        "debit credit indicator",
+        "af bij",
+        "cr dr",
+        "dr cr",
+        "s h",
+        "sens",
+    ),
+    "payee": (
+        "beguenstigter zahlungspflichtiger",
+        "begunstigter zahlungspflichtiger",
+        "payee",
+        "name",
+        "nom",
+        "naam",
+        "naam tegenpartij",
+        "merchant",
+        "counterparty",
+        "beneficiary",
+        "empfanger",
+        "auftraggeber empfanger",
+        "zahlungsempfanger",
+        "beneficiaire",
+        "beneficiario",
+        "nombre",
+        "nome",
+        "to",
+        "recipient",
+    ),
+    "description": (
+        "description",
+        "transaction description",
+        "verwendungszweck",
+        "buchungstext details",
+        "libelle",
+        "libelle operation",
+        "omschrijving",
+        "mededelingen",
+        "concepto",
+        "descripcion",
+        "descrizione",
+        "causale",
+        "item title",
+        "details",
+        "narrative",
+        "reference",
+        "particulars",
+    ),
+    "notes": ("notes", "note", "memo", "notiz", "notizen", "remarque", "opmerking", "nota", "notas", "subject"),
+    "currency": (
+        "currency",
+        "waehrung",
+        "wahrung",
+        "devise",
+        "moneda",
+        "divisa",
+        "currency code",
+        "iso currency",
+        "valuta",
+    ),
+    "category": ("category", "kategorie", "categorie", "categoria", "categoria", "rubrique"),
+    "tags": ("tags", "tag", "labels", "etiketten", "etiquettes", "etiquetas", "etichette"),
+    "external_id": (
+        "transaction id",
+        "n de transaction",
+        "numero de transaction",
+        "id de transaction",
+        "transaktions id",
+        "transaktionsnummer",
+        "transactie id",
+        "transaction reference",
+        "fitid",
+        "id transazione",
+        "id de la transaccion",
+        "reference number",
+    ),
+    "status": ("status", "info", "statut", "state", "estado", "stato", "buchungsstatus"),
+}
+# Never an amount, whatever else its name says.
+BALANCE_NAMES = {"balance", "solde", "saldo", "kontostand", "running balance", "saldo nach buchung", "new balance"}
+
+
+def normalise_name(name: str) -> str:
+    """A header name compared across languages: `N° de transaction` -> `n de transaction`."""
+    text = unicodedata.normalize("NFKD", name.lstrip("\ufeff")).encode("ascii", "ignore").decode().lower()
+    return " ".join("".join(c if c.isalnum() else " " for c in text).split())
+
+
+def detect(text: str) -> tuple[CsvSettings, list[Question]]:
+    """Proposed settings for `text` (decoded) and the questions the user should answer.
+
+    A header matching a built-in preset (an app's export) gives that preset's settings. Raises
+    UnreadableFile when the text has no table of at least two columns.
+    """
+    lines = [line for line in text.split("\n")[: SAMPLE_LINES * 2] if line.strip()][:SAMPLE_LINES]
+    if not lines:
+        raise UnreadableFile("The file is empty.")
+    delimiter = _delimiter(lines)
+    settings = CsvSettings(delimiter=delimiter)
+    sample = list(records("\n".join(text.split("\n")[: SAMPLE_LINES * 2]), settings))
+    width = _modal_width(sample)
+    if width < 2:
+        raise UnreadableFile(
+            "This file does not look like a statement: no columns separated by comma, semicolon, "
+            "tab or | were found. Export your statement as CSV, OFX, QIF, MT940 or CAMT."
+        )
+    start = next(i for i, (_, cells) in enumerate(sample) if len(cells) >= width)
+    first_line, header_cells = sample[start]
+    settings.skip_rows = first_line - 1
+    settings.has_header = _is_header(header_cells)
+    body = [cells for _, cells in sample[start + 1 if settings.has_header else start :]]
+    if settings.has_header:
+        builtin = app_exports.detect_builtin(header_cells)
+        if builtin:
+            preset = CsvSettings.from_dict(
+                {**app_exports.BUILTIN_PRESETS[builtin]["settings"], "skip_rows": settings.skip_rows}
+            )
+            return preset, []
+        names = column_names(header_cells)
+    else:
+        names = [str(i) for i in range(width)]
+    questions: list[Question] = []
+    settings.columns = _roles(names, body) if settings.has_header else {}
+    _fallback_date_column(settings, names, body)
+    _date_format(settings, names, body, questions)
+    _number_format(settings, names, body, questions)
+    _direction(settings, names, body)
+    _currency(settings, names, body)
+    for role, message in (("date", "Which column holds the date?"), ("amount", "Which column holds the amount?")):
+        if role == "amount" and {"debit", "credit"} & set(settings.columns):
+            continue
+        if role not in settings.columns:
+            questions.append(Question(f"columns.{role}", message, list(names)))
+    return settings, questions
+
+
+def _delimiter(lines: list[str]) -> str:
+    """Sniffer's pick when the field counts agree with it, else the most consistent candidate."""
+    try:
+        sniffed = csv.Sniffer().sniff("\n".join(lines[:50]), delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        sniffed = None
+    scores = {d: _consistency(lines, d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: scores[d])
+    if sniffed in scores and scores[sniffed] >= scores[best] * 0.9 and scores[sniffed] > 0:
+        return sniffed
+    return best
+
+
+def _consistency(lines: list[str], delimiter: str) -> float:
+    """How well `delimiter` splits `lines` into a table: lines of the modal width (>1), times
+    that width's weight, so a preamble of short lines does not spoil a good candidate."""
+    try:
+        widths = [len(cells) for cells in csv.reader(lines, delimiter=delimiter)]
+    except csv.Error:
+        return 0
+    counts = Counter(w for w in widths if w > 1)
+    if not counts:
+        return 0
+    width, lines_with = counts.most_common(1)[0]
+    return lines_with + min(width, 10) * 0.01
+
+
+def _modal_width(sample: list[tuple[int, list[str]]]) -> int:
+    counts = Counter(len(cells) for _, cells in sample if len(cells) > 1)
+    return counts.most_common(1)[0][0] if counts else 1
+
+
+def _looks_like_value(cell: str) -> bool:
+    text = cell.strip()
+    if not text:
+        return False
+    if dates.detect_format([text])[0]:
+        return True
+    try:
+        numbers.parse_amount(text, decimal=".", thousands=",")
+        return True
+    except numbers.AmountError:
+        pass
+    try:
+        numbers.parse_amount(text, decimal=",", thousands=".")
+        return True
+    except numbers.AmountError:
+        return False
+
+
+def _is_header(cells: list[str]) -> bool:
+    """A header row names columns: no cell in it is a date or a number."""
+    return not any(_looks_like_value(cell) for cell in cells)
+
+
+def _column(names: list[str], body: list[list[str]], name: str) -> list[str]:
+    i = names.index(name)
+    return [cells[i] for cells in body if i < len(cells) and cells[i].strip()]
+
+
+def _roles(names: list[str], body: list[list[str]]) -> dict[str, str]:
+    normalised = {name: normalise_name(name) for name in names}
+    taken: set[str] = set()
+    columns: dict[str, str] = {}
+    for role, synonyms in ROLE_NAMES.items():
+        for synonym in synonyms:
+            match = next((n for n in names if normalised[n] == synonym and n not in taken), None)
+            if match and not (role in {"amount", "debit", "credit"} and normalised[match] in BALANCE_NAMES):
+                columns[role] = match
+                taken.add(match)
+                break
+    if "amount" in columns and ("debit" in columns or "credit" in columns):
+        # `Soll`/`Haben` with a `Betrag` next to them: the signed amount is simpler and certain.
+        columns.pop("debit", None)
+        columns.pop("credit", None)
+    if ("debit" in columns) != ("credit" in columns):
+        columns.pop("debit", None)
+        columns.pop("credit", None)
+    return columns
+
+
+def _fallback_date_column(settings: CsvSettings, names: list[str], body: list[list[str]]) -> None:
+    """Without a date header, the first column whose every value is a date."""
+    if "date" in settings.columns:
+        return
+    for name in names:
+        values = _column(names, body, name)
+        if values and name not in settings.columns.values() and dates.detect_format(values)[0]:
+            settings.columns["date"] = name
+            return
+
+
+def _date_format(settings: CsvSettings, names: list[str], body: list[list[str]], questions: list[Question]) -> None:
+    if "date" not in settings.columns:
+        return
+    proposed, question = dates.detect_format(_column(names, body, settings.columns["date"]))
+    if proposed is None:
+        questions.append(
+            Question(
+                "date_format", "The dates of this file are in no format we know; choose one.", list(dates.DATE_FORMATS)
+            )
+        )
+        return
+    settings.date_format = proposed
+    if question:
+        questions.append(question)
+
+
+def _number_format(settings: CsvSettings, names: list[str], body: list[list[str]], questions: list[Question]) -> None:
+    values = [
+        v
+        for role in ("amount", "debit", "credit")
+        if role in settings.columns
+        for v in _column(names, body, settings.columns[role])
+    ]
+    settings.decimal, settings.thousands, question = numbers.detect_format(values)
+    if question:
+        questions.append(question)
+
+
+def _direction(settings: CsvSettings, names: list[str], body: list[list[str]]) -> None:
+    """Keep a direction column only for unsigned amounts: a signed amount is already certain."""
+    if "direction" not in settings.columns:
+        return
+    if "amount" not in settings.columns or any(
+        v.strip().startswith(("-", "(")) or v.strip().endswith("-")
+        for v in _column(names, body, settings.columns["amount"])
+    ):
+        settings.columns.pop("direction")
+
+
+def _currency(settings: CsvSettings, names: list[str], body: list[list[str]]) -> None:
+    if "currency" not in settings.columns:
+        return
+    values = _column(names, body, settings.columns["currency"])
+    if not values or not all(len(v.strip()) == 3 and v.strip().isalpha() for v in values):
+        settings.columns.pop("currency")
+
+
+def header_signature(data: bytes, settings: dict) -> str | None:
+    """sha256 (hex) of the file's normalised header row read with `settings`, for matching a
+    preset to a new file; None when the settings say there is no header or none can be read."""
+    try:
+        parsed = CsvSettings.from_dict(settings)
+        if not parsed.has_header:
+            return None
+        text, _ = decode(data, parsed.encoding if settings.get("encoding") else None)
+        first = next(records(text, parsed), None)
+    except (UnreadableFile, ValueError):
+        return None
+    if first is None:
+        return None
+    cells = [normalise_name(cell) for cell in first[1]]
+    while cells and not cells[-1]:
+        cells.pop()
+    return hashlib.sha256("\x1f".join(cells).encode()).hexdigest()

@@ -1,0 +1,194 @@
+"""Read a CSV statement with known settings: every data row becomes a `ParsedRow`.
+
+A row that cannot be read is still returned, with `error` saying why in words, so the preview can
+list it next to the rows that can. Cells are kept as text exactly as the file has them (`raw`):
+nothing is evaluated, and a formula-looking cell (`=1+1`, `@SUM`) is just text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+
+from expense_app.statements import app_exports
+from expense_app.statements.csv_settings import CsvSettings
+from expense_app.statements.dates import DateError, parse_date
+from expense_app.statements.model import ParsedFile, ParsedRow, UnreadableFile
+from expense_app.statements.numbers import AmountError, parse_amount
+
+# A bank's cell can be long (the Sparkasse sample has a 961-character purpose), not megabytes.
+FIELD_LIMIT = 100_000
+_SPACE_RUN = re.compile(r"\s+")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+def too_many_rows(max_rows: int) -> UnreadableFile:
+    """The error for a file with more than `max_rows` transactions (one wording for all formats)."""
+    return UnreadableFile(
+        f"This file has more than {max_rows:,} transactions; split it into smaller files "
+        "(for example one per year) and import them one after the other."
+    )
+
+
+def records(text: str, settings: CsvSettings) -> Iterator[tuple[int, list[str]]]:
+    """`(line, cells)` for every non-blank record after the skipped lines; `line` is 1-based and
+    is where the record starts. Raises UnreadableFile when the text is not CSV at all."""
+    lines = text.split("\n")
+    skip = min(settings.skip_rows, len(lines))
+    body = io.StringIO("\n".join(lines[skip:]))
+    reader = csv.reader(body, delimiter=settings.delimiter, quotechar=settings.quotechar, strict=False)
+    previous_end = 0
+    old_limit = csv.field_size_limit(FIELD_LIMIT)
+    try:
+        for cells in reader:
+            start, previous_end = previous_end + 1, reader.line_num
+            if any(cell.strip() for cell in cells):
+                yield skip + start, cells
+    except csv.Error as error:
+        raise UnreadableFile(f"This file cannot be read as CSV near line {skip + previous_end + 1}: {error}.") from None
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+def column_names(header: list[str]) -> list[str]:
+    """Unique, non-empty names for a header's cells: a blank one is `column N`, a repeated one
+    gets ` (2)`, so `raw` never loses a cell to a clash."""
+    names: list[str] = []
+    for index, cell in enumerate(header):
+        name = cell.strip() or f"column {index + 1}"
+        base, count = name, 2
+        while name in names:
+            name, count = f"{base} ({count})", count + 1
+        names.append(name)
+    return names
+
+
+def read(text: str, settings: CsvSettings, max_rows: int = 100_000) -> ParsedFile:
+    """Every data row of `text` read with `settings`.
+
+    Raises UnreadableFile for a file that is not CSV, has more than `max_rows` data rows, or lacks
+    a column the settings name.
+    """
+    rows_in = records(text, settings)
+    if settings.has_header:
+        first = next(rows_in, None)
+        header = column_names(first[1]) if first else []
+    else:
+        header = None
+    data = []
+    for record in rows_in:
+        if len(data) == max_rows:
+            raise too_many_rows(max_rows)
+        data.append(record)
+    if header is None:
+        width = max((len(cells) for _, cells in data), default=0)
+        names = [str(index) for index in range(width)]
+    else:
+        names = header
+    index = _column_indexes(settings, names)
+    missing = settings.missing()
+    rows = [_row(line, cells, names, index, settings, missing, header is not None) for line, cells in data]
+    return ParsedFile(
+        format="csv",
+        rows=rows,
+        settings=settings.as_dict(),
+        currency=settings.default_currency,
+        builtin_preset=settings.preset,
+    )
+
+
+def _column_indexes(settings: CsvSettings, names: list[str]) -> dict[str, int]:
+    index = {}
+    for role, column in settings.columns.items():
+        if column not in names:
+            raise UnreadableFile(f"The column `{column}` chosen for the {role.replace('_', ' ')} is not in this file.")
+        index[role] = names.index(column)
+    return index
+
+
+def _row(
+    line: int,
+    cells: list[str],
+    names: list[str],
+    index: dict[str, int],
+    settings: CsvSettings,
+    missing: list[str],
+    has_header: bool,
+) -> ParsedRow:
+    raw = {name: cells[i] if i < len(cells) else "" for i, name in enumerate(names)}
+    row = ParsedRow(line=line, raw=raw)
+    shape = _shape_error(cells, names) if has_header else None
+    if shape or missing:
+        row.error = shape or " ".join(missing)
+        return row
+
+    def verbatim(role: str) -> str:
+        return cells[index[role]] if role in index and index[role] < len(cells) else ""
+
+    def cell(role: str) -> str:
+        return verbatim(role).strip()
+
+    errors = []
+    try:
+        row.date = parse_date(cell("date"), settings.date_format)
+    except DateError as error:
+        errors.append("The date is empty." if not cell("date") else str(error))
+    try:
+        row.amount = _amount(cell, settings)
+    except AmountError as error:
+        errors.append(str(error))
+    currency = cell("currency").upper()
+    if currency and not _CURRENCY.fullmatch(currency):
+        errors.append(f"Unreadable currency `{cell('currency')}`.")
+    row.currency = currency or settings.default_currency
+    row.description = _text(" — ".join(part for part in (cell("payee"), cell("description")) if part))
+    row.notes = cell("notes")
+    row.category = cell("category") or None
+    row.tags = tuple(tag.strip() for tag in cell("tags").split(",") if tag.strip())
+    row.payment_method = cell("payment_method") or None
+    row.external_id = cell("external_id") or None
+    row.pending = bool(cell("status")) and cell("status").lower() in {v.lower() for v in settings.pending_values}
+    if settings.preset:
+        app_exports.finish_row(settings.preset, row, verbatim)
+    row.error = " ".join(errors) or None
+    return row
+
+
+def _shape_error(cells: list[str], names: list[str]) -> str | None:
+    """A ragged row: more cells than the header (beyond empty trailing ones), or fewer (unless the
+    missing ones are unnamed, like the trailing comma of Lloyds' header)."""
+    extra = cells[len(names) :]
+    short = names[len(cells) :]
+    if any(c.strip() for c in extra) or any(not name.startswith("column ") for name in short):
+        return f"This row has {len(cells)} cells where the header has {len(names)}."
+    return None
+
+
+def _amount(cell, settings: CsvSettings) -> Decimal:
+    def number(role: str) -> Decimal | None:
+        text = cell(role)
+        return parse_amount(text, decimal=settings.decimal, thousands=settings.thousands) if text else None
+
+    if "amount" in settings.columns:
+        value = number("amount")
+        if value is None:
+            raise AmountError("The amount is empty.")
+        if "direction" in settings.columns:
+            debit = cell("direction").lower() in {v.lower() for v in settings.debit_values}
+            return -abs(value) if debit else abs(value)
+        return -value if settings.amount_sign == "positive_is_expense" else value
+    debit, credit = number("debit"), number("credit")
+    if debit is None and credit is None:
+        raise AmountError("Both the debit and the credit amount are empty.")
+    if debit and credit:
+        raise AmountError("The row has both a debit and a credit amount.")
+    if debit:
+        return -abs(debit)
+    return abs(credit) if credit is not None else -abs(debit or Decimal(0))
+
+
+def _text(value: str) -> str:
+    return _SPACE_RUN.sub(" ", value).strip()
