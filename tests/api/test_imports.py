@@ -32,6 +32,9 @@ def manifest() -> list[dict]:
 
 
 MANIFEST = manifest()
+# Files that do not say their currency (the manifest knows it from their source): the user says it,
+# on the mapping step, as CSV settings.
+CURRENCY_NOT_IN_FILE = {"csv-uk_lloyds-debit_credit.csv": "GBP"}
 
 
 def upload(client, headers, filename: str, data: bytes, **form):
@@ -84,13 +87,19 @@ def sums_by_currency(items: list[dict]) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("entry", MANIFEST, ids=[entry["file"] for entry in MANIFEST])
-def test_every_sample_imports_as_its_manifest_says_once_and_undoes(client, api_headers, entry):
+def test_every_sample_imports_as_its_manifest_says_once_and_undoes(client, api_headers, category_ids, entry):
     base_currency = client.get("/api/v1/users/me", headers=api_headers).json["currency"]
     expected_sums = expected_debit_sums(entry, base_currency)
+    other = str(category_ids["Other"])
 
-    created = upload_sample(client, api_headers, entry["file"])
+    created = upload_sample(client, api_headers, entry["file"], default_category_id=other)
     assert created.status_code == 201, created.json
     batch = created.json
+    if entry["file"] in CURRENCY_NOT_IN_FILE:
+        settings = {**batch["settings"], "default_currency": CURRENCY_NOT_IN_FILE[entry["file"]]}
+        changed = client.patch(f"/api/v1/imports/{batch['id']}", json={"settings": settings}, headers=api_headers)
+        assert changed.status_code == 200, changed.json
+        batch = changed.json
     assert created.headers["Location"].endswith(f"/api/v1/imports/{batch['id']}")
     assert batch["status"] == "staged" and batch["filename"] == entry["file"]
     assert batch["row_count"] == entry["transactions"]
@@ -121,7 +130,8 @@ def test_every_sample_imports_as_its_manifest_says_once_and_undoes(client, api_h
     assert len(expenses) == entry["debits"]
     assert sums_by_currency(expenses) == expected_sums
 
-    again = upload_sample(client, api_headers, entry["file"])
+    again_settings = {"settings": json.dumps(batch["settings"])} if entry["file"] in CURRENCY_NOT_IN_FILE else {}
+    again = upload_sample(client, api_headers, entry["file"], default_category_id=other, **again_settings)
     assert again.status_code == 201, again.json
     assert again.json["counts"]["new"] == 0 and again.json["counts"]["possible_duplicate"] == 0
     assert again.json["counts"]["duplicate"] == entry["debits"]
@@ -139,7 +149,7 @@ def test_every_sample_imports_as_its_manifest_says_once_and_undoes(client, api_h
     assert undone.json["batch"]["status"] == "undone"
     assert all_expenses(client, api_headers) == []
     # After the undo the same file is new again.
-    third = upload_sample(client, api_headers, entry["file"])
+    third = upload_sample(client, api_headers, entry["file"], default_category_id=other)
     assert third.status_code == 201 and third.json["counts"]["new"] == entry["debits"]
 
 
@@ -198,8 +208,10 @@ def test_rows_filter_by_status_and_bulk_and_single_edits(client, api_headers, ca
     assert client.post(f"/api/v1/imports/{batch['id']}/commit", headers=api_headers).status_code == 409
 
 
-def test_undo_asks_about_edited_expenses_and_keeps_or_deletes_them(client, api_headers):
-    batch = upload_sample(client, api_headers, "ofx102-ofxparse-bank_medium.ofx").json
+def test_undo_asks_about_edited_expenses_and_keeps_or_deletes_them(client, api_headers, category_ids):
+    batch = upload_sample(
+        client, api_headers, "ofx102-ofxparse-bank_medium.ofx", default_category_id=str(category_ids["Other"])
+    ).json
     client.post(f"/api/v1/imports/{batch['id']}/commit", headers=api_headers)
     expenses = all_expenses(client, api_headers)
     edited = expenses[0]
@@ -220,8 +232,10 @@ def test_undo_asks_about_edited_expenses_and_keeps_or_deletes_them(client, api_h
     assert client.post(f"/api/v1/imports/{batch['id']}/undo", json={}, headers=api_headers).status_code == 409
 
 
-def test_an_undo_without_a_body_works(client, api_headers):
-    batch = upload_sample(client, api_headers, "ofx200-ofxparse-suncorp.ofx").json
+def test_an_undo_without_a_body_works(client, api_headers, category_ids):
+    batch = upload_sample(
+        client, api_headers, "ofx200-ofxparse-suncorp.ofx", default_category_id=str(category_ids["Other"])
+    ).json
     client.post(f"/api/v1/imports/{batch['id']}/commit", headers=api_headers)
     undone = client.post(f"/api/v1/imports/{batch['id']}/undo", headers=api_headers)
     assert undone.status_code == 200, undone.json

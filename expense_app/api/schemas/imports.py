@@ -24,13 +24,14 @@ from expense_app.api.schemas import StrictSchema
 from expense_app.api.schemas.fields import AsciiInteger, money_output
 from expense_app.models import PAYMENT_METHODS
 from expense_app.models.imports import BATCH_STATUSES, IMPORT_FORMATS, ROW_STATUSES
+from expense_app.statements import app_exports
 
 # The upload form's location: form fields and files together (registered by api.imports).
 UPLOAD_LOCATION = "form_and_files"
 DEFAULT_PER_PAGE = 20
 DEFAULT_ROW_PER_PAGE = 50
 MAX_PER_PAGE = 100
-BUILTIN_PRESETS = ("firefly", "actual", "ihatemoney", "expense_manager")
+BUILTIN_PRESETS = tuple(app_exports.BUILTIN_PRESETS)
 UNDO_CHOICES = ("keep", "delete")
 CATEGORY_SOURCES = ("rule", "history", "file", "default", "user")
 # JSON true/false only: marshmallow would also take "yes", "on" or "1" for a boolean.
