@@ -217,7 +217,6 @@ def test_an_empty_file_is_422(client, api_headers):
         {"per_page": "101"},
         {"per_page": "9" * 40},
         {"page": "0"},
-        {"colour": "red"},
     ],
 )
 def test_bad_row_queries_are_422(client, api_headers, batch, query):
@@ -283,25 +282,24 @@ def test_another_users_batch_and_rows_are_404(client, api_headers, other_headers
         for row in client.get(f"/api/v1/imports/{batch['id']}/rows", headers=api_headers).json["items"]
         if row["status"] == "new"
     ]
-    base = f"/api/v1/imports/{batch['id']}"
     attempts = [
-        ("get", base, None),
-        ("patch", base, {"source": "mine now"}),
-        ("post", f"{base}/read-preview", {"settings": {}}),
-        ("get", f"{base}/rows", None),
-        ("patch", f"{base}/rows", {"status": "new", "include": False}),
-        ("patch", f"{base}/rows/{row['id']}", {"include": False}),
-        ("post", f"{base}/commit", None),
-        ("get", f"{base}/edited-expenses", None),
-        ("post", f"{base}/undo", {}),
+        ("get", "", None),
+        ("patch", "", {"source": "mine now"}),
+        ("post", "/read-preview", {"settings": {}}),
+        ("get", "/rows", None),
+        ("patch", "/rows", {"status": "new", "include": False}),
+        ("patch", f"/rows/{row['id']}", {"include": False}),
+        ("post", "/commit", None),
+        ("get", "/edited-expenses", None),
+        ("post", "/undo", {}),
     ]
-    for method, path, body in attempts:
-        response = getattr(client, method)(path, json=body, headers=other_headers)
-        assert response.status_code == 404, (method, path, response.json)
-        missing = getattr(client, method)(path.replace(str(batch["id"]), "999999", 1), json=body, headers=api_headers)
+    for method, tail, body in attempts:
+        response = getattr(client, method)(f"/api/v1/imports/{batch['id']}{tail}", json=body, headers=other_headers)
+        assert response.status_code == 404, (method, tail, response.json)
+        missing = getattr(client, method)(f"/api/v1/imports/999999{tail}", json=body, headers=api_headers)
         assert missing.status_code == 404 and missing.json["message"] == response.json["message"]
     assert client.get("/api/v1/imports", headers=other_headers).json["total"] == 0
-    assert client.get(base, headers=api_headers).json == batch
+    assert client.get(f"/api/v1/imports/{batch['id']}", headers=api_headers).json == batch
 
 
 def test_a_row_of_another_batch_is_404_on_the_row_route(client, api_headers, other_headers, batch):
