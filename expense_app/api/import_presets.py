@@ -45,10 +45,19 @@ BUILTIN_EXAMPLE = {
 
 
 def _fields(data: dict) -> dict:
-    """The loaded body as the service's keyword arguments; a sample is the file's first bytes."""
-    if "sample" in data:
-        data = {**data, "sample": data["sample"].encode("utf-8")}
-    return data
+    """The loaded body as the service's keyword arguments.
+
+    `sample` arrives as text; the service compares it with files as bytes, so it is encoded as the
+    files are (the settings' `encoding`, UTF-8 when none is given or it is unknown).
+    """
+    if "sample" not in data:
+        return data
+    encoding = (data.get("settings") or {}).get("encoding") or "utf-8"
+    try:
+        sample = data["sample"].encode(encoding, errors="replace")
+    except (LookupError, TypeError):  # not a codec Python knows: the service refuses the settings
+        sample = data["sample"].encode("utf-8")
+    return {**data, "sample": sample}
 
 
 @blp.route("", tags=TAGS)
@@ -79,8 +88,8 @@ class PresetCollection(MethodView):
         """Save a preset
 
         CSV settings under a name of yours (unique: 409 otherwise). Settings that do not make sense
-        are 422 naming them. With `sample` (the file's first lines), files with that header get
-        the preset automatically.
+        are 422 naming them. With `sample` (the file's first lines, as text), files with that
+        header get the preset automatically on upload.
         """
         created = import_presets.create_preset(user=token_user, **_fields(data))
         return created, 201, {"Location": url_for("ImportPresets.PresetItem", preset_id=created.id)}

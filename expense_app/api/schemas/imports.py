@@ -239,8 +239,8 @@ class UndoArgsSchema(StrictSchema):
 
 PRESET_NAME = {"description": "1 to 100 characters, unique among your presets.", "example": "ING checking"}
 SAMPLE = {
-    "description": "The first lines of a file (its header line at least), so that a file with this header "
-    "gets the preset automatically.",
+    "description": "The first lines of a file as text (its header line at least), so that an uploaded file "
+    "with this header gets the preset automatically. Compared in the settings' `encoding`.",
     "example": "Buchungstag;Valutadatum;Verwendungszweck;Betrag",
 }
 
