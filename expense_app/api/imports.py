@@ -233,7 +233,7 @@ class ImportItem(MethodView):
         return imports.get_batch(user=token_user, batch_id=batch_id)
 
     @blp.doc(operationId="update_import")
-    @protected(blp, 404, 409, 422)
+    @protected(blp, 404, 422)
     @blp.arguments(ImportUpdateSchema, example={"settings": {"date_format": "%m/%d/%Y"}})
     @blp.response(200, ImportBatchSchema, example=BATCH_EXAMPLE)
     def patch(self, data, batch_id):
@@ -241,7 +241,7 @@ class ImportItem(MethodView):
 
         New `settings` read the stored file again and stage every row anew (edits to rows are
         lost); `default_category_id` categorises the rows nothing else did; `source` names the
-        account for telling re-imports apart. A committed or undone batch is 409.
+        account for telling re-imports apart. A batch that is no longer staged is 422 on `batch`.
         """
         return imports.update_batch(user=token_user, batch_id=batch_id, **data)
 
@@ -251,7 +251,7 @@ class ImportReadPreview(MethodView):
     decorators = [jwt_required()]
 
     @blp.doc(operationId="preview_import_settings")
-    @protected(blp, 404, 409, 422)
+    @protected(blp, 404, 422)
     @blp.arguments(ReadPreviewArgsSchema, example={"settings": {"delimiter": ";", "decimal": ","}})
     @blp.response(200, ReadPreviewSchema)
     def post(self, data, batch_id):
@@ -292,15 +292,16 @@ class ImportRows(MethodView):
         return imports.list_rows(user=token_user, batch_id=batch_id, **args)
 
     @blp.doc(operationId="update_import_rows")
-    @protected(blp, 404, 409, 422)
+    @protected(blp, 404, 422)
     @blp.arguments(RowsUpdateSchema, example={"status": "possible_duplicate", "include": True})
     @blp.response(200, RowsUpdateResultSchema, example={"count": 1})
     def patch(self, data, batch_id):
         """Change several rows
 
-        The rows in `row_ids`, or every row of a `status`: include or exclude them, set their
-        category, replace or add tags. `money_in`, `error` and `duplicate` rows cannot be included
-        (422). Staged batches only (409 otherwise).
+        The rows in `row_ids`, or every row of a `status` (both: those of the rows with that
+        status): include or exclude them, set their category, replace or add tags. `money_in`,
+        `error` and `duplicate` rows cannot be included (422 on `include`, nothing changed); a row
+        id that is not of this batch is 404. Staged batches only (422 on `batch` otherwise).
         """
         return {"count": imports.update_rows(user=token_user, batch_id=batch_id, **data)}
 
@@ -310,7 +311,7 @@ class ImportRow(MethodView):
     decorators = [jwt_required()]
 
     @blp.doc(operationId="update_import_row")
-    @protected(blp, 404, 409, 422)
+    @protected(blp, 404, 422)
     @blp.arguments(RowChangesSchema, example={"include": False})
     @blp.response(200, RowsUpdateResultSchema, example={"count": 1})
     def patch(self, data, batch_id, row_id):

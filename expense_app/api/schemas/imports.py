@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 
 from flask_smorest.fields import Upload
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import fields, validate
 from werkzeug.datastructures import FileStorage
 
 from expense_app.api.schemas import StrictSchema
@@ -208,21 +208,19 @@ class RowsUpdateSchema(RowChangesSchema):
     row_ids = fields.List(
         fields.Integer(strict=True),
         validate=validate.Length(min=1, max=100_000),
-        metadata={"description": "These rows of the batch. Not with `status`.", "example": [101, 102]},
+        metadata={
+            "description": "These rows of the batch (with `status`: those of them with that status).",
+            "example": [101, 102],
+        },
     )
     status = fields.String(
         validate=validate.OneOf(ROW_STATUSES),
         metadata={
             "enum": list(ROW_STATUSES),
-            "description": "Instead of `row_ids`: every row of the batch with this status.",
+            "description": "Every row of the batch with this status. `row_ids` or `status` (or both) is required.",
             "example": "possible_duplicate",
         },
     )
-
-    @validates_schema
-    def one_selection(self, data: dict, **kwargs) -> None:
-        if ("row_ids" in data) == ("status" in data):
-            raise ValidationError("Give either `row_ids` or `status`.", "row_ids")
 
 
 class UndoArgsSchema(StrictSchema):
