@@ -28,6 +28,8 @@ from expense_app.services import (
     categorization,
     exchange_rates,
     expenses,
+    import_presets,
+    imports,
     recurring,
     tokens,
 )
@@ -267,6 +269,12 @@ def build_full_user(user: User, *, history: bool = False) -> FullUser:
         ],
     ).id
     full.ids["rule_run_id"] = categorization.apply_run(user=user, date_from=DEFAULT_DATE, date_to=DEFAULT_DATE).id
+    # A saved import preset and a committed import of a small statement (one debit, one credit),
+    # so import_presets, import_batches and import_rows each own rows; dated 2020, away from the
+    # dates the other objects use.
+    full.ids["import_preset_id"], full.ids["import_batch_id"] = create_committed_import(
+        user, category_id=full.ids["category_id"]
+    )
     if history:
         _history(user, days=730, every=3)
     # A POST answered under an Idempotency-Key (the stored answer of a retried create).
@@ -276,6 +284,22 @@ def build_full_user(user: User, *, history: bool = False) -> FullUser:
     idempotency.store(user.id, key, 201, json.dumps({"id": full.ids["expense_id"]}), {"Location": location})
     full.tokens = issue_tokens(user)
     return full
+
+
+SMALL_STATEMENT = b"Date,Amount,Description\n2020-01-10,-2.50,Imported snack\n2020-01-11,20.00,Refund\n"
+
+
+def create_committed_import(user: User, *, category_id: int, data: bytes = SMALL_STATEMENT) -> tuple[int, int]:
+    """A preset of `user` saved for `data`'s columns, and `data` imported with it and committed
+    into `category_id`: (preset id, batch id)."""
+    from expense_app.statements.dispatch import read_statement
+
+    preset = import_presets.create_preset(
+        user=user, name=unique("My bank {}"), settings=read_statement(data).settings, sample=data
+    )
+    batch = imports.create_batch(user=user, data=data, preset_id=preset.id, default_category_id=category_id)
+    imports.commit_batch(user=user, batch_id=batch.id)
+    return preset.id, batch.id
 
 
 # --- ownership, read from the metadata -------------------------------------------------------------

@@ -4,7 +4,7 @@ A delete removes the expense rows (so every total, the `expense_stats` triggers 
 forget them at once, with no "deleted" flag to remember anywhere) and keeps, per expense, a
 `DeletedExpense` record holding everything needed to put it back exactly: every column of the row
 (read from the table, so a column added later is kept too), its tag ids, the recurring
-occurrence it was posted for, the rule-run change records that would let a categorisation run be
+occurrence it was posted for, the import row that created it (issue 15), the rule-run change records that would let a categorisation run be
 undone for it (issue 14), and the names of its category and base currency for the checks
 below. Expenses deleted by one request share a `batch_id`, and `restore_batch` undoes them together.
 
@@ -31,7 +31,17 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from expense_app.errors import Conflict, NotFound
-from expense_app.models import Category, Expense, RecurringExpense, RecurringOccurrence, Tag, User, expense_tags
+from expense_app.models import (
+    Category,
+    Expense,
+    ImportBatch,
+    ImportRow,
+    RecurringExpense,
+    RecurringOccurrence,
+    Tag,
+    User,
+    expense_tags,
+)
 from expense_app.models.base import utcnow
 from expense_app.models.deleted_expenses import DeletedExpense
 from expense_app.models.rules import RuleRun, RuleRunChange
@@ -121,6 +131,7 @@ def delete_expenses(*, user: User, where: Sequence) -> DeletionBatch:
             return batch
         tag_ids: dict[int, list[int]] = {}
         occurrence_ids: dict[int, list[int]] = {}
+        import_row_ids: dict[int, list[int]] = {}
         run_changes: dict[int, list[dict]] = {}
         for chunk in _chunks(ids):
             # A rule run's record of this expense goes with the row (CASCADE); kept so Undo brings it back.
@@ -146,6 +157,11 @@ def delete_expenses(*, user: User, where: Sequence) -> DeletionBatch:
                 )
             ):
                 occurrence_ids.setdefault(expense_id, []).append(occurrence_id)
+            # The import row that created it (issue 15): the link lets the import's undo find it again.
+            for expense_id, row_id in session.execute(
+                sa.select(ImportRow.expense_id, ImportRow.id).where(ImportRow.expense_id.in_(chunk))
+            ):
+                import_row_ids.setdefault(expense_id, []).append(row_id)
         category_names = dict(
             session.execute(
                 sa.select(Category.id, Category.name).where(
@@ -167,6 +183,7 @@ def delete_expenses(*, user: User, where: Sequence) -> DeletionBatch:
                         "expense": {column.name: _to_json(row[column.name]) for column in _KEPT_COLUMNS},
                         "tag_ids": sorted(tag_ids.get(row["id"], [])),
                         "occurrence_ids": sorted(occurrence_ids.get(row["id"], [])),
+                        "import_row_ids": sorted(import_row_ids.get(row["id"], [])),
                         "rule_run_changes": run_changes.get(row["id"], []),
                         "category_name": category_names.get(row["category_id"]),
                         "base_currency": base_currency,
@@ -263,8 +280,9 @@ def restore_batch(*, user: User, batch_id: str) -> RestoredBatch:
 
 
 def _restore_links(session, user: User, records: list[DeletedExpense], new_id: dict[int, int]) -> None:
-    """The tags that still exist, the occurrence links whose occurrence is still free, and the
-    rule-run change records whose run still exists (under their old id when it is free)."""
+    """The tags that still exist, the occurrence links whose occurrence is still free, the import
+    rows that created them, and the rule-run change records whose run still exists (under their
+    old id when it is free)."""
     _restore_run_changes(session, user, records, new_id)
     wanted_tags = {tag_id for record in records for tag_id in record.data.get("tag_ids", [])}
     live_tags = set()
@@ -288,6 +306,16 @@ def _restore_links(session, user: User, records: list[DeletedExpense], new_id: d
                     RecurringOccurrence.expense_id.is_(None),
                     RecurringOccurrence.recurring_id.in_(users_templates),
                 )
+                .values(expense_id=new_id[record.expense_id]),
+                execution_options={"synchronize_session": False},
+            )
+    users_batches = sa.select(ImportBatch.id).where(ImportBatch.user_id == user.id)
+    for record in records:
+        row_ids = record.data.get("import_row_ids", [])
+        if row_ids:
+            session.execute(
+                sa.update(ImportRow)
+                .where(ImportRow.id.in_(row_ids), ImportRow.expense_id.is_(None), ImportRow.batch_id.in_(users_batches))
                 .values(expense_id=new_id[record.expense_id]),
                 execution_options={"synchronize_session": False},
             )

@@ -78,11 +78,17 @@ def _categories_for(user: User, rows: list[dict], default_id: int | None) -> Non
         row.name_key: row.id
         for row in db.session.execute(sa.select(Category.name_key, Category.id).where(Category.user_id == user.id))
     }
+    created = {}
+    for row in rows:
+        name = row["new_category_name"]
+        if row["category_id"] is None and name and name.casefold() not in owned and name.casefold() not in created:
+            created[name.casefold()] = categories.create_category(user=user, name=name)
+    if created:
+        db.session.flush()  # inside this unit of work create_category does not flush: the ids now
+        owned.update({key: summary.id for key, summary in created.items()})
     for row in rows:
         name = row["new_category_name"]
         if row["category_id"] is None and name:
-            if name.casefold() not in owned:
-                owned[name.casefold()] = categories.create_category(user=user, name=name).id
             row["category_id"] = owned[name.casefold()]
     owned_ids = set(owned.values())
     missing = 0

@@ -13,12 +13,7 @@ from expense_app.extensions import db
 from expense_app.models import ImportBatch, ImportRow
 from expense_app.services import categorization, imports
 from tests import factories
-from tests.services.import_stand_in import install, statement
-
-
-@pytest.fixture(autouse=True)
-def readers(monkeypatch):
-    install(monkeypatch)
+from tests.services.import_files import sample, statement
 
 
 def rows_of(user, batch_id, status=None):
@@ -72,14 +67,14 @@ def test_dedupe_keys_are_computed_once_with_occurrences(ctx, user):
 
 
 def test_source_defaults_to_the_account_else_the_csv_header(ctx, user):
-    with_account = statement(
-        [("2026-03-12", "-3.50", "Coffee", "DE001")], columns=("Date", "Amount", "Description", "Account")
-    )
-    assert rows_of(user, imports.create_batch(user=user, data=with_account).id)[0] is not None
-    source = db.session.scalar(sa.select(ImportRow.source).order_by(ImportRow.id.desc()).limit(1))
-    assert source == "csv:DE001"
+    ofx = imports.create_batch(user=user, data=sample("ofx102-ofxparse-bank_medium.ofx"))
+    assert ofx.source.startswith("ofx:") and "12345678" in ofx.source
+    assert {row.status for row in rows_of(user, ofx.id)} == {"new"}
     plain = imports.create_batch(user=user, data=COFFEE)
     assert plain.source.startswith("csv:") and len(plain.source) == len("csv:") + 16
+    given = imports.create_batch(user=user, data=COFFEE, source="  My card  ")
+    assert given.source == "My card"
+    assert set(db.session.scalars(sa.select(ImportRow.source).where(ImportRow.batch_id == given.id))) == {"My card"}
 
 
 @pytest.mark.parametrize(
@@ -146,7 +141,7 @@ def test_a_reimport_is_all_duplicates(ctx, user):
 def test_the_same_external_id_twice_in_one_file(ctx, user):
     data = statement(
         [("2026-03-12", "-3.50", "Coffee", "A1"), ("2026-03-13", "-4.00", "Tea", "A1")],
-        columns=("Date", "Amount", "Description", "Id"),
+        columns=("Date", "Amount", "Description", "Transaction ID"),
     )
     rows = rows_of(user, imports.create_batch(user=user, data=data, source="s").id)
     assert [row.status for row in rows] == ["new", "duplicate"]
@@ -192,7 +187,7 @@ def test_proposals_file_rule_history_default(ctx, user):
         )
     data = statement(
         [
-            ("2026-03-12", "-5.00", "Anything", "savings", "a|B"),
+            ("2026-03-12", "-5.00", "Anything", "savings", "a,B"),
             ("2026-03-12", "-6.00", "Big Rail Co", "", ""),
             ("2026-03-12", "-7.00", "PIZZA PLACE 22", "", ""),
             ("2026-03-12", "-8.00", "Unknown shop", "", ""),
@@ -281,7 +276,7 @@ def test_update_batch_restages_with_a_new_source_and_default(ctx, user):
 def test_read_preview_stores_nothing(ctx, user):
     batch = imports.create_batch(user=user, data=COFFEE, source="s")
     before = stored_counts()
-    preview = imports.read_preview(user=user, batch_id=batch.id, settings={"delimiter": ","})
+    preview = imports.read_preview(user=user, batch_id=batch.id, settings=batch.settings)
     assert preview.columns == ["Date", "Amount", "Description"]
     assert [row["status"] for row in preview.rows] == ["new", "new", "money_in", "error", "new"]
     assert stored_counts() == before
