@@ -213,8 +213,9 @@ def detect(text: str) -> tuple[CsvSettings, list[Question]]:
     delimiter = _delimiter(lines)
     settings = CsvSettings(delimiter=delimiter)
     sample = list(records("\n".join(text.split("\n")[: SAMPLE_LINES * 2]), settings))
-    width = _modal_width(sample)
-    if width < 2:
+    width, lines_with_width = _modal_width(sample)
+    # A table is a header and a row at least; one line with a comma in it is prose.
+    if width < 2 or lines_with_width < 2:
         raise UnreadableFile(
             "This file does not look like a statement: no columns separated by comma, semicolon, "
             "tab or | were found. Export your statement as CSV, OFX, QIF, MT940 or CAMT."
@@ -276,9 +277,10 @@ def _consistency(lines: list[str], delimiter: str) -> float:
     return lines_with + min(width, 10) * 0.01
 
 
-def _modal_width(sample: list[tuple[int, list[str]]]) -> int:
+def _modal_width(sample: list[tuple[int, list[str]]]) -> tuple[int, int]:
+    """The most common number of cells (above one) per record, and how many records have it."""
     counts = Counter(len(cells) for _, cells in sample if len(cells) > 1)
-    return counts.most_common(1)[0][0] if counts else 1
+    return counts.most_common(1)[0] if counts else (1, 0)
 
 
 def _looks_like_value(cell: str) -> bool:

@@ -8,6 +8,7 @@ nothing is evaluated, and a formula-looking cell (`=1+1`, `@SUM`) is just text.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Iterator
@@ -18,19 +19,12 @@ from expense_app.statements.csv_settings import CsvSettings
 from expense_app.statements.dates import DateError, parse_date
 from expense_app.statements.model import ParsedFile, ParsedRow, UnreadableFile
 from expense_app.statements.numbers import AmountError, parse_amount
+from expense_app.statements.textutil import check_row_limit
 
 # A bank's cell can be long (the Sparkasse sample has a 961-character purpose), not megabytes.
 FIELD_LIMIT = 100_000
 _SPACE_RUN = re.compile(r"\s+")
 _CURRENCY = re.compile(r"[A-Z]{3}")
-
-
-def too_many_rows(max_rows: int) -> UnreadableFile:
-    """The error for a file with more than `max_rows` transactions (one wording for all formats)."""
-    return UnreadableFile(
-        f"This file has more than {max_rows:,} transactions; split it into smaller files "
-        "(for example one per year) and import them one after the other."
-    )
 
 
 def records(text: str, settings: CsvSettings) -> Iterator[tuple[int, list[str]]]:
@@ -80,29 +74,35 @@ def read(text: str, settings: CsvSettings, max_rows: int = 100_000) -> ParsedFil
         header = None
     data = []
     for record in rows_in:
-        if len(data) == max_rows:
-            raise too_many_rows(max_rows)
         data.append(record)
+        check_row_limit(len(data), max_rows)
     if header is None:
         width = max((len(cells) for _, cells in data), default=0)
         names = [str(index) for index in range(width)]
     else:
         names = header
-    index = _column_indexes(settings, names)
+    index = _column_indexes(settings, names, optional=settings.preset is not None)
     missing = settings.missing()
     rows = [_row(line, cells, names, index, settings, missing, header is not None) for line, cells in data]
-    return ParsedFile(
+    parsed = ParsedFile(
         format="csv",
         rows=rows,
         settings=settings.as_dict(),
         currency=settings.default_currency,
         builtin_preset=settings.preset,
     )
+    if settings.preset:
+        app_exports.finish(parsed)
+    return parsed
 
 
-def _column_indexes(settings: CsvSettings, names: list[str]) -> dict[str, int]:
+def _column_indexes(settings: CsvSettings, names: list[str], *, optional: bool) -> dict[str, int]:
+    """Role -> cell index. An app export's preset names every column some version has; a column
+    this version lacks (ihatemoney before 5.0 had no currency) is skipped, except date and amount."""
     index = {}
     for role, column in settings.columns.items():
+        if column not in names and optional and role not in {"date", "amount"}:
+            continue
         if column not in names:
             raise UnreadableFile(f"The column `{column}` chosen for the {role.replace('_', ' ')} is not in this file.")
         index[role] = names.index(column)
@@ -125,11 +125,8 @@ def _row(
         row.error = shape or " ".join(missing)
         return row
 
-    def verbatim(role: str) -> str:
-        return cells[index[role]] if role in index and index[role] < len(cells) else ""
-
     def cell(role: str) -> str:
-        return verbatim(role).strip()
+        return cells[index[role]].strip() if role in index and index[role] < len(cells) else ""
 
     errors = []
     try:
@@ -150,9 +147,7 @@ def _row(
     row.tags = tuple(tag.strip() for tag in cell("tags").split(",") if tag.strip())
     row.payment_method = cell("payment_method") or None
     row.external_id = cell("external_id") or None
-    row.pending = bool(cell("status")) and cell("status").lower() in {v.lower() for v in settings.pending_values}
-    if settings.preset:
-        app_exports.finish_row(settings.preset, row, verbatim)
+    row.pending = cell("status").lower() in _lowered(tuple(settings.pending_values))
     row.error = " ".join(errors) or None
     return row
 
@@ -177,7 +172,7 @@ def _amount(cell, settings: CsvSettings) -> Decimal:
         if value is None:
             raise AmountError("The amount is empty.")
         if "direction" in settings.columns:
-            debit = cell("direction").lower() in {v.lower() for v in settings.debit_values}
+            debit = cell("direction").lower() in _lowered(tuple(settings.debit_values))
             return -abs(value) if debit else abs(value)
         return -value if settings.amount_sign == "positive_is_expense" else value
     debit, credit = number("debit"), number("credit")
@@ -188,6 +183,11 @@ def _amount(cell, settings: CsvSettings) -> Decimal:
     if debit:
         return -abs(debit)
     return abs(credit) if credit is not None else -abs(debit or Decimal(0))
+
+
+@functools.lru_cache(maxsize=16)
+def _lowered(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(value.lower() for value in values if value)
 
 
 def _text(value: str) -> str:

@@ -8,6 +8,7 @@ would book a whole statement in the wrong months.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 from expense_app.statements.model import Question
@@ -63,12 +64,23 @@ def parse_date(cell: str, date_format: str) -> dt.date:
     Raises DateError("Unreadable date `31/02/2026` (expected DD/MM/YYYY).").
     """
     text = cell.strip()
-    for candidate in _candidates(text, date_format):
+    date = _parse(text, date_format)
+    if date is None:
+        raise DateError(f"Unreadable date `{text}` (expected {describe(date_format)}).")
+    return date
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str, date_format: str) -> dt.date | None:
+    # Cached: a statement repeats the same few hundred dates across thousands of rows.
+    # strptime's \d also takes other scripts' digits; statements use ASCII ones.
+    candidates = _candidates(text, date_format) if text.isascii() else []
+    for candidate in candidates:
         try:
             return dt.datetime.strptime(candidate, date_format).date()
         except ValueError:
             continue
-    raise DateError(f"Unreadable date `{text}` (expected {describe(date_format)}).")
+    return None
 
 
 def _candidates(text: str, date_format: str) -> list[str]:

@@ -29,6 +29,9 @@ _BOMS = (
 _LATIN_LOOKALIKES = {"cp1252", "iso8859_1", "iso8859_15", "cp1250", "iso8859_2", "mac_roman", "cp850", "cp437"}
 
 
+_SCORE_BYTES = 200_000
+
+
 def bom_encoding(data: bytes) -> str | None:
     """The encoding a byte-order mark at the start of `data` names, or None."""
     for bom, name in _BOMS:
@@ -76,15 +79,19 @@ def _detect(data: bytes) -> tuple[str, str]:
     guess = "cp1250" if best is None else codecs.lookup(best.encoding).name.replace("-", "_")
     if best is not None and guess not in _LATIN_LOOKALIKES:
         return str(best), best.encoding
-    candidates = []
+    # Scored on a sample: single-byte code pages decode any cut of the bytes.
+    sample = data[:_SCORE_BYTES]
+    scores = {}
     for name in ("cp1252", guess):
         try:
-            candidates.append((data.decode(name), name))
+            data.decode(name)
         except UnicodeDecodeError:
             continue
-    if not candidates:
+        scores[name] = _letters(sample.decode(name))
+    if not scores:
         return data.decode("latin-1"), "latin-1"
-    return max(candidates, key=lambda candidate: _letters(candidate[0]))
+    best_name = max(scores, key=lambda name: scores[name])  # first (cp1252) on a tie
+    return data.decode(best_name), best_name
 
 
 def _letters(text: str) -> int:

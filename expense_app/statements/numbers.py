@@ -8,6 +8,7 @@ proposes the two separators from a column's values.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
@@ -30,12 +31,8 @@ def parse_amount(cell: str, *, decimal: str = ".", thousands: str = "") -> Decim
     if not text:
         raise AmountError("The amount is empty.")
     body, negative = _strip_sign(_strip_currency(text))
-    if thousands:
-        separators = _SPACES if thousands in _SPACES else (thousands,)
-        pattern = rf"\d{{1,3}}(?:[{''.join(re.escape(s) for s in separators)}]\d{{3}})+|\d+"
-    else:
-        separators, pattern = (), r"\d+"
-    match = re.fullmatch(rf"({pattern})(?:{re.escape(decimal)}(\d+))?|{re.escape(decimal)}(\d+)", body)
+    pattern, separators = _pattern(decimal, thousands)
+    match = pattern.fullmatch(body)
     if not match:
         raise AmountError(f"Unreadable amount `{cell.strip()}`.")
     whole, fraction = match.group(1) or "0", match.group(2) or match.group(3) or ""
@@ -46,6 +43,20 @@ def parse_amount(cell: str, *, decimal: str = ".", thousands: str = "") -> Decim
     except InvalidOperation:  # pragma: no cover - the pattern only lets digits through
         raise AmountError(f"Unreadable amount `{cell.strip()}`.") from None
     return -value if negative else value
+
+
+@functools.lru_cache(maxsize=32)
+def _pattern(decimal: str, thousands: str) -> tuple[re.Pattern, tuple[str, ...]]:
+    """The strict pattern of an amount (ASCII digits, groups of three) and the thousands
+    separators to drop; cached, since a file reads thousands of cells with one pair."""
+    if thousands:
+        separators = _SPACES if thousands in _SPACES else (thousands,)
+        group = "".join(re.escape(s) for s in separators)
+        whole = rf"[0-9]{{1,3}}(?:[{group}][0-9]{{3}})+|[0-9]+"
+    else:
+        separators, whole = (), r"[0-9]+"
+    mark = re.escape(decimal)
+    return re.compile(rf"({whole})(?:{mark}([0-9]+))?|{mark}([0-9]+)"), separators
 
 
 def _strip_currency(text: str) -> str:
@@ -86,10 +97,10 @@ def detect_format(values: Iterable[str]) -> tuple[str, str, Question | None]:
     ambiguous = {".": 0, ",": 0}
     for cell in values:
         body, _ = _strip_sign(_strip_currency(cell.strip()))
-        if not re.fullmatch(r"[\d.,' \u00a0\u202f]*\d[\d.,' \u00a0\u202f]*", body):
+        if not re.fullmatch(r"[0-9.,' \u00a0\u202f]*[0-9][0-9.,' \u00a0\u202f]*", body):
             continue
         for space in _SPACES:
-            if re.search(rf"\d{space}\d{{3}}", body):
+            if re.search(rf"[0-9]{space}[0-9]{{3}}", body):
                 thousands_votes[" "] += 1
                 body = body.replace(space, "")
         if "'" in body:
