@@ -20,6 +20,7 @@ _SIGNATURE = re.compile(rb"camt\.05[234]|BkToCstmr(?:Stmt|AcctRpt|DbtCdtNtfctn)"
 _XML_ENCODING = re.compile(rb"<\?xml[^>]*encoding=[\"']([A-Za-z0-9_.-]+)[\"']", re.I)
 _ENTRY_START = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?Ntry[\s>/]")
 _STATEMENTS = ("Stmt", "Rpt", "Ntfctn")
+_XML_DECIMAL = re.compile(r"\d{1,18}(?:\.\d{1,5})?")
 
 
 def looks_like(data: bytes) -> bool:
@@ -156,7 +157,9 @@ def _row(entry: ET.Element, *, line: int, account: str | None, currency: str | N
     if row.date is None:
         errors.append(f"Unreadable date `{when}`." if when else "The entry has no date.")
     amount_text = text_of(amount_element)
-    amount = parse_amount(amount_text, decimal=".")
+    # ISO 20022 amounts are unsigned with a decimal point: anything else is unreadable, not
+    # guessed (a "1,5" must not become 15).
+    amount = parse_amount(amount_text) if _XML_DECIMAL.fullmatch(amount_text or "") else None
     if amount is None:
         errors.append(f"Unreadable amount `{amount_text}`." if amount_text else "The entry has no amount.")
     elif indicator not in ("DBIT", "CRDT"):

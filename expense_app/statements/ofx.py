@@ -36,6 +36,7 @@ _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _RECORD_START = re.compile(r"<(STMTTRNP?)\s*>", re.I)
 _DATE = re.compile(r"\s*(\d{8})")
+_END = re.compile(r"</OFX\s*>", re.I)
 
 _TRANSACTIONS = ("STMTTRN", "STMTTRNP")
 _STATEMENTS = ("STMTRS", "CCSTMTRS")
@@ -58,6 +59,8 @@ def read(data: bytes, *, max_rows: int, settings: dict | None = None) -> ParsedF
     start = text.upper().find("<OFX")
     if start < 0 or not looks_like(data):
         raise UnreadableFile("This file is not an OFX statement (no <OFX> element).")
+    if not _END.search(text):
+        raise UnreadableFile("This OFX file is incomplete (it does not end with </OFX>); download it again.")
     check_row_limit(len(_RECORD_START.findall(text)), max_rows)
     root = _tree(text, start)
     if local_name(root.tag).upper() != "OFX" and _find(root, "OFX") is None:

@@ -24,6 +24,8 @@ from expense_app.statements.textutil import check_row_limit, clean, decode, pars
 
 DATE_ORDERS = ("mdy", "dmy")
 _BANKING = ("bank", "ccard", "cash", "oth a", "oth l")
+# A code no QIF line can have (codes are one character): marks a record cut off by the file's end.
+_CUT = "cut off"
 _INVESTMENT = "invst"
 _HEADER = re.compile(rb"!(?:Type|Account|Option|Clear)\b", re.I)
 # Day and month of 1-2 digits (Quicken pads with spaces: ` 2/ 4'20`), any of / . - ' as
@@ -130,9 +132,10 @@ def _records(lines: list[str]) -> tuple[list[tuple[int, str | None, Pairs]], int
             start = number
         code, value = stripped[0], line.lstrip()[1:].rstrip()
         fields.append((code, value))
-    # A last record without its closing `^` (the file was cut or its writer forgot) still counts.
+    # A last record without its closing `^` is kept, marked: the file may have been cut inside
+    # it, so its amount may be cut too.
     if fields and section in _BANKING:
-        records.append((start, account, fields))
+        records.append((start, account, [*fields, (_CUT, "")]))
     elif fields and section == _INVESTMENT:
         investments += 1
     return records, investments
@@ -213,7 +216,7 @@ def parse_date(value: str, *, order: str) -> dt.date | None:
 
 def _row(line: int, account: str | None, pairs: Pairs, *, order: str, decimal: str | None) -> ParsedRow:
     fields = _fields(pairs)
-    raw = {code: "\n".join(values) for code, values in fields.items()}
+    raw = {code: "\n".join(values) for code, values in fields.items() if code != _CUT}
     first = {code: values[0].strip() for code, values in fields.items()}
     category, tags, transfer = _category(first.get("L", ""))
     payee, memo = clean(first.get("P", "")), clean(first.get("M", ""))
@@ -243,6 +246,8 @@ def _row(line: int, account: str | None, pairs: Pairs, *, order: str, decimal: s
     row.amount = parse_amount(amount_text, decimal=decimal)
     if row.amount is None:
         errors.append(f"Unreadable amount `{amount_text}`." if amount_text else "The record has no amount.")
+    if _CUT in fields:
+        errors.append("The file ends inside this record (no closing ^ line); it may be incomplete.")
     row.error = " ".join(errors) or None
     return row
 
