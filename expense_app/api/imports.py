@@ -239,9 +239,10 @@ class ImportItem(MethodView):
     def patch(self, data, batch_id):
         """Change how a staged import is read
 
-        New `settings` read the stored file again and stage every row anew (edits to rows are
-        lost); `default_category_id` categorises the rows nothing else did; `source` names the
-        account for telling re-imports apart. A batch that is no longer staged is 422 on `batch`.
+        New `settings` or a new `source` (the account, for telling re-imports apart) read the
+        stored file again and stage every row anew: edits to rows are lost, so change these first.
+        `default_category_id` goes to the rows whose category came from the default or from no
+        one. A batch that is no longer staged is 422 on `batch`.
         """
         return imports.update_batch(user=token_user, batch_id=batch_id, **data)
 

@@ -167,12 +167,12 @@ class ImportListArgsSchema(StrictSchema):
 class ImportUpdateSchema(StrictSchema):
     settings = _settings_field(
         metadata={
-            "description": "New CSV settings (staged CSV batches only): the stored file is read again with them "
-            "and every row is staged anew, so row edits are lost. " + SETTINGS_DESCRIPTION,
+            "description": "New CSV settings: the stored file is read again with them and every row is staged "
+            "anew, so row edits are lost. " + SETTINGS_DESCRIPTION,
             "example": {"date_format": "%m/%d/%Y"},
         }
     )
-    default_category_id = fields.Integer(strict=True, allow_none=True, metadata=DEFAULT_CATEGORY)
+    default_category_id = fields.Integer(strict=True, metadata=DEFAULT_CATEGORY)
     source = fields.String(metadata=SOURCE)
 
 
