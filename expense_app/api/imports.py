@@ -105,7 +105,12 @@ def _allow_statement_upload():
 
 @blp.errorhandler(RequestEntityTooLarge)
 def _too_large(error):
-    # A body sent without Content-Length (chunked) is only found too large while it is read.
+    # A body sent without Content-Length (chunked) is only found too large while it is read; a
+    # body within the limit is refused only for a text field over MAX_FORM_MEMORY_SIZE.
+    declared = request.content_length
+    if declared is not None and declared <= (request.max_content_length or declared):
+        limit = request.max_form_memory_size or 0
+        return error_response(413, f"A form field other than `file` is larger than {limit // 1000:,} KB.")
     return error_response(413, too_large_message())
 
 

@@ -178,6 +178,13 @@ def test_a_chunked_body_over_the_limit_is_413_json(app_factory, api_login, make_
     assert nothing_stored(app)
 
 
+def test_an_oversized_text_field_is_413_saying_so(client, api_headers):
+    response = upload(client, api_headers, "coffee.csv", CSV, settings="{" + " " * 600_000 + "}")
+    assert response.status_code == 413
+    assert response.json["message"] == "A form field other than `file` is larger than 500 KB."
+    assert nothing_stored(client.application)
+
+
 @pytest.mark.parametrize(("name", "data"), [("laughs.xml", BILLION_LAUGHS), ("xxe.xml", EXTERNAL_ENTITY)])
 def test_malicious_xml_is_422_with_a_clear_message(client, api_headers, name, data):
     response = upload(client, api_headers, name, data)
