@@ -107,7 +107,7 @@ def _categories_for(user: User, rows: list[dict], default_id: int | None) -> Non
         )
 
 
-def commit(*, user: User, batch: ImportBatch, session) -> None:
+def create_expenses(*, user: User, batch: ImportBatch, session) -> None:
     """Create the expenses of the batch's included rows (inside the caller's transaction, with
     the batch row locked); see the module docstring."""
     if batch.status != "staged":

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import unicodedata
 from collections import Counter
 
 from expense_app.statements import app_exports, dates, numbers
-from expense_app.statements.csv_reader import column_names, records
+from expense_app.statements.csv_reader import column_names, footer_length, records
 from expense_app.statements.csv_settings import DELIMITERS, CsvSettings
 from expense_app.statements.decoding import decode
 from expense_app.statements.model import Question, UnreadableFile
@@ -46,6 +47,8 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
         "data contabile",
         "started date",
         "completed date",
+        "transactiondate",
+        "date de comptabilisation",
         "value date",
         "valutadatum",
         "wertstellung",
@@ -62,9 +65,9 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
         "gross",
         "brut",
         "brutto",
-        "amount eur",
-        "betrag eur",
         "umsatz",
+        "montant operation",
+        "importe operacion",
         "value",
         "net",
     ),
@@ -88,6 +91,7 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
         "addebiti",
         "uscite",
         "spent",
+        "debit euros",
     ),
     "credit": (
         "credit amount",
@@ -108,6 +112,7 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
         "accrediti",
         "entrate",
         "received",
+        "credit euros",
     ),
     "direction": (
         "balance impact",
@@ -130,17 +135,23 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
         "naam",
         "naam tegenpartij",
         "merchant",
-        "counterparty",
         "beneficiary",
         "empfanger",
         "auftraggeber empfanger",
         "zahlungsempfanger",
+        "zahlungsempfanger in",
+        "partner name",
+        "naam omschrijving",
+        "name description",
+        "tegenpartij",
+        "counterparty name",
         "beneficiaire",
         "beneficiario",
         "nombre",
         "nome",
         "to",
         "recipient",
+        "counterparty",
     ),
     "description": (
         "description",
@@ -151,15 +162,20 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
         "libelle operation",
         "omschrijving",
         "mededelingen",
+        "notifications",
         "concepto",
         "descripcion",
         "descrizione",
         "causale",
         "item title",
+        "payment reference",
         "details",
         "narrative",
         "reference",
         "particulars",
+        "text",
+        "buchungstext",
+        "vorgang",
     ),
     "notes": ("notes", "note", "memo", "notiz", "notizen", "remarque", "opmerking", "nota", "notas", "subject"),
     "currency": (
@@ -188,6 +204,8 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
         "id transazione",
         "id de la transaccion",
         "reference number",
+        "transferwise id",
+        "numero d operation",
     ),
     "status": ("status", "info", "statut", "state", "estado", "stato", "buchungsstatus"),
 }
@@ -220,33 +238,60 @@ def detect(text: str) -> tuple[CsvSettings, list[Question]]:
             "This file does not look like a statement: no columns separated by comma, semicolon, "
             "tab or | were found. Export your statement as CSV, OFX, QIF, MT940 or CAMT."
         )
-    start = next(i for i, (_, cells) in enumerate(sample) if len(cells) >= width)
+    start, settings.has_header = _table_start(sample, width)
     first_line, header_cells = sample[start]
     settings.skip_rows = first_line - 1
-    settings.has_header = _is_header(header_cells)
     body = [cells for _, cells in sample[start + 1 if settings.has_header else start :]]
     if settings.has_header:
+        footer = footer_length(list(enumerate(body)), header_cells)
+        body = body[: len(body) - footer]
+        names = column_names(header_cells)
         builtin = app_exports.detect_builtin(header_cells)
         if builtin:
-            preset = CsvSettings.from_dict(
-                {**app_exports.BUILTIN_PRESETS[builtin]["settings"], "skip_rows": settings.skip_rows}
-            )
-            return preset, []
-        names = column_names(header_cells)
+            return _builtin(builtin, settings, names, body)
     else:
         names = [str(i) for i in range(width)]
     questions: list[Question] = []
-    settings.columns = _roles(names, body) if settings.has_header else {}
+    settings.columns = _roles(names) if settings.has_header else {}
     _fallback_date_column(settings, names, body)
+    proposed_amount = _fallback_amount_column(settings, names, body)
+    _default_currency(settings)
     _date_format(settings, names, body, questions)
     _number_format(settings, names, body, questions)
     _direction(settings, names, body)
     _currency(settings, names, body)
+    if proposed_amount:
+        others = [name for name in names if name != proposed_amount]
+        questions.append(
+            Question(
+                "columns.amount",
+                f"No column is named like an amount; `{proposed_amount}` holds numbers. Is it the amount?",
+                [proposed_amount, *others],
+            )
+        )
     for role, message in (("date", "Which column holds the date?"), ("amount", "Which column holds the amount?")):
         if role == "amount" and {"debit", "credit"} & set(settings.columns):
             continue
         if role not in settings.columns:
             questions.append(Question(f"columns.{role}", message, list(names)))
+    return settings, questions
+
+
+def _builtin(
+    key: str, detected: CsvSettings, names: list[str], body: list[list[str]]
+) -> tuple[CsvSettings, list[Question]]:
+    """An app export's preset, with the dialect, dates and numbers the file itself shows: an
+    export opened and saved again in a German spreadsheet has `;`, `02.01.2026` and `3,50`."""
+    settings = CsvSettings.from_dict(
+        {
+            **app_exports.BUILTIN_PRESETS[key]["settings"],
+            "delimiter": detected.delimiter,
+            "skip_rows": detected.skip_rows,
+        }
+    )
+    questions: list[Question] = []
+    _date_format(settings, names, body, questions)
+    _number_format(settings, names, body, questions)
     return settings, questions
 
 
@@ -274,13 +319,41 @@ def _consistency(lines: list[str], delimiter: str) -> float:
     if not counts:
         return 0
     width, lines_with = counts.most_common(1)[0]
-    return lines_with + min(width, 10) * 0.01
+    # Wide and consistent wins: `;` splitting four rows into six cells beats `,` splitting
+    # five German amounts (`-12,34`) into two.
+    return lines_with * (width - 1)
 
 
 def _modal_width(sample: list[tuple[int, list[str]]]) -> tuple[int, int]:
     """The most common number of cells (above one) per record, and how many records have it."""
     counts = Counter(len(cells) for _, cells in sample if len(cells) > 1)
     return counts.most_common(1)[0] if counts else (1, 0)
+
+
+def _table_start(sample: list[tuple[int, list[str]]], width: int) -> tuple[int, bool]:
+    """`(index of the header or first data record, whether it is a header)`.
+
+    Candidates are records as wide as the table with at least half their cells filled (a
+    preamble line padded with `;;;;` is not one). A header is a candidate of names followed by
+    one that is not (so a title line of words above the header is skipped); without one, the
+    first candidate holding a date starts the data.
+    """
+    wide = [
+        i
+        for i, (_, cells) in enumerate(sample)
+        if len(cells) >= width and sum(1 for c in cells if c.strip()) >= max(2, (width + 1) // 2)
+    ]
+    if not wide:
+        wide = [next(i for i, (_, cells) in enumerate(sample) if len(cells) >= width)]
+    for i in wide:
+        cells = sample[i][1]
+        if _is_header(cells):
+            following = sample[i + 1][1] if i + 1 < len(sample) else []
+            if not following or not _is_header(following):
+                return i, True
+        elif any(dates.detect_format([cell])[0] for cell in cells):
+            return i, False
+    return wide[0], _is_header(sample[wide[0]][1])
 
 
 def _looks_like_value(cell: str) -> bool:
@@ -311,8 +384,28 @@ def _column(names: list[str], body: list[list[str]], name: str) -> list[str]:
     return [cells[i] for cells in body if i < len(cells) and cells[i].strip()]
 
 
-def _roles(names: list[str], body: list[list[str]]) -> dict[str, str]:
-    normalised = {name: normalise_name(name) for name in names}
+# A currency named in a header: `Amount (EUR)`, `Betrag (€)`, `Umsatz in EUR`, `Débit euros`.
+_HEADER_CODE = re.compile(r"\s*[(\[]\s*([A-Z]{3}|€|£)\s*[)\]]\s*$|\s+(?:in\s+)?([A-Z]{3})$")
+_HEADER_WORDS = {"eur": "EUR", "euro": "EUR", "euros": "EUR"}
+_SYMBOLS = {"€": "EUR", "£": "GBP"}
+
+
+def header_currency(name: str) -> tuple[str, str | None]:
+    """`(normalised name without the currency, currency code or None)` of a header cell."""
+    text = name.strip().lstrip("\ufeff")
+    match = _HEADER_CODE.search(text)
+    if match:
+        code = match.group(1) or match.group(2)
+        return normalise_name(text[: match.start()]), _SYMBOLS.get(code, code)
+    words = normalise_name(text).split(" ")
+    if len(words) > 1 and words[-1] in _HEADER_WORDS:
+        return " ".join(words[:-1]), _HEADER_WORDS[words[-1]]
+    return normalise_name(text), None
+
+
+def _roles(names: list[str]) -> dict[str, str]:
+    """Role -> column from the header names alone (values are checked by later steps)."""
+    normalised = {name: header_currency(name)[0] for name in names}
     taken: set[str] = set()
     columns: dict[str, str] = {}
     for role, synonyms in ROLE_NAMES.items():
@@ -326,9 +419,9 @@ def _roles(names: list[str], body: list[list[str]]) -> dict[str, str]:
         # `Soll`/`Haben` with a `Betrag` next to them: the signed amount is simpler and certain.
         columns.pop("debit", None)
         columns.pop("credit", None)
-    if ("debit" in columns) != ("credit" in columns):
-        columns.pop("debit", None)
-        columns.pop("credit", None)
+    if "description" not in columns and "payee" not in columns and "notes" in columns:
+        # Barclays' `Memo` is the only text of a row: it is the description, not a note.
+        columns["description"] = columns.pop("notes")
     return columns
 
 
@@ -341,6 +434,46 @@ def _fallback_date_column(settings: CsvSettings, names: list[str], body: list[li
         if values and name not in settings.columns.values() and dates.detect_format(values)[0]:
             settings.columns["date"] = name
             return
+
+
+def _fallback_amount_column(settings: CsvSettings, names: list[str], body: list[list[str]]) -> str | None:
+    """Without an amount header, propose the first column (not a balance, not already mapped)
+    whose every value is a number with a decimal mark, such as `-12,50`; the user confirms."""
+    if {"amount", "debit", "credit"} & set(settings.columns):
+        return None
+    for name in names:
+        if name in settings.columns.values() or header_currency(name)[0] in BALANCE_NAMES:
+            continue
+        values = _column(names, body, name)
+        if values and all(_is_decimal_amount(v) for v in values):
+            settings.columns["amount"] = name
+            return name
+    return None
+
+
+def _is_decimal_amount(cell: str) -> bool:
+    text = cell.strip()
+    if not re.search(r"[.,][0-9]{1,2}-?\)?$", text):
+        return False
+    for decimal, thousands in ((".", ","), (",", ".")):
+        try:
+            numbers.parse_amount(text, decimal=decimal, thousands=thousands)
+        except numbers.AmountError:
+            continue
+        return True
+    return False
+
+
+def _default_currency(settings: CsvSettings) -> None:
+    """A currency named in the amount's header (`Amount (EUR)`) is every row's currency."""
+    if "currency" in settings.columns:
+        return
+    for role in ("amount", "debit", "credit"):
+        if role in settings.columns:
+            code = header_currency(settings.columns[role])[1]
+            if code:
+                settings.default_currency = code
+                return
 
 
 def _date_format(settings: CsvSettings, names: list[str], body: list[list[str]], questions: list[Question]) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from expense_app.statements import app_exports
-from expense_app.statements.csv_settings import CsvSettings
+from expense_app.statements.csv_settings import VOID_STATUS_VALUES, CsvSettings
 from expense_app.statements.dates import DateError, parse_date
 from expense_app.statements.model import ParsedFile, ParsedRow, UnreadableFile
 from expense_app.statements.numbers import AmountError, parse_amount
@@ -25,6 +25,8 @@ from expense_app.statements.textutil import check_row_limit
 FIELD_LIMIT = 100_000
 _SPACE_RUN = re.compile(r"\s+")
 _CURRENCY = re.compile(r"[A-Z]{3}")
+# Currency columns that hold a sign rather than a code; `$` is left out (dollars of which country?).
+_SYMBOLS = {"€": "EUR", "£": "GBP"}
 
 
 def records(text: str, settings: CsvSettings) -> Iterator[tuple[int, list[str]]]:
@@ -70,10 +72,16 @@ def read(text: str, settings: CsvSettings, max_rows: int = 100_000) -> ParsedFil
     if settings.has_header:
         first = next(rows_in, None)
         header = column_names(first[1]) if first else []
+        header_text = [cell.strip() for cell in first[1]] if first else []
     else:
-        header = None
+        header, header_text = None, None
     data = []
+    repeated_headers = 0
     for record in rows_in:
+        # Some exports repeat the header on every page; those lines are not transactions.
+        if header_text and [cell.strip() for cell in record[1]] == header_text:
+            repeated_headers += 1
+            continue
         data.append(record)
         check_row_limit(len(data), max_rows)
     if header is None:
@@ -81,6 +89,9 @@ def read(text: str, settings: CsvSettings, max_rows: int = 100_000) -> ParsedFil
         names = [str(index) for index in range(width)]
     else:
         names = header
+    footer = footer_length(data, names) if header is not None else 0
+    if footer:
+        data = data[:-footer]
     index = _column_indexes(settings, names, optional=settings.preset is not None)
     missing = settings.missing()
     rows = [_row(line, cells, names, index, settings, missing, header is not None) for line, cells in data]
@@ -91,9 +102,24 @@ def read(text: str, settings: CsvSettings, max_rows: int = 100_000) -> ParsedFil
         currency=settings.default_currency,
         builtin_preset=settings.preset,
     )
+    if repeated_headers:
+        parsed.warnings.append(f"{repeated_headers} repeated header lines were left out.")
+    if footer:
+        parsed.warnings.append(f"{footer} short lines after the last transaction (balances or totals) were left out.")
     if settings.preset:
         app_exports.finish(parsed)
     return parsed
+
+
+def footer_length(data: list[tuple[int, list[str]]], names: list[str]) -> int:
+    """How many records at the end are a footer: lines filling fewer than half the header's
+    cells, like comdirect's `"Alter Kontostand";"1.234,56 EUR";`, after at least one full row."""
+    count = 0
+    for _, cells in reversed(data):
+        if sum(1 for cell in cells if cell.strip()) * 2 >= len(names):
+            break
+        count += 1
+    return count if count < len(data) else 0
 
 
 def _column_indexes(settings: CsvSettings, names: list[str], *, optional: bool) -> dict[str, int]:
@@ -134,10 +160,12 @@ def _row(
     except DateError as error:
         errors.append("The date is empty." if not cell("date") else str(error))
     try:
-        row.amount = _amount(cell, settings)
+        amount = _amount(cell, settings)
+        # No `-0.00`: a zero is neither money out nor money in, whatever sign it was written with.
+        row.amount = abs(amount) if amount == 0 else amount
     except AmountError as error:
         errors.append(str(error))
-    currency = cell("currency").upper()
+    currency = _SYMBOLS.get(cell("currency"), cell("currency").upper())
     if currency and not _CURRENCY.fullmatch(currency):
         errors.append(f"Unreadable currency `{cell('currency')}`.")
     row.currency = currency or settings.default_currency
@@ -147,7 +175,10 @@ def _row(
     row.tags = tuple(tag.strip() for tag in cell("tags").split(",") if tag.strip())
     row.payment_method = cell("payment_method") or None
     row.external_id = cell("external_id") or None
-    row.pending = cell("status").lower() in _lowered(tuple(settings.pending_values))
+    status = cell("status").lower()
+    row.pending = status in _lowered(tuple(settings.pending_values))
+    if status in VOID_STATUS_VALUES:
+        errors.append(f"The bank marks this transaction `{cell('status')}`: it did not happen.")
     row.error = " ".join(errors) or None
     return row
 
@@ -182,7 +213,9 @@ def _amount(cell, settings: CsvSettings) -> Decimal:
         raise AmountError("The row has both a debit and a credit amount.")
     if debit:
         return -abs(debit)
-    return abs(credit) if credit is not None else -abs(debit or Decimal(0))
+    if credit:
+        return abs(credit)
+    return abs(debit if debit is not None else credit)  # a zero on one side
 
 
 @functools.lru_cache(maxsize=16)

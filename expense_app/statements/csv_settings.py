@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, field
 
 # What a column can hold. `debit`/`credit` are two columns of unsigned amounts (money out, money
@@ -40,6 +41,23 @@ AMOUNT_SIGNS = ("negative_is_expense", "positive_is_expense")
 DEFAULT_DEBIT_VALUES = ("debit", "d", "dr", "db", "soll", "s", "af", "débit", "debet", "cargo", "addebito")
 # Values of a status column meaning "not booked yet".
 DEFAULT_PENDING_VALUES = ("pending", "umsatz vorgemerkt", "vorgemerkt", "en attente", "pendiente", "in sospeso")
+# Values of a status column meaning the transaction never happened (Revolut REVERTED/DECLINED,
+# PayPal Denied/Reversed): such a row is an error row, never an expense.
+VOID_STATUS_VALUES = (
+    "declined",
+    "reverted",
+    "failed",
+    "cancelled",
+    "canceled",
+    "denied",
+    "reversed",
+    "storniert",
+    "abgelehnt",
+    "annulé",
+    "refusé",
+    "rechazado",
+    "annullato",
+)
 # The built-in presets whose files need reading rules beyond the settings (see `app_exports`).
 PRESETS = ("firefly", "actual", "ihatemoney", "expense_manager")
 
@@ -83,6 +101,8 @@ class CsvSettings:
         if unknown:
             raise ValueError(f"Unknown CSV setting: {', '.join(map(str, unknown))}.")
         settings = cls(**data)
+        if isinstance(settings.default_currency, str):
+            settings.default_currency = settings.default_currency.strip().upper() or None
         settings.validate()
         return settings
 
@@ -112,7 +132,7 @@ class CsvSettings:
             if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
                 raise ValueError(f"`{name}` must be a list of texts.")
         currency = self.default_currency
-        if currency is not None and not (isinstance(currency, str) and len(currency) == 3 and currency.isalpha()):
+        if currency is not None and not (isinstance(currency, str) and re.fullmatch(r"[A-Z]{3}", currency)):
             raise ValueError("The default currency must be a three-letter code such as EUR.")
         if self.preset is not None and self.preset not in PRESETS:
             raise ValueError(f"Unknown built-in preset `{self.preset}`.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Iterable
 
 from expense_app.statements.model import Question
@@ -90,11 +91,19 @@ def _candidates(text: str, date_format: str) -> list[str]:
     return [text] if head == text else [text, head]
 
 
+# Detection only proposes formats giving dates in this range, so an account number such as
+# `123456` is not taken for 6 May 1234 (`%Y%m%d`); reading with a chosen format has no limit.
+_PLAUSIBLE_YEARS = range(1950, 2101)
+
+
 def fits(values: list[str], date_format: str) -> bool:
-    """Whether every value reads as a date in `date_format`."""
+    """Whether every value reads as a plausible date in `date_format`."""
     try:
         for value in values:
-            parse_date(value, date_format)
+            if parse_date(value, date_format).year not in _PLAUSIBLE_YEARS:
+                return False
+            if date_format == "%Y%m%d" and not re.fullmatch(r"[0-9]{8}", value.strip()):
+                return False
     except DateError:
         return False
     return True
@@ -107,7 +116,14 @@ def detect_format(values: Iterable[str]) -> tuple[str | None, Question | None]:
         return None, None
     fitting = [f for f in DATE_FORMATS if fits(cells, f)]
     if not fitting:
-        return None, None
+        # A few odd cells (comdirect writes `offen` for unbooked rows) must not hide the format
+        # of the rest: the format most values fit is proposed when it fits at least 80% of them;
+        # the others become row errors.
+        counts = {f: sum(1 for cell in cells if fits([cell], f)) for f in DATE_FORMATS}
+        best = max(DATE_FORMATS, key=lambda f: counts[f])
+        if counts[best] * 5 < len(cells) * 4:
+            return None, None
+        fitting = [f for f in DATE_FORMATS if counts[f] == counts[best]]
     proposed = fitting[0]
     swapped = _SWAPPED.get(proposed)
     if swapped in fitting:

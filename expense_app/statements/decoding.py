@@ -43,19 +43,28 @@ def bom_encoding(data: bytes) -> str | None:
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """Return `(text, encoding)`: `data` decoded, BOM removed, line ends normalised to `\\n`.
 
-    `encoding` forces one (a confirmed setting); otherwise BOM, strict UTF-8, then a guess.
-    Raises UnreadableFile when the bytes are not text in the forced or any guessed encoding.
+    A BOM, then strict UTF-8, decide first, even over a chosen `encoding`: a preset saved for a
+    Windows-1252 export keeps reading right when the bank switches to UTF-8 (valid UTF-8 with
+    umlauts is never really Windows-1252). Otherwise the chosen `encoding` is used, or guessed.
+    Raises UnreadableFile when the bytes are not text in the chosen or any guessed encoding.
     """
-    if encoding:
-        name = encoding
+    bom = bom_encoding(data)
+    if encoding and not bom and not _is_utf8(data):
         try:
-            text = data.decode(encoding)
+            text, name = data.decode(encoding).removeprefix("\ufeff"), encoding
         except (UnicodeDecodeError, LookupError):
             raise UnreadableFile(f"This file is not valid {encoding} text; choose another encoding.") from None
-        text = text.removeprefix("\ufeff")
     else:
         text, name = _detect(data)
     return normalise_newlines(text), name
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def normalise_newlines(text: str) -> str:

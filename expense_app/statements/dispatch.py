@@ -62,7 +62,8 @@ def read_statement(
     questions = []
     if csv_settings is None:
         csv_settings, questions = csv_detect.detect(text)
-        csv_settings.encoding = encoding
+    # The encoding the text was read in, so the settings shown and stored say what happened.
+    csv_settings.encoding = encoding
     parsed = csv_reader.read(text, csv_settings, max_rows=max_rows)
     parsed.questions = questions
     return parsed

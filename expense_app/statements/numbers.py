@@ -18,6 +18,7 @@ from expense_app.statements.model import Question
 # Spaces a thousands separator can be written as: space, no-break space, narrow no-break space.
 _SPACES = (" ", "\u00a0", "\u202f")
 _CURRENCY_SIGNS = "$€£¥₹₽₺₩₪₫₴₦₱¢"
+_DEBIT_CREDIT_SUFFIX = re.compile(r"(.*?[0-9])\s*(DR|CR|Dr|Cr|dr|cr)\.?")
 _CODE = re.compile(r"^[A-Z]{3}\s*|\s*[A-Z]{3}$")
 
 
@@ -66,9 +67,15 @@ def _strip_currency(text: str) -> str:
 
 
 def _strip_sign(text: str) -> tuple[str, bool]:
-    """The digits without their sign, and whether it was negative: `-`, `+`, `(…)`, trailing `-`."""
+    """The digits without their sign, and whether it was negative: `-`, `+`, `(…)`, trailing `-`,
+    or a `DR`/`CR` suffix (UK and Australian statements: `12.50 DR` is money out)."""
     if text.startswith("(") and text.endswith(")"):
         return _strip_sign_once(text[1:-1].strip(), True)
+    marked = _DEBIT_CREDIT_SUFFIX.fullmatch(text)
+    if marked:
+        body, _ = _strip_sign_once(marked.group(1), False)
+        # A sign and a suffix together is not a way anyone writes an amount: leave it unreadable.
+        return (body, marked.group(2).lower() == "dr") if body == marked.group(1) else (text, False)
     return _strip_sign_once(text, False)
 
 

@@ -298,3 +298,40 @@ def test_staging_ten_thousand_rows_is_set_based(ctx, user):
     assert batch.row_count == 10_000
     assert sum(batch.counts.values()) == 10_000
     assert len(statements) < 200
+
+
+def test_new_settings_reread_the_stored_file(ctx, user):
+    data = statement([("03/04/2026", "-3.50", "Coffee")])
+    batch = imports.create_batch(user=user, data=data, source="s")
+    read = dict(batch.settings)
+    other = "%m/%d/%Y" if read["date_format"] == "%d/%m/%Y" else "%d/%m/%Y"
+    first_date = rows_of(user, batch.id)[0].date
+    preview = imports.read_preview(user=user, batch_id=batch.id, settings={**read, "date_format": other})
+    assert preview.rows[0]["date"] != first_date and rows_of(user, batch.id)[0].date == first_date
+    changed = imports.update_batch(user=user, batch_id=batch.id, settings={**read, "date_format": other})
+    assert changed.settings["date_format"] == other
+    assert rows_of(user, batch.id)[0].date == preview.rows[0]["date"]
+    with pytest.raises(ValidationFailed) as caught:
+        imports.update_batch(user=user, batch_id=batch.id, settings={**read, "delimiter": "#"})
+    assert list(caught.value.errors) == ["settings"]
+
+
+def test_a_qif_file_takes_its_day_month_order(ctx, user):
+    batch = imports.create_batch(user=user, data=sample("qif-quiffen-test_us_splits.qif"), source="q")
+    before = {row.line: row.date for row in rows_of(user, batch.id)}
+    order = batch.settings["date_order"]
+    flipped = "dmy" if order == "mdy" else "mdy"
+    imports.update_batch(user=user, batch_id=batch.id, settings={"date_order": flipped})
+    after = {row.line: row.date for row in rows_of(user, batch.id)}
+    assert after != before
+    with pytest.raises(ValidationFailed):
+        imports.update_batch(user=user, batch_id=batch.id, settings={"delimiter": ";"})
+
+
+def test_a_committed_batch_cannot_be_edited(ctx, user):
+    batch = imports.create_batch(user=user, data=COFFEE, source="s", default_category_id=factories.category_id(user))
+    imports.commit_batch(user=user, batch_id=batch.id)
+    with pytest.raises(ValidationFailed):
+        imports.update_rows(user=user, batch_id=batch.id, status="new", include=False)
+    with pytest.raises(ValidationFailed):
+        imports.update_batch(user=user, batch_id=batch.id, source="x")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 
 import pytest
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 
 from expense_app.errors import Conflict, ValidationFailed
 from expense_app.extensions import db
-from expense_app.models import Category, Expense, ImportBatch, ImportRow, RuleRunChange, expense_tags
+from expense_app.models import Category, Expense, ImportBatch, ImportRow, RuleRunChange, User, expense_tags
 from expense_app.services import accounts, categorization, deletions, expenses, imports
 from tests import factories
 from tests.services.import_files import statement
@@ -234,3 +235,50 @@ def test_an_imported_expense_deleted_and_restored_still_belongs_to_its_import(ct
     assert imports.list_rows(user=user, batch_id=batch.id).items[0].expense_id == first
     assert imports.undo_batch(user=user, batch_id=batch.id).deleted_count == 2
     assert expense_rows(user) == []
+
+
+def _at_once(app, user, calls) -> list[str]:
+    """Run `calls` (functions of the user) in threads started together; their outcomes."""
+    outcomes: list[str] = []
+    start = threading.Barrier(len(calls))
+
+    def run(call) -> None:
+        try:
+            with app.app_context():
+                owner = db.session.get(User, user.id)
+                start.wait()
+                try:
+                    outcomes.append(f"created {call(owner).created_count}")
+                except Conflict as error:
+                    outcomes.append(error.message)
+                db.session.remove()
+        except BaseException as error:  # reported below: an exception in a thread would be lost
+            outcomes.append(repr(error))
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(outcomes)
+
+
+def test_two_batches_of_the_same_rows_committed_at_once_create_them_once(app, ctx, user):
+    food = factories.category_id(user)
+    batches = [
+        imports.create_batch(user=user, data=statement(ROWS), source="s", default_category_id=food).id for _ in range(3)
+    ]
+    outcomes = _at_once(app, user, [lambda owner, b=b: imports.commit_batch(user=owner, batch_id=b) for b in batches])
+    assert outcomes == ["created 0", "created 0", "created 20"]
+    db.session.expire_all()
+    assert len(expense_rows(user)) == 20
+
+
+def test_one_batch_committed_twice_at_once_commits_once(app, ctx, user):
+    batch = imports.create_batch(
+        user=user, data=statement(ROWS), source="s", default_category_id=factories.category_id(user)
+    )
+    commit = lambda owner: imports.commit_batch(user=owner, batch_id=batch.id)  # noqa: E731
+    assert _at_once(app, user, [commit, commit]) == ["This import was already committed.", "created 20"]
+    db.session.expire_all()
+    assert len(expense_rows(user)) == 20

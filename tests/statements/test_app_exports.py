@@ -237,3 +237,20 @@ def test_unneutralise_only_removes_the_guard():
     assert app_exports.unneutralise("'-5") == "-5"
     assert app_exports.unneutralise("'99-88-74") == "'99-88-74"
     assert app_exports.unneutralise("plain") == "plain"
+
+
+def test_our_export_saved_again_by_a_german_spreadsheet_still_reads():
+    text = (
+        "date;description;category;payment_method;amount;currency;base_amount;base_currency;tags;notes\r\n"
+        "02.01.2026;Bäcker;Food;cash;3,50;EUR;3,50;EUR;;\r\n"
+        "03.01.2026;Miete;Home;bank_transfer;1.200,00;EUR;1.200,00;EUR;fix, monthly;Januar\r\n"
+    )
+
+    parsed = read_statement(text.encode("cp1252"))
+
+    assert parsed.builtin_preset == "expense_manager"
+    assert parsed.questions == []
+    assert [(r.date, r.amount, r.description, r.tags) for r in parsed.rows] == [
+        (dt.date(2026, 1, 2), Decimal("-3.50"), "Bäcker", ()),
+        (dt.date(2026, 1, 3), Decimal("-1200.00"), "Miete", ("fix", "monthly")),
+    ]

@@ -7,9 +7,11 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from expense_app.statements import csv_reader
-from expense_app.statements.csv_settings import CsvSettings
+from expense_app.statements.csv_settings import ROLES, CsvSettings, apply_answer
 from expense_app.statements.dispatch import read_statement
 from expense_app.statements.model import UnreadableFile
 
@@ -258,3 +260,117 @@ def test_tags_and_category_come_from_their_columns():
     row = csv_reader.read('d,a,c,t,id\n2026-01-02,-1,Food," x, y ,",\n', settings).rows[0]
 
     assert (row.category, row.tags, row.external_id) == ("Food", ("x", "y"), None)
+
+
+def test_zero_amounts_have_no_sign_and_currency_signs_become_codes():
+    settings = CsvSettings.from_dict(
+        {"decimal": ",", "thousands": ".", "columns": {"date": "d", "amount": "a", "currency": "c"}}
+    )
+
+    rows = csv_reader.read('d,a,c\n2026-01-02,"-0,00",€\n2026-01-03,"-1,00",£\n2026-01-04,1,$\n', settings).rows
+
+    assert str(rows[0].amount) == "0.00"
+    assert [r.currency for r in rows[:2]] == ["EUR", "GBP"]
+    assert rows[2].error == "Unreadable currency `$`."
+
+
+def test_a_zero_debit_with_an_empty_credit_is_a_zero_row():
+    settings = CsvSettings.from_dict({"columns": {"date": "d", "debit": "out", "credit": "in"}})
+
+    row = csv_reader.read("d,out,in\n2026-01-02,0.00,\n", settings).rows[0]
+
+    assert (str(row.amount), row.error) == ("0.00", None)
+
+
+def test_a_header_repeated_on_every_page_is_not_a_row():
+    text = "Date,Amount,Text\n01/02/2026,-1.00,a\nDate,Amount,Text\n02/02/2026,-2.00,b\n"
+
+    parsed = csv_reader.read(text, _settings())
+
+    assert [(r.line, r.amount) for r in parsed.rows] == [(2, Decimal("-1.00")), (4, Decimal("-2.00"))]
+    assert parsed.warnings == ["1 repeated header lines were left out."]
+
+
+@pytest.mark.parametrize("name", CSV_SAMPLES)
+def test_reading_again_with_the_returned_settings_gives_the_same_rows(sample, name):
+    # The batch stores the settings and re-reads the file with them; dedupe fingerprints `raw`.
+    data, _ = sample(name)
+    first = read_statement(data)
+
+    again = read_statement(data, settings=first.settings)
+
+    assert again.rows == first.rows
+    assert again.settings == first.settings
+
+
+# CsvSettings: the one check of settings from outside (presets, forms, the API).
+
+
+def test_settings_defaults_round_trip():
+    assert CsvSettings.from_dict(CsvSettings().as_dict()) == CsvSettings()
+
+
+def test_default_currency_is_upper_cased_and_checked():
+    assert CsvSettings.from_dict({"default_currency": " eur "}).default_currency == "EUR"
+    assert CsvSettings.from_dict({"default_currency": ""}).default_currency is None
+    with pytest.raises(ValueError, match="three-letter code"):
+        CsvSettings.from_dict({"default_currency": "EURO"})
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([], "must be an object"),
+        ({"columns": {"date": "Date", "amount": "A", "debit": "D"}}, "not both"),
+        ({"columns": {"direction": "D"}}, "needs an amount column"),
+        ({"columns": {"date": ""}}, "must be a column name"),
+        ({"quotechar": ","}, "quote character"),
+        ({"has_header": "yes"}, "true or false"),
+        ({"amount_sign": "sometimes"}, "amount_sign"),
+        ({"debit_values": "debit"}, "list of texts"),
+        ({"preset": "quicken"}, "Unknown built-in preset"),
+        ({"date_format": "%Y-%m-%d" * 10}, "strptime pattern"),
+    ],
+)
+def test_bad_values_are_refused_with_a_message(data, message):
+    with pytest.raises(ValueError, match=message):
+        CsvSettings.from_dict(data)
+
+
+def test_missing_says_what_the_mapping_lacks():
+    assert CsvSettings.from_dict({"columns": {"date": "d", "debit": "o", "credit": "i"}}).missing() == []
+    assert CsvSettings().missing() == [
+        "Choose the column that holds the date.",
+        "Choose the column that holds the amount (or the debit and credit columns).",
+    ]
+
+
+def test_apply_answer_keeps_the_separators_apart_and_maps_columns():
+    base = CsvSettings(decimal=".", thousands=",").as_dict()
+
+    assert apply_answer(base, "decimal", ",")["thousands"] == "."
+    assert apply_answer(base, "columns.amount", "Wieviel")["columns"] == {"amount": "Wieviel"}
+    assert apply_answer(base, "date_format", "%m/%d/%Y")["date_format"] == "%m/%d/%Y"
+    with pytest.raises(ValueError):
+        apply_answer(base, "date_format", "nonsense")
+
+
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.text(max_size=12),
+    st.lists(st.text(max_size=5), max_size=3),
+    st.dictionaries(st.sampled_from([*ROLES, "x"]), st.one_of(st.text(max_size=5), st.integers()), max_size=3),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.sampled_from([*CsvSettings.__dataclass_fields__, "other"]), _values, max_size=6))
+def test_any_dict_gives_settings_or_a_value_error(data):
+    try:
+        parsed = CsvSettings.from_dict(data)
+    except ValueError as error:
+        assert str(error)
+    else:
+        assert CsvSettings.from_dict(parsed.as_dict()) == parsed

@@ -68,3 +68,10 @@ def test_describe():
 def test_only_ascii_digits_are_dates():
     with pytest.raises(DateError):
         parse_date("\u0663\u0661/\u0660\u0661/\u0662\u0660\u0662\u0666", "%d/%m/%Y")
+
+
+def test_a_few_odd_cells_do_not_hide_the_format():
+    values = ["27.10.2025", "28.10.2025", "29.10.2025", "30.10.2025", "offen"]
+
+    assert detect_format(values) == ("%d.%m.%Y", None)
+    assert detect_format(["27.10.2025", "offen"]) == (None, None)

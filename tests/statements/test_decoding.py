@@ -67,7 +67,14 @@ def test_line_ends_are_normalised():
     assert decode(b"a;b\r\nc;d\re;f\n")[0] == "a;b\nc;d\ne;f\n"
 
 
-def test_a_forced_encoding_is_used_or_refused_in_words():
+def test_a_chosen_encoding_is_used_for_bytes_that_are_not_utf8():
     assert decode("Müller".encode("cp1252"), "cp1252") == ("Müller", "cp1252")
+    assert decode("Müller".encode("cp1252"), "latin-1") == ("Müller", "latin-1")
     with pytest.raises(UnreadableFile, match="not valid utf-8 text"):
         decode("Müller".encode("cp1252"), "utf-8")
+
+
+def test_utf8_and_boms_win_over_a_chosen_encoding():
+    # A preset saved for the bank's old Windows-1252 export, the bank now writes UTF-8.
+    assert decode("Müller".encode(), "cp1252") == ("Müller", "utf-8")
+    assert decode("Müller".encode("utf-16"), "cp1252") == ("Müller", "utf-16-le")

@@ -165,3 +165,31 @@ def test_random_text_is_read_or_refused_never_crash(text):
         assert str(error)
     else:
         assert all(row.raw is not None and (row.error is None or row.error) for row in parsed.rows)
+
+
+def test_a_format_reader_that_is_not_installed_is_skipped(monkeypatch, sample):
+    from expense_app.statements import dispatch
+
+    real = dispatch.importlib.import_module
+
+    def without_ofx(name):
+        if name == "expense_app.statements.ofx":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real(name)
+
+    monkeypatch.setattr(dispatch.importlib, "import_module", without_ofx)
+
+    assert read_statement(CSV).format == "csv"
+    assert read_statement(sample("mt940-jejik-abnamro.sta")[0]).format == "mt940"
+
+
+def test_a_broken_format_reader_is_not_hidden(monkeypatch):
+    from expense_app.statements import dispatch
+
+    def broken(name):
+        raise ModuleNotFoundError("No module named 'lxml'", name="lxml")
+
+    monkeypatch.setattr(dispatch.importlib, "import_module", broken)
+
+    with pytest.raises(ModuleNotFoundError, match="lxml"):
+        read_statement(CSV)

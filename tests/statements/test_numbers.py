@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from expense_app.statements.numbers import AmountError, detect_format, parse_amount
 
@@ -29,6 +31,9 @@ from expense_app.statements.numbers import AmountError, detect_format, parse_amo
         ("\u22124.20", ".", "", "-4.20"),
         ("2000", ".", "", "2000"),
         ("0,00", ",", ".", "0.00"),
+        ("12.50 DR", ".", ",", "-12.50"),
+        ("1,012.50CR", ".", ",", "1012.50"),
+        ("7,00 Dr.", ",", ".", "-7.00"),
     ],
 )
 def test_parse_amount(cell, decimal, thousands, value):
@@ -47,6 +52,8 @@ def test_parse_amount(cell, decimal, thousands, value):
         ("1e5", ".", ""),
         ("--1", ".", ""),
         ("NaN", ".", ""),
+        ("-12.50 DR", ".", ""),
+        ("DR", ".", ""),
         ("\u0661\u0662", ".", ""),  # Arabic-Indic digits: ASCII digits only
     ],
 )
@@ -99,3 +106,37 @@ def test_detected_format_reads_every_value_it_was_given():
         Decimal("12.5"),
         Decimal("-1000000.00"),
     ]
+
+
+_STYLES = [(".", ""), (".", ","), (",", ""), (",", "."), (",", "\u00a0"), (".", "'")]
+
+
+def _write(value: Decimal, decimal: str, thousands: str) -> str:
+    """`value` as a bank in this style writes it: `-1.234,56`."""
+    sign = "-" if value < 0 else ""
+    whole, fraction = f"{abs(value):.2f}".split(".")
+    if thousands:
+        whole = f"{int(whole):,}".replace(",", thousands)
+    return f"{sign}{whole}{decimal}{fraction}"
+
+
+_amounts = st.decimals(min_value=Decimal("-9999999.99"), max_value=Decimal("9999999.99"), places=2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_STYLES), _amounts)
+def test_an_amount_written_in_a_style_reads_back_in_that_style(style, value):
+    decimal, thousands = style
+
+    assert parse_amount(_write(value, decimal, thousands), decimal=decimal, thousands=thousands) == value
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_STYLES), st.lists(_amounts, min_size=1, max_size=8))
+def test_detection_never_misreads_a_column_it_does_not_ask_about(style, values):
+    cells = [_write(v, *style) for v in values]
+
+    decimal, thousands, question = detect_format(cells)
+
+    if question is None:
+        assert [parse_amount(c, decimal=decimal, thousands=thousands) for c in cells] == values
