@@ -129,6 +129,8 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
     "payee": (
         "beguenstigter zahlungspflichtiger",
         "begunstigter zahlungspflichtiger",
+        "auftraggeber zahlungsempfanger",
+        "auftraggeber begunstigter",
         "payee",
         "name",
         "nom",
@@ -157,6 +159,7 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
         "description",
         "transaction description",
         "verwendungszweck",
+        "vorgang verwendungszweck",
         "buchungstext details",
         "libelle",
         "libelle operation",
@@ -228,10 +231,14 @@ def detect(text: str) -> tuple[CsvSettings, list[Question]]:
     lines = [line for line in text.split("\n")[: SAMPLE_LINES * 2] if line.strip()][:SAMPLE_LINES]
     if not lines:
         raise UnreadableFile("The file is empty.")
-    delimiter = _delimiter(lines)
+    # Excel's `sep=;` first line says the delimiter outright.
+    hint = lines[0].strip().removeprefix("sep=") if lines[0].strip().startswith("sep=") else None
+    delimiter = hint if hint in DELIMITERS else _delimiter(lines)
     settings = CsvSettings(delimiter=delimiter)
     sample = list(records("\n".join(text.split("\n")[: SAMPLE_LINES * 2]), settings))
     width, lines_with_width = _modal_width(sample)
+    if len(sample) == 1 and width >= 2:
+        raise UnreadableFile("This file has only one line (a header?) and no transactions.")
     # A table is a header and a row at least; one line with a comma in it is prose.
     if width < 2 or lines_with_width < 2:
         raise UnreadableFile(
@@ -504,15 +511,37 @@ def _number_format(settings: CsvSettings, names: list[str], body: list[list[str]
         questions.append(question)
 
 
+# Values a direction column holds, in pairs (money out first); Volksbank's S/H column often
+# has no name at all, so it is found by these.
+DIRECTION_PAIRS = (
+    ("s", "h"),
+    ("d", "c"),
+    ("dr", "cr"),
+    ("debit", "credit"),
+    ("af", "bij"),
+    ("soll", "haben"),
+)
+
+
 def _direction(settings: CsvSettings, names: list[str], body: list[list[str]]) -> None:
-    """Keep a direction column only for unsigned amounts: a signed amount is already certain."""
-    if "direction" not in settings.columns:
-        return
-    if "amount" not in settings.columns or any(
+    """A direction column only for unsigned amounts (a signed amount is already certain): the
+    one named so, or else a column holding nothing but a pair of markers such as `S`/`H`."""
+    signed = "amount" not in settings.columns or any(
         v.strip().startswith(("-", "(")) or v.strip().endswith("-")
         for v in _column(names, body, settings.columns["amount"])
-    ):
-        settings.columns.pop("direction")
+    )
+    if signed:
+        settings.columns.pop("direction", None)
+        return
+    if "direction" in settings.columns:
+        return
+    for name in names:
+        if name in settings.columns.values():
+            continue
+        values = {v.strip().lower() for v in _column(names, body, name)}
+        if values and any(values <= set(pair) and pair[0] in values for pair in DIRECTION_PAIRS):
+            settings.columns["direction"] = name
+            return
 
 
 def _currency(settings: CsvSettings, names: list[str], body: list[list[str]]) -> None:

@@ -93,6 +93,10 @@ def read(text: str, settings: CsvSettings, max_rows: int = 100_000) -> ParsedFil
     if footer:
         data = data[:-footer]
     index = _column_indexes(settings, names, optional=settings.preset is not None)
+    balance_lines = 0
+    if "date" in index:
+        kept = [(line, cells) for line, cells in data if not _is_balance_line(cells, index["date"])]
+        balance_lines, data = len(data) - len(kept), kept
     missing = settings.missing()
     rows = [_row(line, cells, names, index, settings, missing, header is not None) for line, cells in data]
     parsed = ParsedFile(
@@ -102,6 +106,8 @@ def read(text: str, settings: CsvSettings, max_rows: int = 100_000) -> ParsedFil
         currency=settings.default_currency,
         builtin_preset=settings.preset,
     )
+    if balance_lines:
+        parsed.warnings.append(f"{balance_lines} opening or closing balance lines were left out.")
     if repeated_headers:
         parsed.warnings.append(f"{repeated_headers} repeated header lines were left out.")
     if footer:
@@ -120,6 +126,30 @@ def footer_length(data: list[tuple[int, list[str]]], names: list[str]) -> int:
             break
         count += 1
     return count if count < len(data) else 0
+
+
+# What banks write in the date column of a balance line (GLS `Anfangssaldo`, `Endsaldo`).
+_BALANCE_LINES = {
+    "anfangssaldo",
+    "endsaldo",
+    "saldo",
+    "kontostand",
+    "alter kontostand",
+    "neuer kontostand",
+    "opening balance",
+    "closing balance",
+    "balance",
+    "solde initial",
+    "solde final",
+    "beginsaldo",
+    "eindsaldo",
+}
+
+
+def _is_balance_line(cells: list[str], date_index: int) -> bool:
+    if date_index >= len(cells):
+        return False
+    return cells[date_index].strip().rstrip(":").lower() in _BALANCE_LINES
 
 
 def _column_indexes(settings: CsvSettings, names: list[str], *, optional: bool) -> dict[str, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -127,7 +128,10 @@ def detect_format(values: Iterable[str]) -> tuple[str | None, Question | None]:
     proposed = fitting[0]
     swapped = _SWAPPED.get(proposed)
     if swapped in fitting:
-        example = cells[0]
+        # Statements are in date order: the reading that keeps them in order is proposed.
+        if _disorder(cells, swapped) < _disorder(cells, proposed):
+            proposed, swapped = swapped, proposed
+        example = next(cell for cell in cells if fits([cell], proposed))
         day_first, month_first = (proposed, swapped) if proposed.startswith("%d") else (swapped, proposed)
         first = parse_date(example, day_first)
         second = parse_date(example, month_first)
@@ -139,3 +143,12 @@ def detect_format(values: Iterable[str]) -> tuple[str | None, Question | None]:
         )
         return proposed, question
     return proposed, None
+
+
+def _disorder(cells: list[str], date_format: str) -> int:
+    """How far the cells read in `date_format` are from being sorted, either way: the number of
+    neighbours out of ascending or of descending order, whichever is fewer."""
+    read = [_parse(cell, date_format) for cell in cells]
+    days = [date for date in read if date is not None]
+    pairs = list(itertools.pairwise(days))
+    return min(sum(1 for a, b in pairs if a > b), sum(1 for a, b in pairs if a < b))

@@ -433,3 +433,46 @@ def test_a_currency_column_without_codes_is_not_used():
     settings, _ = csv_detect.detect("Date,Amount,Currency\n2026-01-02,-1.00,Euro\n2026-01-03,-2.00,Euro\n")
 
     assert "currency" not in settings.columns
+
+
+@pytest.mark.parametrize("delimiter", [";", ",", "|"])
+def test_excels_sep_line_names_the_delimiter_and_is_skipped(delimiter):
+    text = f"sep={delimiter}\nDatum{delimiter}Betrag\n02.01.2026{delimiter}-1.50\n03.01.2026{delimiter}-2.50\n"
+
+    parsed = read_statement(text.encode())
+
+    assert (parsed.settings["delimiter"], parsed.settings["skip_rows"]) == (delimiter, 1)
+    assert [(r.line, r.amount) for r in parsed.rows] == [(3, Decimal("-1.50")), (4, Decimal("-2.50"))]
+
+
+def test_a_header_without_rows_says_so():
+    with pytest.raises(UnreadableFile, match="only one line"):
+        read_statement(b"Date,Amount,Description\n")
+
+
+def test_volksbank_sign_in_an_unnamed_column_and_balance_lines():
+    # GLS/Volksbank layout as quoted by public importers; the S/H column has a blank name.
+    text = (
+        '"GLS Gemeinschaftsbank eG"\n'
+        '"Umsatzanzeige"\n'
+        "\n"
+        '"Buchungstag";"Valuta";"Auftraggeber/Zahlungsempfänger";"Empfänger/Zahlungspflichtiger";"Konto-Nr.";'
+        '"IBAN";"BLZ";"BIC";"Vorgang/Verwendungszweck";"Kundenreferenz";"Währung";"Umsatz";" "\n'
+        '"03.05.2021";"03.05.2021";"REWE MARKT GMBH";"";"";"DE12345678901234567890";"";"GENODEM1GLS";'
+        '"Kartenzahlung\nREWE SAGT DANKE";"";"EUR";"23,45";"S"\n'
+        '"04.05.2021";"04.05.2021";"ARBEITGEBER GMBH";"";"";"";"";"";"Gehalt Mai";"";"EUR";"2.500,00";"H"\n'
+        '"Anfangssaldo";"";"";"";"";"";"";"";"";"";"EUR";"1.000,00";"H"\n'
+        '"Endsaldo";"";"";"";"";"";"";"";"";"";"EUR";"3.476,55";"H"\n'
+    )
+
+    parsed = read_statement(text.encode("cp1252"))
+
+    assert parsed.questions == []
+    assert parsed.settings["columns"]["direction"] == "column 13"
+    assert parsed.settings["columns"]["payee"] == "Auftraggeber/Zahlungsempfänger"
+    assert [(r.line, r.amount, r.currency) for r in parsed.rows] == [
+        (5, Decimal("-23.45"), "EUR"),
+        (7, Decimal("2500.00"), "EUR"),
+    ]
+    assert parsed.rows[0].description == "REWE MARKT GMBH — Kartenzahlung REWE SAGT DANKE"
+    assert parsed.warnings == ["2 short lines after the last transaction (balances or totals) were left out."]

@@ -374,3 +374,12 @@ def test_any_dict_gives_settings_or_a_value_error(data):
         assert str(error)
     else:
         assert CsvSettings.from_dict(parsed.as_dict()) == parsed
+
+
+def test_balance_lines_inside_the_table_are_left_out():
+    text = "Date,Amount,Text\nOpening balance,100.00,x\n01/02/2026,-1.00,a\nSaldo:,99.00,y\n"
+
+    parsed = csv_reader.read(text, _settings())
+
+    assert [(r.line, r.amount) for r in parsed.rows] == [(3, Decimal("-1.00"))]
+    assert parsed.warnings == ["2 opening or closing balance lines were left out."]

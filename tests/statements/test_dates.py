@@ -75,3 +75,22 @@ def test_a_few_odd_cells_do_not_hide_the_format():
 
     assert detect_format(values) == ("%d.%m.%Y", None)
     assert detect_format(["27.10.2025", "offen"]) == (None, None)
+
+
+def test_ambiguous_dates_propose_the_reading_that_keeps_the_statement_in_order():
+    # Month first: 2 Jan, 3 Jan, 1 Feb, 7 Mar, 12 Mar in order; day first they jump about.
+    values = ["01/02/2026", "01/03/2026", "02/01/2026", "03/07/2026", "03/12/2026"]
+
+    proposed, question = detect_format(values)
+
+    assert proposed == "%m/%d/%Y"
+    assert question.options == ["%m/%d/%Y", "%d/%m/%Y"]
+
+
+def test_an_ambiguous_column_with_an_odd_cell_still_asks():
+    values = ["offen", "01/02/2026", "03/04/2026", "05/06/2026", "07/08/2026"]
+
+    proposed, question = detect_format(values)
+
+    assert proposed == "%d/%m/%Y"
+    assert "`01/02/2026`" in question.message

@@ -193,3 +193,37 @@ def test_a_broken_format_reader_is_not_hidden(monkeypatch):
 
     with pytest.raises(ModuleNotFoundError, match="lxml"):
         read_statement(CSV)
+
+
+_DATES = st.builds(
+    lambda d, m, y, sep: f"{d:02d}{sep}{m:02d}{sep}{y}",
+    st.integers(0, 32),
+    st.integers(0, 13),
+    st.sampled_from(["2026", "26", "1899"]),
+    st.sampled_from(["/", ".", "-"]),
+)
+_CELLS = st.one_of(
+    _DATES,
+    st.sampled_from(["-1,234", "1.234,56", "-3.000", "12.50 DR", "(4.00)", "", "1'000.00", "2\u00a0000,00", "0"]),
+    st.sampled_from(["offen", "Miete", "Debit", "Pending", "REVERTED", "EUR", "€", "=1+1"]),
+)
+_HEADERS = st.lists(
+    st.sampled_from(
+        ["Date", "Datum", "Amount", "Betrag", "Debit", "Credit", "Currency", "Status", "Memo", "Balance", "Af Bij"]
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_HEADERS, st.lists(st.lists(_CELLS, min_size=1, max_size=6), max_size=8), st.sampled_from([",", ";", "\t"]))
+def test_statement_like_tables_are_read_or_refused_never_crash(header, rows, delimiter):
+    data = "\n".join([delimiter.join(header), *(delimiter.join(row) for row in rows)]).encode()
+
+    try:
+        parsed = read_statement(data)
+    except UnreadableFile as error:
+        assert str(error)
+    else:
+        assert all(row.error or (row.date is not None and row.amount is not None) for row in parsed.rows)
