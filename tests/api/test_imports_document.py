@@ -48,14 +48,13 @@ def test_a_whole_import_answers_as_documented(client, api_headers, category_ids,
     batch = checked(document, "POST", "/api/v1/imports", second)
     assert batch["counts"]["possible_duplicate"] == 1
     base = f"/api/v1/imports/{batch['id']}"
+    checked(document, "GET", "/api/v1/imports/{batch_id}", client.get(base, headers=api_headers))
+    # A new source stages the rows anew (new rows, new ids), so it comes before reading and editing them.
+    renamed = client.patch(base, json={"source": "Sparkasse Giro"}, headers=api_headers)
+    assert checked(document, "PATCH", "/api/v1/imports/{batch_id}", renamed)["source"] == "Sparkasse Giro"
     rows = checked(document, "GET", "/api/v1/imports/{batch_id}/rows", client.get(f"{base}/rows", headers=api_headers))
     [possible] = [row for row in rows["items"] if row["status"] == "possible_duplicate"]
     assert possible["include"] is False and possible["duplicate_of"]["description"] == resembled["description"]
-
-    checked(document, "GET", "/api/v1/imports/{batch_id}", client.get(base, headers=api_headers))
-    # (a new source stages the rows anew, so it comes before the row edits)
-    renamed = client.patch(base, json={"source": "Sparkasse Giro"}, headers=api_headers)
-    assert checked(document, "PATCH", "/api/v1/imports/{batch_id}", renamed)["source"] == "Sparkasse Giro"
     checked(document, "GET", "/api/v1/imports", client.get("/api/v1/imports", headers=api_headers))
     preview = client.post(f"{base}/read-preview", json={"settings": batch["settings"]}, headers=api_headers)
     assert checked(document, "POST", "/api/v1/imports/{batch_id}/read-preview", preview)["rows"]
