@@ -293,3 +293,39 @@ def test_an_idempotency_key_replays_the_upload(client, api_headers):
     other_file = upload_sample(client, headers, "ofx200-ofxparse-suncorp.ofx")
     assert other_file.status_code == 422 and "Idempotency-Key" in other_file.json["errors"]
     assert client.get("/api/v1/imports", headers=api_headers).json["total"] == 1
+
+
+def test_this_apps_export_round_trips_through_the_import(client, api_headers, other_headers, category_ids):
+    """Export one user's expenses as CSV, import the file as another user: the same expenses."""
+    bodies = [
+        {"amount": "12.50", "date": "2026-01-15", "category_id": category_ids["Food"], "description": "Lunch, =1+1"},
+        {
+            "amount": "1234.56",
+            "date": "2026-02-01",
+            "category_id": category_ids["Transport"],
+            "description": 'Train "Ü" ticket',
+            "payment_method": "credit_card",
+            "tags": ["work", "travel"],
+            "notes": "two\nlines",
+        },
+    ]
+    for body in bodies:
+        assert client.post("/api/v1/expenses", json=body, headers=api_headers).status_code == 201
+    exported = client.get("/api/v1/expenses/export.csv", headers=api_headers)
+    assert exported.status_code == 200
+
+    batch = upload(client, other_headers, "expenses.csv", exported.data)
+    assert batch.status_code == 201, batch.json
+    assert batch.json["builtin_preset"] == "expense_manager" and batch.json["counts"]["new"] == 2
+    committed = client.post(f"/api/v1/imports/{batch.json['id']}/commit", headers=other_headers)
+    assert committed.status_code == 200, committed.json
+
+    def comparable(items):
+        keys = ("amount", "currency", "date", "description", "payment_method", "notes")
+        rows = [
+            {key: item[key] for key in keys} | {"category": item["category"]["name"], "tags": sorted(item["tags"])}
+            for item in items
+        ]
+        return sorted(rows, key=lambda row: row["date"])
+
+    assert comparable(all_expenses(client, other_headers)) == comparable(all_expenses(client, api_headers))
