@@ -149,12 +149,22 @@ def create_expenses(*, user: User, batch: ImportBatch, session) -> None:
         raise ValidationFailed(errors)
     ids: list[int] = []
     if cleaned:
-        ids = list(
-            session.scalars(
-                sa.insert(Expense).returning(Expense.id, sort_by_parameter_order=True),
-                [values for values, _ in cleaned],
-            )
+        # Core, not the ORM's bulk insert (which leaves None values out, splitting rows waiting for
+        # a rate from converted ones), and RETURNING without `sort_by_parameter_order`: asking for
+        # the order made SQLAlchemy send one INSERT per row. Each expense is found again by its
+        # dedupe keys instead, which the unique index makes unique.
+        table = Expense.__table__
+        inserted = session.execute(
+            sa.insert(table).returning(
+                table.c.id, table.c.import_source, table.c.import_fingerprint, table.c.import_occurrence
+            ),
+            [values for values, _ in cleaned],
         )
+        by_key = {(row.import_source, row.import_fingerprint, row.import_occurrence): row.id for row in inserted}
+        ids = [
+            by_key[(values["import_source"], values["import_fingerprint"], values["import_occurrence"])]
+            for values, _ in cleaned
+        ]
         names = sorted({name for _, tag_names in cleaned for name in tag_names})
         tag_ids = {tag.name: tag.id for tag in resolve_tags(user=user, names=names)}
         links = [
@@ -164,13 +174,24 @@ def create_expenses(*, user: User, batch: ImportBatch, session) -> None:
         ]
         if links:
             session.execute(sa.insert(expense_tags), links)
-        session.execute(
-            sa.update(ImportRow.__table__)
-            .where(ImportRow.__table__.c.id == sa.bindparam("row_id"))
-            .values(expense_id=sa.bindparam("expense"))
-            .execution_options(synchronize_session=False),
-            [{"row_id": row["id"], "expense": expense_id} for row, expense_id in zip(rows, ids, strict=True)],
+        # The rows learn their expense in one UPDATE, found by the dedupe keys they gave it.
+        created = (
+            sa.select(Expense.id)
+            .where(
+                Expense.user_id == user.id,
+                Expense.import_source == ImportRow.source,
+                Expense.import_fingerprint == ImportRow.fingerprint,
+                Expense.import_occurrence == ImportRow.occurrence,
+            )
+            .scalar_subquery()
         )
+        for part in import_dedupe.chunks([row["id"] for row in rows]):
+            session.execute(
+                sa.update(ImportRow)
+                .where(ImportRow.batch_id == batch.id, ImportRow.id.in_(part))
+                .values(expense_id=created)
+                .execution_options(synchronize_session=False)
+            )
     batch.status = "committed"
     batch.committed_at = utcnow()
     batch.created_count = len(ids)

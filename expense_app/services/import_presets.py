@@ -106,9 +106,31 @@ def get_preset(*, user: User, preset_id) -> PresetView:
     return _view(owned_preset(user=user, preset_id=preset_id))
 
 
-def create_preset(*, user: User, name, settings, sample: bytes | None = None) -> PresetView:
+def _batch_file(user: User, batch_id) -> bytes | None:
+    """The stored file of the user's staged import `batch_id` (None once committed); NotFound
+    for a missing or foreign batch."""
+    from expense_app.models import ImportBatch
+
+    found = (
+        db.session.execute(
+            sa.select(ImportBatch.id, ImportBatch.content).where(
+                ImportBatch.id == parse_id(batch_id), ImportBatch.user_id == user.id
+            )
+        ).one_or_none()
+        if is_storable_id(batch_id)
+        else None
+    )
+    if found is None:
+        raise NotFound("Import not found.")
+    return found.content
+
+
+def create_preset(*, user: User, name, settings, sample: bytes | None = None, batch_id=None) -> PresetView:
     """Save CSV settings under a name unique for the user (ignoring case); with `sample` (a file
-    or its first lines) the preset is chosen for files with the same header."""
+    or its first lines), or `batch_id` (a staged import, whose stored file is the sample), the
+    preset is chosen for files with the same header."""
+    if sample is None and batch_id is not None:
+        sample = _batch_file(user, batch_id)
     errors: Errors = {}
     name = clean_text(errors, "name", name, max_length=NAME_MAX_LENGTH, required=True)
     raise_if(errors)

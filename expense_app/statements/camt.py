@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 
 from expense_app.statements.model import ParsedFile, ParsedRow, UnreadableFile
 from expense_app.statements.textutil import LineIndex, check_row_limit, clean, decode, parse_amount
-from expense_app.statements.xml_safety import child, local_name, parse_xml, text_of
+from expense_app.statements.xml_safety import local_name, parse_xml
 
 _SIGNATURE = re.compile(rb"camt\.05[234]|BkToCstmr(?:Stmt|AcctRpt|DbtCdtNtfctn)")
 _XML_ENCODING = re.compile(rb"<\?xml[^>]*encoding=[\"']([A-Za-z0-9_.-]+)[\"']", re.I)
@@ -35,20 +35,24 @@ def read(data: bytes, *, max_rows: int, settings: dict | None = None) -> ParsedF
     declared = _XML_ENCODING.search(data[:1024])
     text = decode(data, declared=declared.group(1).decode("ascii") if declared else None)
     root = parse_xml(text)
-    statements = [e for e in root.iter() if local_name(e.tag) in _STATEMENTS and _is_statement(e)]
+    _strip_namespaces(root)
+    statements = [e for e in root.iter() if e.tag in _STATEMENTS and _is_statement(e)]
     if not statements:
         raise UnreadableFile("This file is not a CAMT.052/.053 statement (no Stmt or Rpt element with an account).")
-    entries = [(s, e) for s in statements for e in s if local_name(e.tag) == "Ntry"]
+    # Account and currency once per statement: a path lookup scans all of a statement's children.
+    entries = []
+    for statement in statements:
+        account, currency = _account(statement), _text(statement, "Acct/Ccy")
+        entries.extend((account, currency, entry) for entry in statement.findall("Ntry"))
     check_row_limit(len(entries), max_rows)
     lines = LineIndex(text)
     starts = [m.start() for m in _ENTRY_START.finditer(text)]
     rows = []
     accounts: set[str | None] = set()
     currencies: set[str | None] = set()
-    for index, (statement, entry) in enumerate(entries):
-        account = _account(statement)
+    for index, (account, currency, entry) in enumerate(entries):
         line = lines.line(starts[index]) if index < len(starts) else 1
-        row = _row(entry, line=line, account=account, currency=text_of(statement, "Acct", "Ccy"))
+        row = _row(entry, line=line, account=account, currency=currency)
         rows.append(row)
         accounts.add(account)
         currencies.add(row.currency)
@@ -61,13 +65,28 @@ def read(data: bytes, *, max_rows: int, settings: dict | None = None) -> ParsedF
     )
 
 
+def _strip_namespaces(root: ET.Element) -> None:
+    # Once, so the rest can use ElementTree's own path lookups with plain names (each version of
+    # the message has its own namespace); comments and processing instructions get tag "".
+    for element in root.iter():
+        element.tag = local_name(element.tag)
+
+
+def _text(node: ET.Element, path: str) -> str | None:
+    """The stripped text at `path` under `node`, None when missing or empty."""
+    found = node.find(path)
+    if found is None or found.text is None:
+        return None
+    return found.text.strip() or None
+
+
 def _is_statement(element: ET.Element) -> bool:
     # `Rpt` and `Stmt` are also names inside other messages; a CAMT one has an `Acct`.
-    return child(element, "Acct") is not None
+    return element.find("Acct") is not None
 
 
 def _account(statement: ET.Element) -> str | None:
-    return text_of(statement, "Acct", "Id", "IBAN") or text_of(statement, "Acct", "Id", "Othr", "Id")
+    return _text(statement, "Acct/Id/IBAN") or _text(statement, "Acct/Id/Othr/Id")
 
 
 def _raw(entry: ET.Element) -> dict[str, str]:
@@ -96,17 +115,15 @@ def _raw(entry: ET.Element) -> dict[str, str]:
 
 def _details(entry: ET.Element) -> list[ET.Element]:
     """The entry's transaction details (`NtryDtls/TxDtls`), in order."""
-    return [
-        tx for group in entry if local_name(group.tag) == "NtryDtls" for tx in group if local_name(tx.tag) == "TxDtls"
-    ]
+    return entry.findall("NtryDtls/TxDtls")
 
 
-def _first(entry: ET.Element, *paths: tuple[str, ...]) -> str | None:
-    """The first non-empty text along any of `paths` (tuples of local names), looked up in the
+def _first(entry: ET.Element, *paths: str) -> str | None:
+    """The first non-empty text along any of `paths` (`Refs/EndToEndId`), looked up in the
     entry and in each of its transaction details."""
     for path in paths:
         for node in (entry, *_details(entry)):
-            value = text_of(node, *path)
+            value = _text(node, path)
             if value:
                 return value
     return None
@@ -114,26 +131,24 @@ def _first(entry: ET.Element, *paths: tuple[str, ...]) -> str | None:
 
 def _row(entry: ET.Element, *, line: int, account: str | None, currency: str | None) -> ParsedRow:
     raw = _raw(entry)
-    amount_element = child(entry, "Amt")
-    indicator = (text_of(entry, "CdtDbtInd") or "").upper()
-    status = text_of(entry, "Sts") or text_of(entry, "Sts", "Cd") or ""
+    amount_element = entry.find("Amt")
+    indicator = (_text(entry, "CdtDbtInd") or "").upper()
+    status = _text(entry, "Sts") or _text(entry, "Sts/Cd") or ""
     debit = indicator == "DBIT"
     party = "Cdtr" if debit else "Dbtr"
     # A batch booking names one counterparty per transaction: all of them, in order, once.
     names = [
-        clean(text_of(node, "RltdPties", party, "Nm") or text_of(node, "RltdPties", party, "Pty", "Nm"))
+        clean(_text(node, f"RltdPties/{party}/Nm") or _text(node, f"RltdPties/{party}/Pty/Nm"))
         for node in (entry, *_details(entry))
     ]
     name = ", ".join(dict.fromkeys(n for n in names if n))
-    purpose = " ".join(
-        clean(u.text) for u in entry.iter() if local_name(u.tag) == "Ustrd" and u.text and u.text.strip()
-    )
-    info = clean(text_of(entry, "AddtlNtryInf"))
+    purpose = " ".join(clean(u.text) for u in entry.iter("Ustrd") if u.text and u.text.strip())
+    info = clean(_text(entry, "AddtlNtryInf"))
     description = clean(name) or info or purpose
     notes = [part for part in (purpose, info) if part and part != description]
-    reference = _first(entry, ("AcctSvcrRef",), ("NtryRef",))
+    reference = _first(entry, "AcctSvcrRef", "NtryRef")
     if not reference:
-        end_to_end = _first(entry, ("Refs", "EndToEndId"))
+        end_to_end = _first(entry, "Refs/EndToEndId")
         if end_to_end and end_to_end.upper() != "NOTPROVIDED":
             reference = end_to_end
     row = ParsedRow(
@@ -148,15 +163,15 @@ def _row(entry: ET.Element, *, line: int, account: str | None, currency: str | N
     )
     errors = []
     when = (
-        text_of(entry, "BookgDt", "Dt")
-        or text_of(entry, "BookgDt", "DtTm")
-        or text_of(entry, "ValDt", "Dt")
-        or text_of(entry, "ValDt", "DtTm")
+        _text(entry, "BookgDt/Dt")
+        or _text(entry, "BookgDt/DtTm")
+        or _text(entry, "ValDt/Dt")
+        or _text(entry, "ValDt/DtTm")
     )
     row.date = _date(when)
     if row.date is None:
         errors.append(f"Unreadable date `{when}`." if when else "The entry has no date.")
-    amount_text = text_of(amount_element)
+    amount_text = (amount_element.text or "").strip() if amount_element is not None else ""
     # ISO 20022 amounts are unsigned with a decimal point: anything else is unreadable, not
     # guessed (a "1,5" must not become 15).
     amount = parse_amount(amount_text) if _XML_DECIMAL.fullmatch(amount_text or "") else None

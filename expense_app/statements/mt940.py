@@ -30,7 +30,8 @@ _library_log.addHandler(logging.NullHandler())
 _library_log.propagate = False
 
 _STATEMENT_START = re.compile(r"^:20:", re.M)
-_MESSAGE_END = re.compile(r"^-\s*$", re.M)
+# A message ends with a `-` line (`-}` inside a SWIFT FIN envelope `{4:...-}`).
+_MESSAGE_END = re.compile(r"^-(?:\}|\s*$)", re.M)
 _TAG = re.compile(r"^:(\d\d[A-Z]?|NS):", re.M)
 _SIXTY_ONE = re.compile(r"(\d{6})(\d{4})?(R?[CD])")
 _BALANCE = re.compile(r"[CD]\d{6}([A-Z]{3})")
@@ -102,9 +103,11 @@ def _statement(block: str, *, offset: int, lines: LineIndex) -> list[ParsedRow]:
             records.append([tag])
         elif records and tag[0] not in _STATEMENT_TAGS:
             records[-1].append(tag)
-    parsed = _library_read(header + "".join(_record_text(r) for r in records))
+    # The library reads only the :61: lines (the :86: text is read here), so it has less to do
+    # and less to trip over.
+    parsed = _library_read(header + "".join(_record_text(r[:1]) for r in records))
     if parsed is None or len(parsed) != len(records):
-        parsed = [_library_one(header + _record_text(record)) for record in records]
+        parsed = [_library_one(header + _record_text(record[:1])) for record in records]
     return [
         _row(record, found, line=lines.line(offset + record[0][2]), account=account, currency=currency)
         for record, found in zip(records, parsed, strict=True)

@@ -141,9 +141,9 @@ def _records(lines: list[str]) -> tuple[list[tuple[int, str | None, Pairs]], int
     return records, investments
 
 
-def _decimal_mark(records: list) -> str | None:
-    """ "," when the file's amounts use a decimal comma (`-12,50`, `1.234,56`), "." when they use
-    a point, None when no amount tells (whole numbers): then each amount is read alone."""
+def _decimal_mark(records: list) -> str:
+    """The file's decimal mark: "," when its amounts use a decimal comma (`-12,50`, `1.234,56`),
+    else "." (also when no amount tells, e.g. whole numbers: `1,250` is a thousands comma)."""
     comma = point = 0
     for _, _, pairs in records:
         for code, value in pairs:
@@ -153,11 +153,7 @@ def _decimal_mark(records: list) -> str | None:
                     comma += 1
                 elif re.search(r"\.\d{1,2}$", value) or re.search(r",\d{3}\.", value):
                     point += 1
-    if comma > point:
-        return ","
-    if point:
-        return "."
-    return None
+    return "," if comma > point else "."
 
 
 def _date_order(values: list[str]) -> tuple[str, Question | None]:
@@ -214,7 +210,7 @@ def parse_date(value: str, *, order: str) -> dt.date | None:
         return None
 
 
-def _row(line: int, account: str | None, pairs: Pairs, *, order: str, decimal: str | None) -> ParsedRow:
+def _row(line: int, account: str | None, pairs: Pairs, *, order: str, decimal: str) -> ParsedRow:
     fields = _fields(pairs)
     raw = {code: "\n".join(values) for code, values in fields.items() if code != _CUT}
     first = {code: values[0].strip() for code, values in fields.items()}

@@ -94,3 +94,11 @@ def test_this_apps_export_is_read_with_the_builtin_preset(ctx, user):
         ["work"],
     )
     assert read_statement(data).rows[0].amount < 0  # positive expenses in that export are money out
+
+
+def test_a_preset_saved_from_a_staged_import_matches_its_header(ctx, user, other_user):
+    batch = imports.create_batch(user=user, data=SEMICOLONS, settings=SETTINGS)
+    with pytest.raises(NotFound):
+        import_presets.create_preset(user=other_user, name="x", settings=batch.settings, batch_id=batch.id)
+    preset = import_presets.create_preset(user=user, name="From upload", settings=batch.settings, batch_id=batch.id)
+    assert imports.create_batch(user=user, data=SEMICOLONS).preset_id == preset.id

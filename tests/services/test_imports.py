@@ -335,3 +335,12 @@ def test_a_committed_batch_cannot_be_edited(ctx, user):
         imports.update_rows(user=user, batch_id=batch.id, status="new", include=False)
     with pytest.raises(ValidationFailed):
         imports.update_batch(user=user, batch_id=batch.id, source="x")
+
+
+def test_an_empty_description_on_either_side_can_be_a_possible_duplicate(ctx, user):
+    factories.create_expense(user, amount="7.00", date="2026-03-12", description="")
+    factories.create_expense(user, amount="8.00", date="2026-03-12", description="Florist")
+    data = statement([("2026-03-13", "-7.00", "Anything at all"), ("2026-03-11", "-8.00", "")])
+    rows = rows_of(user, imports.create_batch(user=user, data=data, source="s").id)
+    assert [row.status for row in rows] == ["possible_duplicate", "possible_duplicate"]
+    assert rows[1].duplicate_of.description == "Florist"

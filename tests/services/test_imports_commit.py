@@ -282,3 +282,29 @@ def test_one_batch_committed_twice_at_once_commits_once(app, ctx, user):
     assert _at_once(app, user, [commit, commit]) == ["This import was already committed.", "created 20"]
     db.session.expire_all()
     assert len(expense_rows(user)) == 20
+
+
+def test_the_commit_is_set_based(ctx, user):
+    from tests.services.conftest import count_statements
+
+    data = statement([(f"2026-01-{1 + n % 28:02d}", f"-{1 + n}.00", f"Shop {n}") for n in range(500)])
+    batch = imports.create_batch(user=user, data=data, source="s", default_category_id=factories.category_id(user))
+    imports.update_rows(user=user, batch_id=batch.id, status="new", add_tags=["bulk"])
+    with count_statements(db.engine) as statements:
+        assert imports.commit_batch(user=user, batch_id=batch.id).created_count == 500
+    inserts = [text for text in statements if text.lstrip().upper().startswith("INSERT INTO EXPENSES")]
+    assert len(inserts) <= 2 and len(statements) < 40
+
+
+def test_a_category_deleted_after_staging_falls_back_to_the_default(ctx, user):
+    from expense_app.services import categories
+
+    doomed = factories.create_category(user, name="Doomed")
+    batch = imports.create_batch(user=user, data=statement(ROWS[:2]), source="s", default_category_id=doomed)
+    rows = imports.list_rows(user=user, batch_id=batch.id).items
+    food = factories.category_id(user)
+    imports.update_rows(user=user, batch_id=batch.id, row_ids=[rows[0].id], category_id=doomed)
+    imports.update_batch(user=user, batch_id=batch.id, default_category_id=food)
+    categories.delete_category(user=user, category_id=doomed)
+    assert imports.commit_batch(user=user, batch_id=batch.id).created_count == 2
+    assert {item.category_id for item in expenses.list_expenses(user=user).items} == {food}

@@ -177,3 +177,15 @@ def test_damaged_files_never_raise_anything_but_unreadable_file(data):
         return
     for row in parsed.rows:
         assert row.error or (row.date is not None and row.amount is not None)
+
+
+def test_a_swift_fin_envelope_does_not_leak_into_the_details():
+    data = (
+        b"{1:F01BANKDEFFAXXX0000000000}{2:O9400000000000BANKDEFFAXXX00000000000000000000N}{4:\n"
+        b":20:REF\n:25:DE02100100100006820101\n:28C:1/1\n:60F:C260101EUR10,00\n"
+        b":61:2601020102D2,50NMSCNONREF//X1\n:86:Kaffee\n-}{5:{CHK:0000}}\n"
+    )
+    parsed = mt940.read(data, max_rows=100)
+    assert [(row.description, row.amount, row.external_id) for row in parsed.rows] == [
+        ("Kaffee", Decimal("-2.50"), "X1")
+    ]

@@ -175,3 +175,8 @@ def test_damaged_files_never_raise_anything_but_unreadable_file(data):
         return
     for row in parsed.rows:
         assert row.error or (row.date is not None and row.amount is not None)
+
+
+def test_whole_number_amounts_with_thousands_commas():
+    rows = qif.read(bank("D1/15/2026\nT-1,250\nPRent", "D1/16/2026\nT-7\nPBus"), max_rows=100).rows
+    assert [row.amount for row in rows] == [Decimal("-1250"), Decimal("-7")]
