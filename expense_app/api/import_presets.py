@@ -76,7 +76,7 @@ class PresetCollection(MethodView):
         return import_presets.list_presets(user=token_user)
 
     @blp.doc(operationId="create_import_preset")
-    @protected(blp, 409, 422)
+    @protected(blp, 404, 409, 422)
     @blp.arguments(PresetCreateSchema, example={"name": "ING checking", "settings": SETTINGS_EXAMPLE})
     @blp.response(
         201,
@@ -88,8 +88,8 @@ class PresetCollection(MethodView):
         """Save a preset
 
         CSV settings under a name of yours (unique: 409 otherwise). Settings that do not make sense
-        are 422 naming them. With `sample` (the file's first lines, as text), files with that
-        header get the preset automatically on upload.
+        are 422 naming them. With `sample` (the file's first lines, as text) or `batch_id` (a
+        staged import of yours), files with that header get the preset automatically on upload.
         """
         created = import_presets.create_preset(user=token_user, **_fields(data))
         return created, 201, {"Location": url_for("ImportPresets.PresetItem", preset_id=created.id)}

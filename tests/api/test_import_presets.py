@@ -69,6 +69,19 @@ def test_a_preset_with_a_sample_header_is_chosen_for_a_matching_upload(client, a
     assert other["preset_id"] is None
 
 
+def test_a_preset_saved_from_a_staged_import_is_chosen_for_the_same_header(client, api_headers, other_headers):
+    staged = upload_sample(client, api_headers, SPARKASSE).json
+    body = {"name": "Sparkasse Giro", "settings": staged["settings"], "batch_id": staged["id"]}
+    assert create(client, other_headers, **body).status_code == 404  # not their import
+    preset = create(client, api_headers, **body)
+    assert preset.status_code == 201, preset.json
+    again = upload_sample(client, api_headers, SPARKASSE).json
+    assert again["preset_id"] == preset.json["id"]
+    assert [
+        item for item in client.get("/api/v1/import-presets", headers=other_headers).json if not item["builtin"]
+    ] == []
+
+
 def test_an_upload_can_name_a_preset(client, api_headers, sparkasse_settings):
     preset = create(client, api_headers, name="Sparkasse Giro", settings=sparkasse_settings).json
     batch = upload_sample(client, api_headers, SPARKASSE, preset_id=str(preset["id"]))

@@ -247,6 +247,14 @@ class PresetCreateSchema(StrictSchema):
     name = fields.String(required=True, metadata=PRESET_NAME)
     settings = _settings_field(required=True)
     sample = fields.String(validate=validate.Length(max=65_536), metadata=SAMPLE)
+    batch_id = fields.Integer(
+        strict=True,
+        metadata={
+            "description": "Instead of `sample`: one of your staged imports, whose file's header the preset is "
+            "chosen for (save the settings of the mapping step).",
+            "example": 7,
+        },
+    )
 
 
 class PresetUpdateSchema(StrictSchema):
