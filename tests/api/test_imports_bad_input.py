@@ -316,3 +316,18 @@ def test_a_row_of_another_batch_is_404_on_the_row_route(client, api_headers, oth
     )
     assert response.status_code == 404, response.json
     assert client.get(f"/api/v1/imports/{theirs['id']}", headers=other_headers).json == theirs
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/imports/²"),
+        ("get", "/api/v1/imports/٣/rows"),
+        ("patch", "/api/v1/imports/1/rows/²"),
+        ("get", "/api/v1/import-presets/99999999999999999999"),
+    ],
+)
+def test_ids_that_are_not_ascii_numbers_are_a_json_404(client, api_headers, method, path):
+    response = getattr(client, method)(path, json={}, headers=api_headers)
+    assert response.status_code == 404 and response.is_json
+    assert response.json["code"] == 404
