@@ -24,6 +24,8 @@ from expense_app.services.unit_of_work import transaction
 ROW_NOT_FOUND = "Import row not found."
 NOT_INCLUDABLE = ("money_in", "error", "duplicate")
 MAX_PER_PAGE = 200
+# Rows named by id in one edit (a page or a selection); a whole status is named by the status.
+MAX_ROW_IDS = 1000
 
 
 def _clean_status(errors: Errors, status) -> str | None:
@@ -81,6 +83,8 @@ def update_rows(
     if row_ids is not None:
         if isinstance(row_ids, str | bytes) or not all(is_storable_id(value) for value in row_ids):
             add_error(errors, "row_ids", "Must be a list of row ids.")
+        elif len(row_ids) > MAX_ROW_IDS:
+            add_error(errors, "row_ids", f"At most {MAX_ROW_IDS:,} rows by id; choose a status to change more.")
         else:
             ids = sorted({parse_id(value) for value in row_ids})
     if row_ids is None and status is None:

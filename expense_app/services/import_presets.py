@@ -156,8 +156,10 @@ def update_preset(*, user: User, preset_id, name=None, settings=None, sample: by
     raise_if(errors)
     cleaned = _clean_settings(settings) if settings is not None else None
     with transaction(conflict=_taken(name or "")) as session:
+        # The user's row, as create_preset does: names are unique ignoring case, which the
+        # database's own (case-sensitive) constraint does not see.
+        session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
         preset = owned_preset(user=user, preset_id=preset_id)
-        session.execute(sa.select(ImportPreset.id).where(ImportPreset.id == preset.id).with_for_update())
         if name is not None:
             _check_name_free(user, name, except_id=preset.id)
             preset.name = name

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 
 from expense_app.errors import ValidationFailed
 from expense_app.extensions import db
@@ -341,11 +342,15 @@ def commit_batch(*, user: User, batch_id) -> BatchView:
 
 
 def edited_expenses(*, user: User, batch_id) -> list[Expense]:
-    """The expenses the batch created that were changed since its commit."""
+    """The expenses the batch created that were changed since its commit, by date, with their
+    category and tags loaded (for the undo question's list)."""
     batch = load_batch(user, batch_id)
     if batch.committed_at is None:
         return []
-    return list(db.session.scalars(import_commit.edited_query(batch)))
+    query = import_commit.edited_query(batch).options(
+        joinedload(Expense.category, innerjoin=True), selectinload(Expense.tags)
+    )
+    return list(db.session.scalars(query))
 
 
 def undo_batch(*, user: User, batch_id, edited: str | None = None) -> UndoResult:

@@ -344,3 +344,19 @@ def test_an_empty_description_on_either_side_can_be_a_possible_duplicate(ctx, us
     rows = rows_of(user, imports.create_batch(user=user, data=data, source="s").id)
     assert [row.status for row in rows] == ["possible_duplicate", "possible_duplicate"]
     assert rows[1].duplicate_of.description == "Florist"
+
+
+def test_row_edits_refuse_bad_selections(ctx, user):
+    batch = imports.create_batch(user=user, data=COFFEE, source="s")
+    for selection, field in (
+        ({}, "row_ids"),
+        ({"row_ids": "1"}, "row_ids"),
+        ({"row_ids": list(range(1, 1002))}, "row_ids"),
+        ({"status": "nonsense"}, "status"),
+        ({"status": "new", "tags": ["x" * 51]}, "tags"),
+        ({"status": "new", "include": "yes"}, "include"),
+    ):
+        with pytest.raises(ValidationFailed) as caught:
+            imports.update_rows(user=user, batch_id=batch.id, **selection)
+        assert field in caught.value.errors
+    assert imports.update_rows(user=user, batch_id=batch.id, row_ids=[], include=False) == 0

@@ -157,7 +157,8 @@ def test_undo_asks_about_edited_expenses(ctx, user, choice):
     batch = imported(user, statement(ROWS[:3]))
     first = imports.list_rows(user=user, batch_id=batch.id).items[0].expense_id
     expenses.update_expense(user=user, expense_id=first, description="Renamed")
-    assert [item.id for item in imports.edited_expenses(user=user, batch_id=batch.id)] == [first]
+    (edited,) = imports.edited_expenses(user=user, batch_id=batch.id)
+    assert (edited.id, edited.category.name, edited.tags) == (first, "Food", [])
     with pytest.raises(ValidationFailed) as caught:
         imports.undo_batch(user=user, batch_id=batch.id)
     assert caught.value.errors == {

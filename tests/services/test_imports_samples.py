@@ -13,10 +13,12 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from expense_app.errors import ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import Expense
 from expense_app.services import imports
 from tests import factories
+from tests.services.import_files import SAMPLES as SAMPLES_DIR
 from tests.services.import_files import manifest, sample
 
 SAMPLES = manifest()
@@ -61,3 +63,25 @@ def test_a_sample_imports_its_debits_once(ctx, make_user, entry):
     assert again.counts["possible_duplicate"] == 0 and again.included_count == 0
     assert imports.commit_batch(user=user, batch_id=again.id).created_count == 0
     assert db.session.scalar(sa.select(sa.func.count()).where(Expense.user_id == user.id)) == entry["debits"]
+
+
+OWN = sorted(path.name for path in (SAMPLES_DIR / "own").iterdir() if path.is_file() and not path.name.endswith(".md"))
+
+
+@pytest.mark.parametrize("name", OWN)
+def test_our_own_fixtures_import_once_or_are_refused_whole(ctx, user, name):
+    data = (SAMPLES_DIR / "own" / name).read_bytes()
+    before = factories.all_rows()
+    if name.startswith("evil"):
+        with pytest.raises(ValidationFailed) as caught:
+            imports.create_batch(user=user, data=data, filename=name)
+        assert list(caught.value.errors) == ["file"]
+        assert factories.all_rows() == before
+        return
+    food = factories.category_id(user)
+    batch = imports.create_batch(user=user, data=data, filename=name, default_category_id=food)
+    created = imports.commit_batch(user=user, batch_id=batch.id).created_count
+    assert created == batch.included_count > 0
+    again = imports.create_batch(user=user, data=data, filename=name, default_category_id=food)
+    assert again.counts["new"] == again.counts["possible_duplicate"] == 0
+    assert again.counts["duplicate"] == created
