@@ -36,6 +36,9 @@ _TAG = re.compile(r"^:(\d\d[A-Z]?|NS):", re.M)
 _SIXTY_ONE = re.compile(r"(\d{6})(\d{4})?(R?[CD])")
 _BALANCE = re.compile(r"[CD]\d{6}([A-Z]{3})")
 _SUBFIELD = re.compile(r"\?(\d\d)")
+_KEYS = "TRTP|IBAN|BIC|NAME|REMI|EREF|MARF|CSID|ORDP|BENM|ADDR|ISDT|CNTP|ULTC|ULTD|PURP|RTRN|SVCL"
+_KEYWORDS = re.compile(rf"\s*/(?:{_KEYS})/")
+_KEYWORD_VALUE = re.compile(rf"/(NAME|REMI)/(.*?)(?=/(?:{_KEYS})/|$)")
 # Tags that belong to the statement, not to the `:61:` record before them.
 _STATEMENT_TAGS = ("20", "21", "25", "28", "28C", "60F", "60M", "62F", "62M", "64", "65", "34F", "13D")
 
@@ -181,12 +184,18 @@ def _date(value: object) -> dt.date | None:
 
 def _details(text: str) -> tuple[str, str]:
     """(description, notes) of a `:86:` text. German structured form (`166?00GUTSCHRIFT?20...`):
-    the name `?32`+`?33` is the description, the purpose `?20`..`?29` the notes; subfields are
-    fixed-width pieces, so they and their lines join without a space. Free text: all of it is the
-    description."""
+    the name `?32`+`?33` is the description, the purpose `?20`..`?29` the notes. Dutch/SWIFT
+    keyword form (`/TRTP/.../NAME/J. Jansen/REMI/Huur/`): NAME and REMI. Both are fixed-width
+    pieces, so their lines join without a space. Free text: all of it is the description."""
+    joined = text.replace("\n", "")
+    if _KEYWORDS.match(joined):
+        found = dict(_KEYWORD_VALUE.findall(joined))
+        name = clean(found.get("NAME", ""))
+        remittance = clean(re.sub(r"^USTD//", "", found.get("REMI", "")).strip("/"))
+        if name or remittance:
+            return name or remittance, remittance if name else ""
     if not _SUBFIELD.search(text):
         return clean(text), ""
-    joined = text.replace("\n", "")
     pieces = _SUBFIELD.split(joined)
     fields: dict[str, str] = {}
     for code, value in zip(pieces[1::2], pieces[2::2], strict=True):

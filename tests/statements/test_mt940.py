@@ -189,3 +189,13 @@ def test_a_swift_fin_envelope_does_not_leak_into_the_details():
     assert [(row.description, row.amount, row.external_id) for row in parsed.rows] == [
         ("Kaffee", Decimal("-2.50"), "X1")
     ]
+
+
+def test_dutch_keyword_details():
+    data = statement(
+        ":61:2601020102D750,00NTRFNONREF//ING1",
+        ":86:/TRTP/SEPA OVERBOEKING/IBAN/NL91ABNA0417164300/BIC/ABNANL2A/NAME/J. Jans",
+        "en/REMI/USTD//Huur december 2026/EREF/NOTPROVIDED",
+    )
+    row = mt940.read(data, max_rows=100).rows[0]
+    assert (row.description, row.notes) == ("J. Jansen", "Huur december 2026")
