@@ -24,6 +24,7 @@ from expense_app.api.schemas import StrictSchema
 from expense_app.api.schemas.fields import AsciiInteger, money_output
 from expense_app.models import PAYMENT_METHODS
 from expense_app.models.imports import BATCH_STATUSES, IMPORT_FORMATS, ROW_STATUSES
+from expense_app.services.import_edits import MAX_ROW_IDS
 from expense_app.statements import app_exports
 
 # The upload form's location: form fields and files together (registered by api.imports).
@@ -207,9 +208,10 @@ class RowChangesSchema(StrictSchema):
 class RowsUpdateSchema(RowChangesSchema):
     row_ids = fields.List(
         fields.Integer(strict=True),
-        validate=validate.Length(min=1, max=100_000),
+        validate=validate.Length(min=1, max=MAX_ROW_IDS),
         metadata={
-            "description": "These rows of the batch (with `status`: those of them with that status).",
+            "description": f"These rows of the batch, at most {MAX_ROW_IDS:,} (with `status`: those of them "
+            "with that status); a status alone selects any number.",
             "example": [101, 102],
         },
     )
