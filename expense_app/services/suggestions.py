@@ -269,26 +269,33 @@ def suggest_category(*, user: User, description: str) -> CategorySuggestion | No
     return CategorySuggestion(category_id, _category_name(user, category_id), matches, of)
 
 
+# The fuzzy step costs about 1.3 µs per (merchant, known merchant) pair: 2.6 ms per merchant
+# against MAX_DESCRIPTIONS known ones. A file's first FUZZY_BATCH_MERCHANTS merchants (the most
+# frequent first) get it, about 2.6 s at most; the rest are decided by their exact key alone.
+FUZZY_BATCH_MERCHANTS = 1000
+
+
 def suggest_categories(*, user: User, descriptions) -> dict[str, CategorySuggestion | None]:
     """`suggest_category` for many descriptions (an import's rows), reading the history once.
 
     Keyed by the description as given; descriptions with the same merchant key are decided once.
+    Beyond FUZZY_BATCH_MERCHANTS merchants, near-equal keys are not looked for (see there).
     Descriptions are not validated here (the caller has cleaned them)."""
     by_key = _rows_by_key(_history(user))
     choices = list(by_key)
+    descriptions = list(descriptions)
+    keys = {description: merchant_key(description) for description in dict.fromkeys(descriptions)}
+    frequency = Counter(keys[description] for description in descriptions if keys[description])
     decided: dict[str, tuple[int, int, int] | None] = {}
-    answers: dict[str, tuple[int, int, int] | None] = {}
-    for description in descriptions:
-        if description in answers:
-            continue
-        key = merchant_key(description)
-        if key not in decided:
-            found = _winner(by_key.get(key, [])) if key else None
-            if key and (found is None or found[1] < MIN_MATCHES) and len(key) >= FUZZY_MIN_LENGTH:
-                near = process.extract(key, choices, scorer=fuzz.token_set_ratio, score_cutoff=FUZZY_CUTOFF, limit=None)
-                found = _winner([row for other, _score, _index in near for row in by_key[other]])
-            decided[key] = found if found is not None and found[1] >= MIN_MATCHES else None
-        answers[description] = decided[key]
+    fuzzy_left = FUZZY_BATCH_MERCHANTS
+    for key, _count in frequency.most_common():
+        found = _winner(by_key.get(key, []))
+        if (found is None or found[1] < MIN_MATCHES) and len(key) >= FUZZY_MIN_LENGTH and fuzzy_left > 0:
+            fuzzy_left -= 1
+            near = process.extract(key, choices, scorer=fuzz.token_set_ratio, score_cutoff=FUZZY_CUTOFF, limit=None)
+            found = _winner([row for other, _score, _index in near for row in by_key[other]])
+        decided[key] = found if found is not None and found[1] >= MIN_MATCHES else None
+    answers = {description: decided.get(key) if key else None for description, key in keys.items()}
     wanted = {found[0] for found in answers.values() if found is not None}
     named = sa.select(Category.id, Category.name).where(Category.user_id == user.id, Category.id.in_(wanted))
     names = {row.id: row.name for row in db.session.execute(named)} if wanted else {}

@@ -360,3 +360,18 @@ def test_row_edits_refuse_bad_selections(ctx, user):
             imports.update_rows(user=user, batch_id=batch.id, **selection)
         assert field in caught.value.errors
     assert imports.update_rows(user=user, batch_id=batch.id, row_ids=[], include=False) == 0
+
+
+def test_batches_are_listed_newest_first_with_their_names(ctx, user):
+    food = factories.category_id(user)
+    first = imports.create_batch(user=user, data=COFFEE, filename="a.csv", source="a", default_category_id=food)
+    second = imports.create_batch(user=user, data=COFFEE, filename="b.csv", source="b")
+    page = imports.list_batches(user=user, per_page=1)
+    assert (page.total, [item.id for item in page.items]) == (2, [second.id])
+    assert [item.id for item in imports.list_batches(user=user, page=2, per_page=1).items] == [first.id]
+    shown = imports.get_batch(user=user, batch_id=first.id)
+    assert (shown.filename, shown.default_category_name, shown.preset_name) == ("a.csv", "Food", None)
+    with pytest.raises(ValidationFailed):
+        imports.list_batches(user=user, per_page=0)
+    with pytest.raises(NotFound):
+        imports.get_batch(user=user, batch_id="nonsense")

@@ -59,3 +59,12 @@ def test_suggest_categories_is_suggest_category_for_each_description(ctx, user):
     assert len(statements) <= 2  # the history, then the names of the suggested categories
     assert many == {text: suggestions.suggest_category(user=user, description=text) for text in DESCRIPTIONS}
     assert many["PIZZA PLACE 12"].category_name == "Food" and many["Nothing known"] is None
+
+
+def test_near_equal_merchants_are_looked_for_within_a_budget(ctx, user, monkeypatch):
+    _setup(user)
+    assert suggestions.suggest_categories(user=user, descriptions=["pizza plaice"])["pizza plaice"] is not None
+    monkeypatch.setattr(suggestions, "FUZZY_BATCH_MERCHANTS", 1)
+    found = suggestions.suggest_categories(user=user, descriptions=["pizza plaice", "piza place", "piza place"])
+    # The most frequent merchant gets the fuzzy step; the other is decided by its exact key alone.
+    assert found["piza place"] is not None and found["pizza plaice"] is None
