@@ -20,6 +20,7 @@ _SIGNATURE = re.compile(rb"camt\.05[234]|BkToCstmr(?:Stmt|AcctRpt|DbtCdtNtfctn)"
 _XML_ENCODING = re.compile(rb"<\?xml[^>]*encoding=[\"']([A-Za-z0-9_.-]+)[\"']", re.I)
 _ENTRY_START = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?Ntry[\s>/]")
 _STATEMENTS = ("Stmt", "Rpt", "Ntfctn")
+_RAW_DEPTH = 12
 _XML_DECIMAL = re.compile(r"\d{1,18}(?:\.\d{1,5})?")
 
 
@@ -36,7 +37,7 @@ def read(data: bytes, *, max_rows: int, settings: dict | None = None) -> ParsedF
     text = decode(data, declared=declared.group(1).decode("ascii") if declared else None)
     root = parse_xml(text)
     _strip_namespaces(root)
-    statements = [e for e in root.iter() if e.tag in _STATEMENTS and _is_statement(e)]
+    statements = _statements(root)
     if not statements:
         raise UnreadableFile("This file is not a CAMT.052/.053 statement (no Stmt or Rpt element with an account).")
     # Account and currency once per statement: a path lookup scans all of a statement's children.
@@ -80,6 +81,20 @@ def _text(node: ET.Element, path: str) -> str | None:
     return found.text.strip() or None
 
 
+def _statements(root: ET.Element) -> list[ET.Element]:
+    """The statements/reports of the message, in order, not looking inside one (a statement
+    never holds another; a hostile file nesting them would make every entry's work quadratic)."""
+    found = []
+    stack = [root]
+    while stack:
+        element = stack.pop()
+        if element.tag in _STATEMENTS and _is_statement(element):
+            found.append(element)
+            continue
+        stack.extend(reversed(element))
+    return found
+
+
 def _is_statement(element: ET.Element) -> bool:
     # `Rpt` and `Stmt` are also names inside other messages; a CAMT one has an `Acct`.
     return element.find("Acct") is not None
@@ -97,19 +112,19 @@ def _raw(entry: ET.Element) -> dict[str, str]:
     def add(key: str, value: str) -> None:
         raw[key] = f"{raw[key]}\n{value}" if key in raw else value
 
-    def walk(element: ET.Element, path: str) -> None:
+    # Iterative and at most _RAW_DEPTH levels deep (the schema's deepest text is 9): a deeply
+    # nested hostile entry can neither exhaust the recursion limit nor grow paths quadratically.
+    stack = [(sub, local_name(sub.tag), 1) for sub in reversed(entry) if local_name(sub.tag)]
+    while stack:
+        element, path, depth = stack.pop()
         for name, value in sorted(element.attrib.items()):
             add(f"{path}@{local_name(name)}", value.strip())
         if element.text and element.text.strip():
             add(path, element.text.strip())
-        for sub in element:
-            name = local_name(sub.tag)
-            if name:
-                walk(sub, f"{path}/{name}" if path else name)
-
-    for sub in entry:
-        if local_name(sub.tag):
-            walk(sub, local_name(sub.tag))
+        if depth < _RAW_DEPTH:
+            stack.extend(
+                (sub, f"{path}/{local_name(sub.tag)}", depth + 1) for sub in reversed(element) if local_name(sub.tag)
+            )
     return raw
 
 

@@ -15,6 +15,7 @@ import datetime as dt
 import html
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 
 from expense_app.statements.model import ParsedFile, ParsedRow, UnreadableFile
 from expense_app.statements.textutil import (
@@ -99,6 +100,9 @@ def _sgml_tree(body: str) -> ET.Element:
     body = _CDATA.sub(lambda m: html.escape(m.group(1), quote=False), body)
     root = ET.Element("SGML")
     stack = [root]
+    # How many elements of each name are open: a stray close tag is skipped without a scan of
+    # the stack (a hostile file could otherwise make every close tag scan a deep stack).
+    open_names: dict[str, int] = {}
     leaf = False  # whether stack[-1] already has text, i.e. is a leaf that ends at the next tag
     position = 0
     for token in _TOKEN.finditer(body):
@@ -112,15 +116,19 @@ def _sgml_tree(body: str) -> ET.Element:
         if leaf:
             leaf = False
             ended = stack.pop()
+            open_names[ended.tag] -= 1
             if closing and ended.tag == name:
                 continue
         if closing:
-            for depth in range(len(stack) - 1, 0, -1):
-                if stack[depth].tag == name:
-                    del stack[depth:]
-                    break
+            if open_names.get(name):
+                while True:
+                    ended = stack.pop()
+                    open_names[ended.tag] -= 1
+                    if ended.tag == name:
+                        break
         else:
             stack.append(ET.SubElement(stack[-1], name))
+            open_names[name] = open_names.get(name, 0) + 1
     tail = body[position:]
     if leaf or (tail.strip() and len(stack) > 1):
         stack[-1].text = (stack[-1].text or "") + html.unescape(tail)
@@ -133,51 +141,27 @@ def _find(element: ET.Element, name: str) -> ET.Element | None:
     return next((e for e in element.iter() if local_name(e.tag).upper() == name), None)
 
 
-def _text(element: ET.Element | None, name: str) -> str | None:
-    """Stripped text of the first `name` under `element` (any depth), None when absent/empty."""
-    if element is None:
-        return None
-    found = _find(element, name)
-    if found is None or found.text is None:
-        return None
-    return found.text.strip() or None
-
-
 def _statements(root: ET.Element, text: str) -> ParsedFile:
     rows: list[ParsedRow] = []
     warnings: list[str] = []
     starts = [m.start() for m in _RECORD_START.finditer(text)]
     lines = LineIndex(text)
-    record_index = {}
-    # Document order of every STMTTRN/STMTTRNP, so a record finds its line among `starts`.
-    for element in root.iter():
-        if local_name(element.tag).upper() in _TRANSACTIONS:
-            record_index[id(element)] = len(record_index)
-    investments = 0
     accounts: set[str | None] = set()
     currencies: set[str | None] = set()
-    for element in root.iter():
-        name = local_name(element.tag).upper()
-        if name == _INVESTMENTS:
-            investments += sum(1 for c in element if local_name(c.tag).upper() not in ("DTSTART", "DTEND"))
-        if name not in _STATEMENTS:
-            continue
-        currency = (_text(element, "CURDEF") or "").upper() or None
-        account = _account(element)
-        for record in element.iter():
-            kind = local_name(record.tag).upper()
-            if kind not in _TRANSACTIONS:
-                continue
-            index = record_index[id(record)]
+    statements, investments = _walk(root)
+    for statement in statements:
+        currency = (statement.currency or "").strip().upper() or None
+        account = _account(statement.holder)
+        for index, record in statement.records:
             line = lines.line(starts[index]) if index < len(starts) else 1
             row = _row(record, line=line, currency=currency, account=account)
-            row.pending = kind == "STMTTRNP"
+            row.pending = local_name(record.tag).upper() == "STMTTRNP"
             rows.append(row)
             accounts.add(account)
             currencies.add(row.currency)
     if investments:
         warnings.append(f"{investments} investment record{'s were' if investments != 1 else ' was'} left out.")
-    if not rows and not investments and _find(root, "STMTRS") is None and _find(root, "CCSTMTRS") is None:
+    if not statements and not investments:
         warnings.append("This OFX file has no bank or credit-card statement.")
     return ParsedFile(
         format="ofx",
@@ -189,28 +173,78 @@ def _statements(root: ET.Element, text: str) -> ParsedFile:
     )
 
 
-def _account(statement: ET.Element) -> str | None:
-    holder = _find(statement, "BANKACCTFROM")
-    if holder is None:
-        holder = _find(statement, "CCACCTFROM")
+@dataclass
+class _Statement:
+    currency: str | None = None
+    holder: ET.Element | None = None  # BANKACCTFROM or CCACCTFROM
+    records: list[tuple[int, ET.Element]] = field(default_factory=list)  # (document index, record)
+
+
+def _walk(root: ET.Element) -> tuple[list[_Statement], int]:
+    """The bank and credit-card statements in one pass over the tree (a per-statement search
+    would be quadratic on a hostile file of nested statements), and how many investment records
+    there are. A record's document index counts every STMTTRN/STMTTRNP, so it finds its line."""
+    statements: list[_Statement] = []
+    investments = 0
+    index = 0
+    stack: list[tuple[ET.Element, _Statement | None]] = [(root, None)]
+    while stack:
+        element, statement = stack.pop()
+        name = local_name(element.tag).upper()
+        if name in _STATEMENTS:
+            statement = _Statement()
+            statements.append(statement)
+        elif name in _TRANSACTIONS:
+            if statement is not None:
+                statement.records.append((index, element))
+            index += 1
+        elif statement is not None and name == "CURDEF" and statement.currency is None:
+            statement.currency = element.text
+        elif statement is not None and name in ("BANKACCTFROM", "CCACCTFROM"):
+            statement.holder = statement.holder if statement.holder is not None else element
+        elif name == _INVESTMENTS:
+            investments += sum(1 for c in element if local_name(c.tag).upper() not in ("DTSTART", "DTEND"))
+        stack.extend((sub, statement) for sub in reversed(element))
+    return statements, investments
+
+
+def _account(holder: ET.Element | None) -> str | None:
     if holder is None:
         return None
-    account_id = _text(holder, "ACCTID")
-    bank_id = _text(holder, "BANKID")
+    account_id = _child_text(holder, "ACCTID")
+    bank_id = _child_text(holder, "BANKID")
     if account_id and bank_id:
         return f"{bank_id}/{account_id}"
     return account_id
 
 
 def _raw(record: ET.Element) -> dict[str, str]:
+    """The record's leaf texts by tag, in document order, down to 3 levels (PAYEE/NAME, or a
+    field an empty SGML leaf swallowed): bounded, so nested hostile records stay linear."""
     raw: dict[str, str] = {}
-    for element in record.iter():
-        if element is record or element.text is None or not element.text.strip():
-            continue
-        key = local_name(element.tag).upper()
-        value = element.text.strip()
-        raw[key] = f"{raw[key]}\n{value}" if key in raw else value
+    # A record nested in this one (its close tag was missing) is a record of its own.
+    stack = [(sub, 1) for sub in reversed(record) if not _is_record(sub)]
+    while stack:
+        element, depth = stack.pop()
+        if element.text is not None and element.text.strip():
+            key = local_name(element.tag).upper()
+            value = element.text.strip()
+            raw[key] = f"{raw[key]}\n{value}" if key in raw else value
+        if depth < 3:
+            stack.extend((sub, depth + 1) for sub in reversed(element) if not _is_record(sub))
     return raw
+
+
+def _is_record(element: ET.Element) -> bool:
+    return local_name(element.tag).upper() in _TRANSACTIONS
+
+
+def _child_text(element: ET.Element, name: str) -> str | None:
+    """Stripped text of the first direct child `name` of `element`, None when absent/empty."""
+    found = next((c for c in element if local_name(c.tag).upper() == name), None)
+    if found is None or found.text is None:
+        return None
+    return found.text.strip() or None
 
 
 def _row(record: ET.Element, *, line: int, currency: str | None, account: str | None) -> ParsedRow:
@@ -218,8 +252,8 @@ def _row(record: ET.Element, *, line: int, currency: str | None, account: str | 
     # A CURRENCY aggregate means the amounts of this record are in that currency (ORIGCURRENCY
     # only reports the original one: the amounts are already in CURDEF).
     own_currency = next((e for e in record if local_name(e.tag).upper() == "CURRENCY"), None)
-    if own_currency is not None and _text(own_currency, "CURSYM"):
-        currency = _text(own_currency, "CURSYM").upper()
+    if own_currency is not None and _child_text(own_currency, "CURSYM"):
+        currency = _child_text(own_currency, "CURSYM").upper()
     name = raw.get("NAME") or raw.get("EXTDNAME")
     memo = raw.get("MEMO", "")
     row = ParsedRow(

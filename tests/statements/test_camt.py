@@ -187,3 +187,24 @@ def test_damaged_files_never_raise_anything_but_unreadable_file(data):
         return
     for row in parsed.rows:
         assert row.error or (row.date is not None and row.amount is not None)
+
+
+def test_hostile_nesting_is_read_without_recursion():
+    # Deeper than Python's recursion limit, inside an entry and as nested statements.
+    deep_entry = (
+        b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><Stmt><Acct/><Ntry>'
+        b'<Amt Ccy="EUR">1.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><BookgDt><Dt>2026-01-01</Dt></BookgDt>'
+        + b"<X>" * 5000
+        + b"deep"
+        + b"</X>" * 5000
+        + b"</Ntry></Stmt></Document>"
+    )
+    (row,) = camt.read(deep_entry, max_rows=100).rows
+    assert row.amount == Decimal("-1.00") and "deep" not in row.raw.values()
+    nested = (
+        b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">'
+        + b"<Stmt><Acct/>" * 5000
+        + b"</Stmt>" * 5000
+        + b"</Document>"
+    )
+    assert camt.read(nested, max_rows=100).rows == []

@@ -215,3 +215,11 @@ def test_damaged_files_never_raise_anything_but_unreadable_file(data):
         return
     for row in parsed.rows:
         assert row.error or (row.date is not None and row.amount is not None)
+
+
+def test_hostile_nesting_is_read_in_one_pass():
+    nested_records = SGML_HEADER.encode() + b"<OFX><STMTRS><CURDEF>EUR" + b"<STMTTRN><TRNAMT>-1.00" * 3000 + b"</OFX>"
+    rows = ofx.read(nested_records, max_rows=5000).rows
+    assert len(rows) == 3000 and all(row.amount == Decimal("-1.00") for row in rows)
+    stray_closes = SGML_HEADER.encode() + b"<OFX>" + b"<A>" * 3000 + b"</B>" * 3000 + b"</OFX>"
+    assert ofx.read(stray_closes, max_rows=100).rows == []

@@ -180,3 +180,18 @@ def test_damaged_files_never_raise_anything_but_unreadable_file(data):
 def test_whole_number_amounts_with_thousands_commas():
     rows = qif.read(bank("D1/15/2026\nT-1,250\nPRent", "D1/16/2026\nT-7\nPBus"), max_rows=100).rows
     assert [row.amount for row in rows] == [Decimal("-1250"), Decimal("-7")]
+
+
+def test_account_lists_other_sections_and_lists_are_handled():
+    data = (
+        b"!Option:AutoSwitch\n!Account\nNChecking\nTBank\n^\nNVisa\nTCCard\n^\n!Clear:AutoSwitch\n"
+        b"!Type:Cat\nNFood\nE\n^\n!Type:Memorized\nPNetflix\nT-9.99\n^\n"
+        b"!Account\nNVisa\nTCCard\n^\n!Type:CCard\nD1/5/2026\nT-12.00\nPCinema\n^\n"
+        b"!Account\nNLoan\nTOth L\n^\n!Type:Oth L\nD1/6/2026\nU-100.00\nPLoan payment\n^\n"
+    )
+    parsed = qif.read(data, max_rows=100)
+    assert [(row.account, row.description, row.amount) for row in parsed.rows] == [
+        ("Visa", "Cinema", Decimal("-12.00")),
+        ("Loan", "Loan payment", Decimal("-100.00")),  # U when there is no T
+    ]
+    assert parsed.account is None and parsed.warnings == []
