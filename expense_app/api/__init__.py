@@ -25,6 +25,8 @@ def register_api(app: Flask) -> None:
         categories,
         expenses,
         idempotency,
+        import_presets,
+        imports,
         recurring,
         rules,
         suggestions,
@@ -44,7 +46,20 @@ def register_api(app: Flask) -> None:
     )
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEMES["bearerAuth"])
     api.ma_plugin.converter.add_attribute_function(enum_attributes)
-    for module in (auth, users, categories, expenses, tags, analytics, budgets, recurring, rules, suggestions):
+    for module in (
+        auth,
+        users,
+        categories,
+        expenses,
+        tags,
+        analytics,
+        budgets,
+        recurring,
+        rules,
+        suggestions,
+        imports,
+        import_presets,
+    ):
         rate_limits.limit_api_blueprint(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.URL_PREFIX}")
         csrf.exempt(module.blp)

@@ -6,9 +6,10 @@ Installed once for the whole API by `expense_app.api.register_api` (`install`), 
   (user, key) of `IdempotencyKey` in its own short transaction, `status_code` null = in progress.
   The claim is a plain INSERT, so of two concurrent requests with one key the database lets one
   win; the other finds the row and gets 409 (still in progress) or the stored answer;
-- a key already used within 24 h with the same method, path and body (SHA-256) replays the first
-  answer: status, body, `Location` and `Content-Type`, without running the view again. With
-  another body or path it is 422, nothing done;
+- a key already used within 24 h with the same method, path and body (SHA-256; a multipart
+  body without its random boundary) replays the first answer: status, body, `Location` and
+  `Content-Type`, without running the view again. With another body or path it is 422, nothing
+  done;
 - after the view, the response is stored on the row, in its own transaction. A 5xx is not: the
   row is deleted so that the client can retry the failed request with the same key.
 
@@ -161,6 +162,17 @@ def _token_user_id() -> int | None:
     return parse_id(identity) if isinstance(identity, str) else None
 
 
+def _body() -> bytes:
+    """The request body as the key remembers it.
+
+    A multipart body (a statement upload) is delimited by a boundary the client picks at random
+    for every request, so a retry of the same form differs in those bytes alone: they are left out.
+    """
+    body = request.get_data(cache=True)
+    boundary = request.mimetype_params.get("boundary") if request.mimetype.startswith("multipart/") else None
+    return body.replace(boundary.encode("latin-1"), b"") if boundary else body
+
+
 def _before_request():
     if request.method != "POST" or not applies_to_path(request.path):
         return None
@@ -172,7 +184,7 @@ def _before_request():
         return None
     if not KEY_SHAPE.fullmatch(key):
         raise ValidationFailed({HEADER: [BAD_KEY]})
-    replay = claim(user_id, key, "POST", request.path, request.get_data(cache=True))
+    replay = claim(user_id, key, "POST", request.path, _body())
     if replay is not None:
         return Response(replay.body, status=replay.status_code, headers=replay.headers)
     setattr(g, _STATE, (user_id, key))

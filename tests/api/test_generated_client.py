@@ -3,13 +3,15 @@
 Generates the client (about a second), then checks what issue 13 asked of it: one function module
 per operation named after its operationId, response models whose always-sent fields are plain
 types (not `X | Unset`), readable enum members; then uses it, through httpx's WSGI transport
-against this app (no server), to log in and create an expense twice with one Idempotency-Key.
+against this app (no server), to log in and create an expense twice with one Idempotency-Key, and
+to upload a statement (the API's multipart operation) twice with one key, then commit it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +21,7 @@ import httpx
 import pytest
 
 from expense_app.models import Expense
+from tests.api.test_imports import samples_dir
 from tests.conftest import PASSWORD, count_rows
 
 PACKAGE = "expense_api_client"
@@ -128,3 +131,39 @@ def test_generated_client_is_named_typed_and_works(generated, app, user):
     )
     assert refused.status_code == 422 and isinstance(refused.parsed, models.ApiError)
     assert count_rows(app, Expense) == 1
+
+
+def test_generated_client_uploads_a_statement_and_commits_it(generated, app, user):
+    """The one multipart operation works from a typed client: the file and its options are one form."""
+    _, client_package, _ = generated
+    models = importlib.import_module(f"{PACKAGE}.models")
+    types = importlib.import_module(f"{PACKAGE}.types")
+    from expense_api_client.api.authentication import login
+    from expense_api_client.api.categories import list_categories
+    from expense_api_client.api.import_ import commit_import, create_import, list_import_rows
+
+    transport = httpx.WSGITransport(app=app)
+    anonymous = client_package.Client(base_url="http://localhost", httpx_args={"transport": transport})
+    tokens = login.sync(client=anonymous, body=models.Login(email=user.email, password=PASSWORD))
+    api = client_package.AuthenticatedClient(
+        base_url="http://localhost", token=tokens.access_token, httpx_args={"transport": transport}
+    )
+    other = next(category for category in list_categories.sync(client=api) if category.name == "Other")
+    data = (samples_dir() / "ofx102-ofxparse-bank_medium.ofx").read_bytes()
+
+    def upload():
+        body = models.ImportUpload(
+            file=types.File(payload=io.BytesIO(data), file_name="bank.ofx"), default_category_id=other.id
+        )
+        return create_import.sync_detailed(client=api, body=body, idempotency_key="statement-1")
+
+    first, again = upload(), upload()
+    assert first.status_code == again.status_code == 201, first.content
+    assert isinstance(first.parsed, models.ImportBatch) and again.parsed.id == first.parsed.id
+    assert first.parsed.counts.new == 3 and first.parsed.debit_sums.additional_properties == {"CAD": "345.27"}
+    rows = list_import_rows.sync(client=api, batch_id=first.parsed.id, status=models.ListImportRowsStatus.NEW)
+    assert isinstance(rows, models.ImportRowPage) and rows.total == 3
+    assert all(row.duplicate_of is None and row.include for row in rows.items)
+    committed = commit_import.sync(client=api, batch_id=first.parsed.id)
+    assert isinstance(committed, models.ImportBatch) and committed.created_count == 3
+    assert count_rows(app, Expense) == 3
