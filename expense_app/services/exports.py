@@ -6,7 +6,8 @@ The output is RFC 4180 (comma-separated, CRLF line ends) with every field quoted
 waits for an exchange rate: a spreadsheet summing that column gets the same total as the app. Quoting
 every field matters: a spreadsheet in a locale whose separator is `;` splits an unquoted
 `x;=1+1` into a second cell and evaluates it. Text cells that a spreadsheet would run as a
-formula are also prefixed with `'` (OWASP "CSV Injection").
+formula are also prefixed with `'` (OWASP "CSV Injection"; `statements.spreadsheet_safety`,
+which the import undoes, so an export imports back losslessly).
 
 Rows are read with `yield_per`, so only one batch of expenses is in memory at a time however many
 there are. The filters and the sort are checked when `export_expenses_csv` is called, before the
@@ -28,26 +29,11 @@ from expense_app.extensions import db
 from expense_app.models import Expense, User
 from expense_app.models.base import utcnow
 from expense_app.services.expenses import DEFAULT_SORT, ExpenseFilters, filter_conditions, sort_order
+from expense_app.statements.app_exports import EXPENSE_MANAGER_HEADER
+from expense_app.statements.spreadsheet_safety import neutralise
 
-HEADER = (
-    "date",
-    "description",
-    "category",
-    "payment_method",
-    "amount",
-    "currency",
-    "base_amount",
-    "base_currency",
-    "tags",
-    "notes",
-)
+HEADER = EXPENSE_MANAGER_HEADER
 BATCH_SIZE = 500
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(cell: str) -> str:
-    """Prefix a cell that starts like a formula with a single quote, so it opens as text."""
-    return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
 
 
 def _row(expense: Expense, base_currency: str) -> tuple[str, ...]:

@@ -29,10 +29,22 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from expense_app.statements.model import ParsedFile, ParsedRow, UnreadableFile
+from expense_app.statements.spreadsheet_safety import unneutralise
 from expense_app.statements.textutil import check_row_limit
 
-# The characters exports guard with a leading `'` (services/exports.py FORMULA_PREFIXES; Actual's).
-_GUARDED = ("=", "+", "-", "@", "\t", "\r")
+# This app's CSV export (services/exports.py writes it): the columns, in order.
+EXPENSE_MANAGER_HEADER = (
+    "date",
+    "description",
+    "category",
+    "payment_method",
+    "amount",
+    "currency",
+    "base_amount",
+    "base_currency",
+    "tags",
+    "notes",
+)
 _ACTUAL_SPLIT_PART = re.compile(r"^\(SPLIT \d+ OF \d+\) ?")
 _ACTUAL_SPLIT_PARENT = re.compile(r"^\(SPLIT INTO \d+\)")
 _FIREFLY_NOT_TRANSACTIONS = {"opening balance", "reconciliation", "liability credit", "invalid"}
@@ -82,18 +94,7 @@ BUILTIN_PRESETS: dict[str, dict] = {
     },
     "expense_manager": {
         "name": "Expense Manager (this app's CSV export)",
-        "header": (
-            "date",
-            "description",
-            "category",
-            "payment_method",
-            "amount",
-            "currency",
-            "base_amount",
-            "base_currency",
-            "tags",
-            "notes",
-        ),
+        "header": EXPENSE_MANAGER_HEADER,
         "settings": {
             **_BASE,
             "columns": {
@@ -125,11 +126,6 @@ def detect_builtin(header: list[str]) -> str | None:
         if (tuple(cells) == wanted) if key in _EXACT else set(wanted) <= set(cells):
             return key
     return None
-
-
-def unneutralise(cell: str) -> str:
-    """Undo an export's formula guard: `'=1+1` was written for the text `=1+1`."""
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_GUARDED) else cell
 
 
 def finish(parsed: ParsedFile) -> None:

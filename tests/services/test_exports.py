@@ -110,6 +110,8 @@ def test_neutralise_leaves_ordinary_text_alone():
     assert exports.neutralise("Lunch - team") == "Lunch - team"
     assert exports.neutralise("") == ""
     assert exports.neutralise("-5 off") == "'-5 off"
+    # A cell starting with the guard itself is guarded too, so the import can tell them apart.
+    assert exports.neutralise("'quoted") == "''quoted"
 
 
 def test_same_filters_and_order_as_the_list(ctx, user, other_user, add_expense):

@@ -254,3 +254,10 @@ def test_our_export_saved_again_by_a_german_spreadsheet_still_reads():
         (dt.date(2026, 1, 2), Decimal("-3.50"), "Bäcker", ()),
         (dt.date(2026, 1, 3), Decimal("-1200.00"), "Miete", ("fix", "monthly")),
     ]
+
+
+@pytest.mark.parametrize("text", ["=1+1", "'=1+1", "'quoted", "''", "-5 off", "plain", "'", "@home"])
+def test_the_formula_guard_round_trips_every_text(text):
+    from expense_app.statements.spreadsheet_safety import neutralise, unneutralise
+
+    assert unneutralise(neutralise(text)) == text
