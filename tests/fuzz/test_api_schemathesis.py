@@ -56,6 +56,9 @@ PUBLIC = {("POST", "/api/v1/auth/register"), ("POST", "/api/v1/auth/login")}
 # Path parameter -> the kind of object (tests/security/matrix.py) a positive case should point at.
 ID_PARAMETERS = {f"{kind}_id": kind for kind in ("category", "expense", "budget", "recurring", "rule")}
 ID_PARAMETERS["run_id"] = "rule run"
+# Import API: a staged batch (the state most operations take) and a preset of the user's.
+ID_PARAMETERS["batch_id"] = "staged import batch"
+ID_PARAMETERS["preset_id"] = "import preset"
 
 
 class Credentials:

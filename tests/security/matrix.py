@@ -32,6 +32,7 @@ from expense_app.models import (
     Category,
     Expense,
     ImportBatch,
+    ImportPreset,
     ImportRow,
     RecurringExpense,
     RecurringOccurrence,
@@ -40,7 +41,7 @@ from expense_app.models import (
     User,
 )
 from expense_app.models import Rule as CategorisationRule  # `Rule` is werkzeug's URL rule here
-from expense_app.services import categorization, imports
+from expense_app.services import categorization, import_presets, imports
 from tests import factories
 from tests.conftest import PASSWORD, make_app
 
@@ -336,6 +337,26 @@ def _import_mapping_form(attacker: Attacker) -> dict:
     }
 
 
+# --- issue 15, the Import API: presets (batches are the import pages' kinds above) -----------------
+
+
+def make_import_preset(owner: User) -> int:
+    return import_presets.create_preset(
+        user=owner,
+        name=factories.unique("Victim's bank {}"),
+        settings={"delimiter": ",", "has_header": True, "date_format": "%Y-%m-%d"},
+    ).id
+
+
+def read_import_preset(object_id: int) -> dict | None:
+    return _row(ImportPreset, object_id)
+
+
+def last_import_row() -> int:
+    """The first row of the staged batch made last (`make_import_batch`), for URLs that name a row."""
+    return LAST_IMPORT_ROW["id"]
+
+
 KINDS = {
     "category": ObjectKind(make_category, read_category),
     "expense": ObjectKind(make_expense, read_expense),
@@ -350,6 +371,8 @@ KINDS = {
     "staged import batch": ObjectKind(make_import_batch, read_import_batch),
     "import batch": ObjectKind(make_committed_import_batch, read_import_batch),
     "staged qif import batch": ObjectKind(make_qif_import_batch, read_import_batch),
+    # Import API
+    "import preset": ObjectKind(make_import_preset, read_import_preset),
 }
 
 
@@ -399,8 +422,21 @@ def _recurring_form(attacker: Attacker) -> dict:
 
 @dataclass(frozen=True)
 class ObjectEndpoint:
+    """`kind`: the object the route's id names. `other_ids`: for a route that names a second id
+    (a row of the batch), how to read the victim's one after their object was made."""
+
     kind: str
     attack: dict[str, AttackBody] = field(default_factory=dict)
+    other_ids: dict[str, Callable[[], int]] = field(default_factory=dict)
+
+    def object_argument(self, route: Route) -> str:
+        (name,) = (name for name in route.id_arguments if name not in self.other_ids)
+        return name
+
+    def url(self, route: Route, object_id: int) -> str:
+        """`route`'s path naming `object_id`, and the victim's own object for every other id."""
+        others = {name: read() for name, read in self.other_ids.items()}
+        return route.url(**others, **{self.object_argument(route): object_id})
 
 
 OBJECT_ENDPOINTS: dict[str, ObjectEndpoint] = {
@@ -426,6 +462,23 @@ OBJECT_ENDPOINTS: dict[str, ObjectEndpoint] = {
     # Rules API (rapi)
     "Rules.RuleItem": ObjectEndpoint("rule", {"PATCH": lambda a: {"json": {"name": "Taken over", "active": False}}}),
     "Rules.RuleRunUndo": ObjectEndpoint("rule run", {"POST": lambda a: {}}),
+    # Import API: the batch kinds are the import pages' (staged, or committed for undo)
+    "Import.ImportItem": ObjectEndpoint("staged import batch", {"PATCH": lambda a: {"json": {"source": "Taken over"}}}),
+    "Import.ImportReadPreview": ObjectEndpoint(
+        "staged import batch", {"POST": lambda a: {"json": {"settings": {"delimiter": ";"}}}}
+    ),
+    "Import.ImportRows": ObjectEndpoint(
+        "staged import batch", {"PATCH": lambda a: {"json": {"status": "new", "include": False}}}
+    ),
+    "Import.ImportRow": ObjectEndpoint(
+        "staged import batch",
+        {"PATCH": lambda a: {"json": {"include": False, "tags": ["taken"]}}},
+        other_ids={"row_id": last_import_row},
+    ),
+    "Import.ImportCommit": ObjectEndpoint("staged import batch", {"POST": lambda a: {}}),
+    "Import.ImportEditedExpenses": ObjectEndpoint("import batch"),
+    "Import.ImportUndo": ObjectEndpoint("import batch", {"POST": lambda a: {"json": {"edited": "delete"}}}),
+    "ImportPresets.PresetItem": ObjectEndpoint("import preset", {"PATCH": lambda a: {"json": {"name": "Taken over"}}}),
     # HTML
     "expenses.show": ObjectEndpoint("expense"),
     "expenses.edit": ObjectEndpoint("expense", {"POST": _expense_form}),
@@ -477,8 +530,10 @@ def object_endpoint(route: Route) -> ObjectEndpoint:
             "second user gets 404 there.",
             pytrace=False,
         )
-    if len(route.id_arguments) != 1:
-        pytest.fail(f"{route} takes several ids; extend tests/security/matrix.py to build each of them.")
+    if len(set(route.id_arguments) - set(declared.other_ids)) != 1:
+        pytest.fail(
+            f"{route} takes several ids: name all but the object's in OBJECT_ENDPOINTS[{route.endpoint!r}].other_ids."
+        )
     return declared
 
 
@@ -652,6 +707,17 @@ class Context:
             user=user, expense_id=factories.create_expense(user, amount="4.00")
         ).batch_id
         self._numbers = itertools.count(1)
+        # The Import API's ids: a staged batch and its first row, a committed batch (for undo), a preset.
+        self.ids["batch_id"] = self.ids["staged import batch_id"]
+        self.ids["row_id"] = db.session.scalar(
+            sa.select(sa.func.min(ImportRow.id)).where(ImportRow.batch_id == self.ids["batch_id"])
+        )
+        self.ids["preset_id"] = self.ids["import preset_id"]
+
+    def url(self, route: Route) -> str:
+        """`route`'s path naming this user's objects (`API_URL_IDS` where a route needs other ones)."""
+        override = API_URL_IDS.get((route.endpoint, route.method))
+        return route.url(**{**self.ids, **(override(self) if override else {})})
 
     @property
     def category_id(self) -> int:
@@ -661,6 +727,11 @@ class Context:
         """`text` with a number no other call returned, for values that must not repeat."""
         return text.format(next(self._numbers))
 
+
+# Operations whose id must name another object than `Context.ids`' one: undo takes a committed batch.
+API_URL_IDS: dict[tuple[str, str], Callable[[Context], dict]] = {
+    ("Import.ImportUndo", "POST"): lambda c: {"batch_id": c.ids["import batch_id"]},
+}
 
 # A valid JSON body for every API operation that takes one.
 API_BODIES: dict[tuple[str, str], Callable[[Context], dict]] = {
@@ -698,6 +769,17 @@ API_BODIES: dict[tuple[str, str], Callable[[Context], dict]] = {
     ("Rules.RuleTest", "POST"): lambda c: {**rule_document(c), "sample": {"description": "Lunch", "amount": "9.00"}},
     ("Rules.RulePreview", "POST"): lambda c: rule_document(c),
     ("Rules.RuleRunStart", "POST"): lambda c: {"date_from": "2026-01-01", "date_to": "2026-12-31"},
+    # Import API (the upload is multipart/form-data: see `upload_schema`)
+    ("Import.ImportItem", "PATCH"): lambda c: {"source": "Mass bank"},
+    ("Import.ImportReadPreview", "POST"): lambda c: {"settings": {"delimiter": ","}},
+    ("Import.ImportRows", "PATCH"): lambda c: {"status": "new", "include": True},
+    ("Import.ImportRow", "PATCH"): lambda c: {"include": False},
+    ("Import.ImportUndo", "POST"): lambda c: {},
+    ("ImportPresets.PresetCollection", "POST"): lambda c: {
+        "name": c.unique("Mass bank {}"),
+        "settings": {"delimiter": ",", "has_header": True},
+    },
+    ("ImportPresets.PresetItem", "PATCH"): lambda c: {"name": c.unique("Mass renamed {}")},
 }
 
 
@@ -720,9 +802,17 @@ def request_schema(spec: dict, route: Route) -> dict | None:
     """The JSON body schema of `route` in the OpenAPI document, or None when it takes no body."""
     operation = spec["paths"].get(spec_rule(route), {}).get(route.method.lower(), {})
     body = operation.get("requestBody")
-    if body is None:
+    if body is None or "application/json" not in body["content"]:
         return None
     return resolve(spec, body["content"]["application/json"]["schema"])
+
+
+def upload_schema(spec: dict, route: Route) -> dict | None:
+    """The multipart/form-data body schema of `route` (the statement upload), or None."""
+    operation = spec["paths"].get(spec_rule(route), {}).get(route.method.lower(), {})
+    body = operation.get("requestBody") or {"content": {}}
+    form = body["content"].get("multipart/form-data")
+    return resolve(spec, form["schema"]) if form is not None else None
 
 
 def query_parameters(spec: dict, route: Route) -> list[dict]:

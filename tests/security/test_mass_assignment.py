@@ -98,7 +98,7 @@ def test_api_refuses_server_owned_fields(app, client, make_user, context, route:
     headers = bearer(
         client.post("/api/v1/auth/login", json={"email": context.user.email, "password": PASSWORD}).json["access_token"]
     )
-    url = route.url(**context.ids)
+    url = context.url(route)
     body = API_BODIES[(route.endpoint, route.method)](context)
     for field, value in server_owned_fields(other.id).items():
         if field in body:

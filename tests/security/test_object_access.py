@@ -32,7 +32,7 @@ def _attack_kwargs(route: Route, actor) -> dict:
 
 
 def _send(actor, route: Route, object_id: int):
-    url = route.url(**{route.id_arguments[0]: object_id})
+    url = object_endpoint(route).url(route, object_id)
     headers = actor.headers if route.is_api else {}
     return actor.client.open(url, method=route.method, headers=headers, **_attack_kwargs(route, actor))
 
