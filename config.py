@@ -209,8 +209,9 @@ class Config:
         self.ALLOWED_HOSTS = parse_list("ALLOWED_HOSTS", env.str("ALLOWED_HOSTS"))
         self.TRUSTED_HOSTS = self.ALLOWED_HOSTS or None
         # Proxies in front of the app that append to X-Forwarded-For/-Proto (Heroku's router,
-        # Render, nginx: 1). 0 when gunicorn faces clients directly, so they cannot spoof their IP.
-        self.PROXY_HOPS = env.int("PROXY_HOPS", 1, minimum=0)
+        # Render, nginx: 1). 0 by default: gunicorn facing clients directly must not believe a
+        # header any client can write (issue 16); the Procfile and render.yaml set 1.
+        self.PROXY_HOPS = env.int("PROXY_HOPS", 0, minimum=0)
 
         self.RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_STORAGE_URI = self.ratelimit_storage_uri(env)
@@ -237,6 +238,37 @@ class Config:
         self.COMPRESS_MIMETYPES = ["text/css", "text/javascript", "application/javascript", "image/svg+xml"]
 
         self.METRICS_TOKEN = env.str("METRICS_TOKEN")
+
+        # Account security (issue 16); see SECURITY.md.
+        # The key the TOTP secrets are encrypted with; derived from SECRET_KEY when unset (then
+        # rotating SECRET_KEY turns every user's two-factor sign-in off: set a dedicated key).
+        self.ENCRYPTION_KEY = env.str("ENCRYPTION_KEY")
+        # Proxies whose X-Forwarded-For is believed: addresses or networks (`10.0.0.0/8`). A client
+        # that connects from anywhere else is counted by its own address, whatever it sends.
+        self.TRUSTED_PROXIES = parse_list("TRUSTED_PROXIES", env.str("TRUSTED_PROXIES"))
+        # Failed sign-ins per account (any address, both faces, the 2FA step and password checks).
+        self.ACCOUNT_LOCKOUT = parse_rate_limit("ACCOUNT_LOCKOUT", env.str("ACCOUNT_LOCKOUT", "10/15 minutes"))
+        self.ACCOUNT_LOCKOUT_ENABLED = env.bool("ACCOUNT_LOCKOUT_ENABLED", True)
+        self.MFA_CHALLENGE_MINUTES = env.int("MFA_CHALLENGE_MINUTES", 5, minimum=1)
+        # How recent a password or 2FA check must be to create an access token.
+        self.FRESH_LOGIN_MINUTES = env.int("FRESH_LOGIN_MINUTES", 15, minimum=1)
+        self.PASSWORD_RESET_MINUTES = env.int("PASSWORD_RESET_MINUTES", 30, minimum=1)
+        self.RATELIMIT_PASSWORD_RESET = parse_rate_limit(
+            "RATELIMIT_PASSWORD_RESET", env.str("RATELIMIT_PASSWORD_RESET", "3/hour")
+        )
+        # Outgoing mail (flask-mailman) for password resets; the forgot-password page exists only
+        # when MAIL_SERVER is set.
+        self.MAIL_SERVER = env.str("MAIL_SERVER")
+        self.MAIL_PORT = env.int("MAIL_PORT", 587, minimum=1)
+        self.MAIL_USERNAME = env.str("MAIL_USERNAME")
+        self.MAIL_PASSWORD = env.str("MAIL_PASSWORD")
+        self.MAIL_USE_TLS = env.bool("MAIL_USE_TLS", True)
+        self.MAIL_USE_SSL = env.bool("MAIL_USE_SSL", False)
+        self.MAIL_TIMEOUT = env.int("MAIL_TIMEOUT", 10, minimum=1)
+        self.MAIL_DEFAULT_SENDER = env.str("MAIL_DEFAULT_SENDER", "Expense Manager <no-reply@localhost>")
+        # The public origin put in emailed links (https://expenses.example.com); the request's
+        # own host when unset.
+        self.PUBLIC_URL = env.str("PUBLIC_URL")
         # Set (by gunicorn.conf.py) when several worker processes share one metrics directory.
         self.PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR")
 

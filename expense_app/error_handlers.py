@@ -27,7 +27,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def handle_service_error(error: ServiceError):
         rollback_quietly(db.session)
-        return error_response(error.status_code, error.message, error.errors or None)
+        return error_response(
+            error.status_code, error.message, error.errors or None, headers=getattr(error, "headers", None)
+        )
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

@@ -45,3 +45,20 @@ class AuthError(ServiceError):
     """Credentials or a token were refused."""
 
     status_code = 401
+
+
+class TooManyAttempts(ServiceError):
+    """Too many failed attempts for one account (issue 16); `retry_after` is in seconds."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+        self.headers = {"Retry-After": str(self.retry_after)}
+
+
+class Forbidden(ServiceError):
+    """The caller is known but may not do this (a read-only access token asked to write)."""
+
+    status_code = 403

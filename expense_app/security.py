@@ -1,7 +1,7 @@
 """The authentication glue of both faces, installed by `init_app` (nothing happens at import).
 
-- Web: flask-login's user loader, which checks the session version so a password change ends
-  every other session.
+- Web: flask-login's user loader, which checks the server-side browser session
+  (`services.sign_ins`) and the session version, so logout and a password change end sessions.
 - API: flask-jwt-extended's identity, user-lookup and blocklist loaders, and every JWT failure as
   a 401 JSON error in the API's error shape (the library answers 422 or 400 by default).
 """
@@ -14,6 +14,7 @@ from expense_app.extensions import db, jwt, login_manager
 from expense_app.models import User
 from expense_app.responses import error_response
 from expense_app.services.rules import parse_id, parse_int
+from expense_app.services.sign_ins import session_user
 from expense_app.services.tokens import active_family_user
 
 # Where the blocklist check leaves the token family's user for the user lookup (flask.g, per request).
@@ -21,14 +22,23 @@ _FAMILY_USER = "token_family_user"
 
 
 def load_session_user(session_id: str):
-    """Return the active user for a flask-login id `"<id>.<version>"`, else None."""
-    user_id, _, version = session_id.partition(".")
+    """Return the active user for a flask-login id `"<id>.<version>.<sid>"`, else None.
+
+    The sid must name a live browser session of that user (`services.sign_ins`), so a cookie
+    copied before logout, or a remember-me cookie of an ended session, signs nobody in. An id of
+    the older `"<id>.<version>"` form has no session and is refused (one new login after upgrade).
+    """
+    user_id, version, sid = ([*session_id.split(".", 2), "", ""])[:3]
     user_id, version = parse_id(user_id), parse_int(version)
-    if user_id is None or version is None:
+    if user_id is None or version is None or not sid:
         return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_active or user.session_version != version:
+    found = session_user(user_id, sid)
+    if found is None:
         return None
+    user, _web_session = found
+    if not user.is_active or user.session_version != version:
+        return None
+    user.web_sid = sid
     return user
 
 

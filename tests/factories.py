@@ -31,6 +31,8 @@ from expense_app.services import (
     import_presets,
     imports,
     recurring,
+    security_log,
+    sign_ins,
     tokens,
 )
 from expense_app.services.capture_defaults import quick_add_expense
@@ -283,6 +285,9 @@ def build_full_user(user: User, *, history: bool = False) -> FullUser:
     location = f"/api/v1/expenses/{full.ids['expense_id']}"
     idempotency.store(user.id, key, 201, json.dumps({"id": full.ids["expense_id"]}), {"Location": location})
     full.tokens = issue_tokens(user)
+    # Account security (issue 16): a browser sign-in and its security-log entry.
+    sign_ins.start_web_session(user=user)
+    security_log.record(user.id, "sign_in", face="web")
     return full
 
 

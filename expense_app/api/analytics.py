@@ -6,10 +6,9 @@ scope wait for an exchange rate and are not in it.
 """
 
 from flask.views import MethodView
-from flask_jwt_extended import current_user as token_user
-from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 
+from expense_app.api.authentication import auth_required, token_user
 from expense_app.api.docs import protected
 from expense_app.api.schemas.analytics import (
     AnalyticsArgsSchema,
@@ -140,7 +139,7 @@ BY_CURRENCY_EXAMPLE = {
 
 @blp.route("/summary")
 class Summary(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="get_analytics_summary")
     @protected(blp, 422)
@@ -161,7 +160,7 @@ class Summary(MethodView):
 
 @blp.route("/by-category")
 class ByCategory(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="get_analytics_by_category")
     @protected(blp, 422)
@@ -178,7 +177,7 @@ class ByCategory(MethodView):
 
 @blp.route("/by-payment-method")
 class ByPaymentMethod(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="get_analytics_by_payment_method")
     @protected(blp, 422)
@@ -195,7 +194,7 @@ class ByPaymentMethod(MethodView):
 
 @blp.route("/trend")
 class Trend(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="get_analytics_trend")
     @protected(blp, 422)
@@ -214,7 +213,7 @@ class Trend(MethodView):
 
 @blp.route("/top-expenses")
 class TopExpenses(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="get_analytics_top_expenses")
     @protected(blp, 422)
@@ -233,7 +232,7 @@ class TopExpenses(MethodView):
 
 @blp.route("/by-currency")
 class ByCurrency(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="get_analytics_by_currency")
     @protected(blp, 422)

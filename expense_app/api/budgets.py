@@ -2,10 +2,9 @@
 
 from flask import url_for
 from flask.views import MethodView
-from flask_jwt_extended import current_user as token_user
-from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 
+from expense_app.api.authentication import auth_required, token_user
 from expense_app.api.docs import protected
 from expense_app.api.schemas.budgets import (
     BudgetCreateSchema,
@@ -74,7 +73,7 @@ STATUS_EXAMPLE = {
 
 @blp.route("")
 class BudgetCollection(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="list_budgets")
     @protected(blp)
@@ -113,7 +112,7 @@ class BudgetCollection(MethodView):
 
 @blp.route("/status")
 class BudgetStatus(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="get_budget_status")
     @protected(blp, 422)
@@ -136,7 +135,7 @@ class BudgetStatus(MethodView):
 
 @blp.route("/<int:budget_id>")
 class BudgetItem(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="get_budget")
     @protected(blp, 404)

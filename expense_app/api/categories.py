@@ -2,10 +2,9 @@
 
 from flask import url_for
 from flask.views import MethodView
-from flask_jwt_extended import current_user as token_user
-from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 
+from expense_app.api.authentication import auth_required, token_user
 from expense_app.api.docs import protected
 from expense_app.api.schemas.categories import (
     CategoryCreateSchema,
@@ -35,7 +34,7 @@ blp = Blueprint(
 
 @blp.route("")
 class CategoryCollection(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="list_categories")
     @protected(blp)
@@ -69,7 +68,7 @@ class CategoryCollection(MethodView):
 
 @blp.route("/<int:category_id>")
 class CategoryItem(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="get_category")
     @protected(blp, 404)

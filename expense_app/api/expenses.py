@@ -3,10 +3,9 @@ bulk create, change and delete, and Undo of a deletion (`POST /expenses/restore`
 
 from flask import Response, stream_with_context, url_for
 from flask.views import MethodView
-from flask_jwt_extended import current_user as token_user
-from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 
+from expense_app.api.authentication import auth_required, token_user
 from expense_app.api.docs import protected
 from expense_app.api.schemas.expenses import (
     BulkCreateResultSchema,
@@ -65,7 +64,7 @@ CSV_EXAMPLE = (
 
 @blp.route("")
 class ExpenseCollection(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="list_expenses")
     @protected(blp, 422)
@@ -128,7 +127,7 @@ class ExpenseCollection(MethodView):
 
 @blp.route("/<int:expense_id>")
 class ExpenseItem(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="get_expense")
     @protected(blp, 404)
@@ -176,7 +175,7 @@ class ExpenseItem(MethodView):
 
 @blp.route("/export.csv")
 class ExpenseExport(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="export_expenses")
     @protected(blp, 422)
@@ -211,7 +210,7 @@ class ExpenseExport(MethodView):
 
 @blp.route("/bulk")
 class ExpenseBulkCreate(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @protected(blp, 422)
     @blp.doc(operationId="bulk_create_expenses")
@@ -229,7 +228,7 @@ class ExpenseBulkCreate(MethodView):
 
 @blp.route("/bulk-update")
 class ExpenseBulkUpdate(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @protected(blp, 422)
     @blp.doc(operationId="bulk_update_expenses")
@@ -250,7 +249,7 @@ class ExpenseBulkUpdate(MethodView):
 
 @blp.route("/bulk-delete")
 class ExpenseBulkDelete(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @protected(blp, 422)
     @blp.doc(operationId="bulk_delete_expenses")
@@ -271,7 +270,7 @@ class ExpenseBulkDelete(MethodView):
 
 @blp.route("/restore")
 class ExpenseRestore(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @protected(blp, 404, 409, 422)
     @blp.doc(operationId="restore_expenses")

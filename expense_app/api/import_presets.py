@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from flask import url_for
 from flask.views import MethodView
-from flask_jwt_extended import current_user as token_user
-from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 
+from expense_app.api.authentication import auth_required, token_user
 from expense_app.api.docs import protected
 from expense_app.api.schemas.imports import SETTINGS_EXAMPLE, PresetCreateSchema, PresetSchema, PresetUpdateSchema
 from expense_app.services import import_presets
@@ -62,7 +61,7 @@ def _fields(data: dict) -> dict:
 
 @blp.route("", tags=TAGS)
 class PresetCollection(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="list_import_presets")
     @protected(blp)
@@ -97,7 +96,7 @@ class PresetCollection(MethodView):
 
 @blp.route("/<int:preset_id>", tags=TAGS)
 class PresetItem(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="get_import_preset")
     @protected(blp, 404)

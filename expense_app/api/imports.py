@@ -18,13 +18,12 @@ from __future__ import annotations
 
 from flask import current_app, request, url_for
 from flask.views import MethodView
-from flask_jwt_extended import current_user as token_user
-from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from expense_app.api.authentication import auth_required, token_user
 from expense_app.api.docs import protected
 from expense_app.api.schemas import ApiErrorSchema
 from expense_app.api.schemas.expenses import ExpenseSchema
@@ -186,7 +185,7 @@ def _with_413(func):
 
 @blp.route("")
 class ImportCollection(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="list_imports")
     @protected(blp, 422)
@@ -225,7 +224,7 @@ class ImportCollection(MethodView):
 
 @blp.route("/<int:batch_id>")
 class ImportItem(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="get_import")
     @protected(blp, 404)
@@ -254,7 +253,7 @@ class ImportItem(MethodView):
 
 @blp.route("/<int:batch_id>/read-preview")
 class ImportReadPreview(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="preview_import_settings")
     @protected(blp, 404, 422)
@@ -272,7 +271,7 @@ class ImportReadPreview(MethodView):
 
 @blp.route("/<int:batch_id>/rows")
 class ImportRows(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="list_import_rows")
     @protected(blp, 404, 422)
@@ -314,7 +313,7 @@ class ImportRows(MethodView):
 
 @blp.route("/<int:batch_id>/rows/<int:row_id>")
 class ImportRow(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="update_import_row")
     @protected(blp, 404, 422)
@@ -330,7 +329,7 @@ class ImportRow(MethodView):
 
 @blp.route("/<int:batch_id>/commit")
 class ImportCommit(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="commit_import")
     @protected(blp, 404, 409)
@@ -347,7 +346,7 @@ class ImportCommit(MethodView):
 
 @blp.route("/<int:batch_id>/edited-expenses")
 class ImportEditedExpenses(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="list_import_edited_expenses")
     @protected(blp, 404)
@@ -363,7 +362,7 @@ class ImportEditedExpenses(MethodView):
 
 @blp.route("/<int:batch_id>/undo")
 class ImportUndo(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="undo_import")
     @protected(blp, 404, 409, 422)

@@ -2,10 +2,9 @@
 
 from flask import url_for
 from flask.views import MethodView
-from flask_jwt_extended import current_user as token_user
-from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 
+from expense_app.api.authentication import auth_required, token_user
 from expense_app.api.docs import protected
 from expense_app.api.schemas.recurring import (
     CostSummarySchema,
@@ -64,7 +63,7 @@ RECURRING_EXAMPLE = {
 
 @blp.route("")
 class RecurringCollection(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="list_recurring_expenses")
     @protected(blp)
@@ -102,7 +101,7 @@ class RecurringCollection(MethodView):
 
 @blp.route("/upcoming")
 class RecurringUpcoming(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="list_upcoming_occurrences")
     @protected(blp, 422)
@@ -134,7 +133,7 @@ class RecurringUpcoming(MethodView):
 
 @blp.route("/summary")
 class RecurringCost(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="get_recurring_summary")
     @protected(blp)
@@ -163,7 +162,7 @@ class RecurringCost(MethodView):
 
 @blp.route("/<int:recurring_id>")
 class RecurringItem(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="get_recurring_expense")
     @protected(blp, 404)
@@ -204,7 +203,7 @@ class RecurringItem(MethodView):
 
 @blp.route("/<int:recurring_id>/pause")
 class RecurringPause(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="pause_recurring_expense")
     @protected(blp, 404)
@@ -219,7 +218,7 @@ class RecurringPause(MethodView):
 
 @blp.route("/<int:recurring_id>/resume")
 class RecurringResume(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="resume_recurring_expense")
     @protected(blp, 404)
@@ -235,7 +234,7 @@ class RecurringResume(MethodView):
 
 @blp.route("/<int:recurring_id>/skip")
 class RecurringSkip(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="skip_recurring_occurrence")
     @protected(blp, 404, 409, 422)

@@ -3,10 +3,9 @@ a sample, a preview of what it matches, runs over existing expenses (dry run, ap
 
 from flask import jsonify, url_for
 from flask.views import MethodView
-from flask_jwt_extended import current_user as token_user
-from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 
+from expense_app.api.authentication import auth_required, token_user
 from expense_app.api.docs import protected
 from expense_app.api.schemas.rules import (
     FieldChangesSchema,
@@ -119,7 +118,7 @@ def _document(data: dict) -> dict:
 
 @blp.route("")
 class RuleCollection(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="list_rules")
     @protected(blp)
@@ -152,7 +151,7 @@ class RuleCollection(MethodView):
 
 @blp.route("/<int:rule_id>")
 class RuleItem(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="get_rule")
     @protected(blp, 404)
@@ -189,7 +188,7 @@ class RuleItem(MethodView):
 
 @blp.route("/order")
 class RuleOrder(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="reorder_rules")
     @protected(blp, 422)
@@ -206,7 +205,7 @@ class RuleOrder(MethodView):
 
 @blp.route("/test")
 class RuleTest(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="test_rule")
     @protected(blp, 422)
@@ -241,7 +240,7 @@ class RuleTest(MethodView):
 
 @blp.route("/preview")
 class RulePreview(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="preview_rule")
     @protected(blp, 422)
@@ -259,7 +258,7 @@ class RulePreview(MethodView):
 
 @blp.route("/run")
 class RuleRunStart(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="run_rules")
     @protected(blp, 422)
@@ -285,7 +284,7 @@ class RuleRunStart(MethodView):
 
 @blp.route("/runs")
 class RuleRunCollection(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="list_rule_runs")
     @protected(blp, 422)
@@ -301,7 +300,7 @@ class RuleRunCollection(MethodView):
 
 @blp.route("/runs/<int:run_id>/undo")
 class RuleRunUndo(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="undo_rule_run")
     @protected(blp, 404, 409)

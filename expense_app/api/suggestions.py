@@ -3,10 +3,9 @@ to accept with one click. Nothing is ever applied until you accept it."""
 
 from flask import url_for
 from flask.views import MethodView
-from flask_jwt_extended import current_user as token_user
-from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 
+from expense_app.api.authentication import auth_required, token_user
 from expense_app.api.docs import protected
 from expense_app.api.schemas.rules import (
     CategorySuggestionAnswerSchema,
@@ -51,7 +50,7 @@ RULE_SUGGESTION_EXAMPLE = {
 
 @blp.route("/category")
 class CategorySuggestion(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="suggest_category")
     @protected(blp, 422)
@@ -73,7 +72,7 @@ class CategorySuggestion(MethodView):
 
 @blp.route("/rules")
 class RuleSuggestionCollection(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="list_rule_suggestions")
     @protected(blp, 422)
@@ -91,7 +90,7 @@ class RuleSuggestionCollection(MethodView):
 
 @blp.route("/rules/<string:key>/accept")
 class RuleSuggestionAccept(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="accept_rule_suggestion")
     @protected(blp, 404, 422)

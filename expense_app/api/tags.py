@@ -1,10 +1,9 @@
 """Tags: the labels used on expenses, with how often each is used."""
 
 from flask.views import MethodView
-from flask_jwt_extended import current_user as token_user
-from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 
+from expense_app.api.authentication import auth_required, token_user
 from expense_app.api.docs import protected
 from expense_app.api.schemas.expenses import TagSchema
 from expense_app.services import tags
@@ -19,7 +18,7 @@ blp = Blueprint(
 
 @blp.route("")
 class TagCollection(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="list_tags")
     @protected(blp)

@@ -1,10 +1,9 @@
 """Users: the authenticated user's own profile, password and account."""
 
 from flask.views import MethodView
-from flask_jwt_extended import current_user as token_user
-from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 
+from expense_app.api.authentication import auth_required, token_user
 from expense_app.api.docs import protected
 from expense_app.api.schemas.accounts import PasswordChangeSchema, ProfileUpdateSchema, UserSchema
 from expense_app.services import accounts
@@ -15,7 +14,7 @@ blp = Blueprint("Users", __name__, description="The authenticated user's profile
 
 @blp.route("/me")
 class Me(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="get_my_profile")
     @protected(blp)
@@ -54,7 +53,7 @@ class Me(MethodView):
 
 @blp.route("/me/password")
 class MyPassword(MethodView):
-    decorators = [jwt_required()]
+    decorators = [auth_required()]
 
     @blp.doc(operationId="change_my_password")
     @protected(blp, 422)

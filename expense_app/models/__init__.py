@@ -23,6 +23,15 @@ from expense_app.models.recurring import (
     recurring_expense_tags,
 )
 from expense_app.models.rules import RULE_MATCH_MODES, Rule, RuleRun, RuleRunChange
+from expense_app.models.security import (
+    MFA_PURPOSES,
+    SECURITY_EVENT_KINDS,
+    MfaChallenge,
+    PersonalAccessToken,
+    RecoveryCode,
+    SecurityEvent,
+    WebSession,
+)
 from expense_app.models.stats import ExpenseStats
 from expense_app.models.tags import Tag, expense_tags
 from expense_app.models.tokens import TokenFamily
@@ -34,10 +43,12 @@ __all__ = [
     "FX_SOURCES",
     "IMPORT_FORMATS",
     "INTERVAL_UNITS",
+    "MFA_PURPOSES",
     "PAYMENT_METHODS",
     "ROLLOVER_MODES",
     "ROW_STATUSES",
     "RULE_MATCH_MODES",
+    "SECURITY_EVENT_KINDS",
     "Base",
     "Budget",
     "BudgetVersion",
@@ -51,14 +62,19 @@ __all__ = [
     "ImportBatch",
     "ImportPreset",
     "ImportRow",
+    "MfaChallenge",
+    "PersonalAccessToken",
+    "RecoveryCode",
     "RecurringExpense",
     "RecurringOccurrence",
     "Rule",
     "RuleRun",
     "RuleRunChange",
+    "SecurityEvent",
     "Tag",
     "TokenFamily",
     "User",
+    "WebSession",
     "expense_tags",
     "recurring_expense_tags",
 ]

@@ -23,6 +23,10 @@ class TokenFamily(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Shown on the security page (issue 16): where the login came from, when it was last refreshed.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    client_address: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(200))
 
     def __repr__(self) -> str:
         return f"<TokenFamily {self.id} user={self.user_id}>"

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from expense_app.errors import AuthError, Conflict, ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import DEFAULT_CATEGORIES, Category, User
+from expense_app.models.base import utcnow
 from expense_app.passwords import hash_password, password_needs_rehash, verify_password
-from expense_app.services import tokens
+from expense_app.services import security_log, sign_ins, tokens
 from expense_app.services.base_currency import change_base_currency
 from expense_app.services.locales import DEFAULT_LOCALE, clean_locale
 from expense_app.services.rules import Errors, add_error, clean_currency, clean_text, has_control_characters, raise_if
@@ -162,7 +163,7 @@ def update_profile(
 
 
 def change_password(*, user: User, current_password: str, new_password: str) -> User:
-    """Replace the password, end every other session and revoke every API token.
+    """Replace the password and end every sign-in: browser sessions, token families, access tokens.
 
     Raises ValidationFailed when the current password is wrong or the new one is invalid.
     """
@@ -174,9 +175,9 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
     password_hash = hash_password(new_password)
     with transaction():
         user.password_hash = password_hash
-        user.session_version += 1
-        tokens.revoke_all_for_user(user=user)
-    logger.info("password changed; all tokens revoked", extra={"user_id": user.id})
+        user.password_changed_at = utcnow()
+        sign_ins.end_everything(user=user)
+        security_log.record(user.id, "password_changed")
     return user
 
 

@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from expense_app.errors import AuthError, ValidationFailed
 from expense_app.ops.rate_limits import auth_limit
@@ -11,6 +11,7 @@ from expense_app.services import accounts
 from expense_app.services.locales import currency_for_locale, locale_from_accept_language
 from expense_app.web.forms import apply_service_errors, submit
 from expense_app.web.forms.accounts import LoginForm, RegisterForm
+from expense_app.web.session_login import sign_in_browser, sign_out_browser
 
 bp = Blueprint("auth", __name__)
 
@@ -46,7 +47,7 @@ def register():
             currency=form.currency.data,
             locale=form.locale.data,
         )
-        login_user(user)
+        sign_in_browser(user)
         return user
 
     outcome = submit(
@@ -75,7 +76,7 @@ def login():
             apply_service_errors(form, error)
             status = 422
         else:
-            login_user(user, remember=form.remember.data)
+            sign_in_browser(user, remember=form.remember.data)
             flash("You are logged in.", "success")
             return redirect(safe_next_url(request.args.get("next")))
     elif form.errors:
@@ -86,7 +87,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    # CSRFProtect has already refused a POST without a valid token.
-    logout_user()
+    # CSRFProtect has already refused a POST without a valid token. The session ends on the server
+    # too, so a copy of the session or remember-me cookie no longer signs anyone in.
+    sign_out_browser()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))

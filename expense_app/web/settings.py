@@ -1,11 +1,12 @@
 """The settings page: profile, password change and account deletion."""
 
 from flask import Blueprint, render_template, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from expense_app.services import accounts
 from expense_app.web.forms import submit
 from expense_app.web.forms.accounts import DeleteAccountForm, PasswordForm, ProfileForm
+from expense_app.web.session_login import sign_in_browser
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -60,8 +61,8 @@ def password():
             current_password=form.current_password.data,
             new_password=form.new_password.data,
         )
-        # The session version changed: log this browser in again so only the others end.
-        login_user(user)
+        # Every sign-in ended with the change: sign this browser in again, with a new session.
+        sign_in_browser(user, log=False)
         return user
 
     outcome = submit(

@@ -38,6 +38,9 @@ from werkzeug.datastructures import MultiDict
 from wtforms.fields.core import UnboundField
 
 import expense_app.web
+from expense_app.extensions import db
+from expense_app.models import User
+from expense_app.services import sign_ins
 from expense_app.web import forms as form_package
 from tests import factories
 from tests.conftest import make_app
@@ -330,12 +333,20 @@ class Browser:
         (argument,) = self.rule.arguments
         return re.sub(rf"<(?:[^:<>]+:)?{argument}>", str(self.object_id), self.rule.rule)
 
+    def browser_session_id(self) -> str:
+        """The flask-login id of a new server-side browser session of the full user (one per
+        example: a fuzzed logout ends the session it ran in)."""
+        with self.app.app_context():
+            user = db.session.get(User, self.full.user.id)
+            user.web_sid = sign_ins.start_web_session(user=user)
+            return user.get_id()
+
     def start_example(self) -> None:
         """A fresh session: anonymous on the visitor pages, the full user's everywhere else."""
         with self.client.session_transaction() as session:
             session.clear()
             if self.rule.endpoint not in ANONYMOUS_ENDPOINTS:
-                session["_user_id"] = self.full.user.get_id()
+                session["_user_id"] = self.browser_session_id()
                 session["_fresh"] = True
 
     def category_ids(self) -> list[str]:
