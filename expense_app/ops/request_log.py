@@ -19,6 +19,8 @@ from flask import Flask, Response, g, request, session
 from flask_jwt_extended import get_jwt
 from werkzeug.local import LocalProxy
 
+from expense_app.api.authentication import token_user
+
 REQUEST_ID_HEADER = "X-Request-ID"
 VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9+/=-]{20,200}")
 
@@ -34,10 +36,14 @@ def incoming_request_id() -> str:
 def current_user_id() -> int | str | None:
     """The id of the user this request acted for, if one was identified, without a new query.
 
-    A bearer token's subject when a JWT was verified; otherwise the flask-login user that the
-    request already loaded (flask-login caches it in `g._login_user`; reading
+    The API user when a personal access token (or a JWT, through the API's guard) authenticated
+    the request; else a bearer token's subject when a JWT was verified; otherwise the flask-login
+    user that the request already loaded (flask-login caches it in `g._login_user`; reading
     `current_user` here would load it from the database for every request).
     """
+    api_user = token_user._get_current_object()
+    if api_user is not None:
+        return api_user.id
     try:
         subject = get_jwt().get("sub")
     except RuntimeError:  # no token was verified during this request
