@@ -24,8 +24,9 @@ from expense_app.errors import Conflict, NotFound, ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import PersonalAccessToken, User
 from expense_app.models.base import utcnow
-from expense_app.services import security_log
-from expense_app.services.rules import Errors, add_error, clean_text, parse_int, raise_if
+from expense_app.passwords import verify_password
+from expense_app.services import account_throttle, security_log
+from expense_app.services.rules import Errors, add_error, clean_text, parse_date, parse_int, raise_if
 from expense_app.services.sign_ins import digest
 from expense_app.services.unit_of_work import transaction
 
@@ -119,6 +120,14 @@ def _clean_expiry(errors: Errors, expires_at, expires_in_days, now: dt.datetime)
             add_error(errors, "expires_in_days", f"Must be a whole number of days from 1 to {MAX_LIFETIME_DAYS}.")
             return None
         return now + timedelta(days=days)
+    if isinstance(expires_at, str):  # a form's date field, ISO (YYYY-MM-DD); empty = no expiry
+        if not expires_at.strip():
+            return None
+        parsed = parse_date(expires_at.strip())
+        if parsed is None:
+            add_error(errors, "expires_at", "Use a date such as 2027-03-31.")
+            return None
+        expires_at = parsed
     if expires_at is None:
         return None
     if isinstance(expires_at, dt.datetime):
@@ -148,13 +157,17 @@ def create_token(
     scopes,
     expires_at: dt.datetime | dt.date | None = None,
     expires_in_days: int | None = None,
+    password: str | None = None,
 ) -> tuple[PersonalAccessToken, str]:
     """Create a personal access token for `user`; return (its row, the token itself).
 
     The token is returned here only: just its SHA-256 is stored. ValidationFailed for a bad name,
     scopes or expiry, or when the user already has MAX_LIVE_TOKENS live tokens; Conflict when a
-    live token of theirs has the same name.
+    live token of theirs has the same name. With `password` (a face whose sign-in is not fresh
+    asks for it), it is checked first (`confirm_password`).
     """
+    if password is not None:
+        confirm_password(user=user, password=password)
     now = utcnow()
     errors: Errors = {}
     name = clean_text(errors, "name", name, max_length=NAME_MAX_LENGTH, required=True)
@@ -180,6 +193,21 @@ def create_token(
         session.flush()
         security_log.record(user.id, "token_created", token_id=row.id, name=name, scopes=granted)
     return row, token
+
+
+def confirm_password(*, user: User, password: str) -> None:
+    """Check the password a signed-in user typed again to prove it is them (a fresh login).
+
+    TooManyAttempts while the account is locked (the per-account limit counts the failures of
+    sign-ins and of these checks together); ValidationFailed on the `password` field when it is
+    empty or wrong (a wrong one counts as a failed attempt).
+    """
+    account_throttle.check(user.email)
+    if not isinstance(password, str) or not password:
+        raise ValidationFailed({"password": ["Enter your current password to confirm it is you."]})
+    if not verify_password(user.password_hash, password):
+        account_throttle.record_failure(user.email)
+        raise ValidationFailed({"password": ["The password is not correct."]})
 
 
 def list_tokens(*, user: User) -> list[PersonalAccessToken]:
