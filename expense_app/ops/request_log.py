@@ -15,6 +15,7 @@ import re
 import time
 import uuid
 
+import sqlalchemy as sa
 from flask import Flask, Response, g, request, session
 from flask_jwt_extended import get_jwt
 from werkzeug.local import LocalProxy
@@ -36,20 +37,22 @@ def incoming_request_id() -> str:
 def current_user_id() -> int | str | None:
     """The id of the user this request acted for, if one was identified, without a new query.
 
-    The API user when a personal access token (or a JWT, through the API's guard) authenticated
-    the request; else a bearer token's subject when a JWT was verified; otherwise the flask-login
-    user that the request already loaded (flask-login caches it in `g._login_user`; reading
+    A bearer token's subject when a JWT was verified; else the user a personal access token
+    authenticated (`expense_app.api.authentication`); otherwise the flask-login user that the
+    request already loaded (flask-login caches it in `g._login_user`; reading
     `current_user` here would load it from the database for every request).
     """
-    api_user = token_user._get_current_object()
-    if api_user is not None:
-        return api_user.id
     try:
         subject = get_jwt().get("sub")
     except RuntimeError:  # no token was verified during this request
         subject = None
     if subject is not None:
         return subject
+    api_user = token_user._get_current_object()
+    if api_user is not None:
+        # The identity map's key, not `api_user.id`: an account deleted by this request cannot
+        # load its attributes again.
+        return sa.inspect(api_user).identity[0]
     session_user = g.get("_login_user")
     if isinstance(session_user, LocalProxy):
         # `login_user(current_user)` stores the proxy itself, which then points at itself;

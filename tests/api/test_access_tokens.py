@@ -459,7 +459,7 @@ def test_a_token_authenticates_with_one_query_and_costs_no_more_than_a_jwt(app, 
     auth = _auth_statements(token_statements)
     assert len(auth) == 1, token_statements
     assert "personal_access_tokens" in auth[0] and "users" in auth[0]
-    assert len(token_statements) <= len(jwt_statements)
+    assert len(token_statements) <= len(jwt_statements), (token_statements, jwt_statements)
     # The first use within a minute also writes last_used_at: one UPDATE more, nothing else.
     updates = [sql for sql in first_use if sql.lstrip().upper().startswith("UPDATE")]
     assert len(updates) == 1 and "personal_access_tokens" in updates[0]
