@@ -60,7 +60,8 @@ def create():
         row, token = access_tokens.create_token(
             user=current_user,
             name=form.name.data or "",
-            scopes=[form.scopes.data] if form.scopes.data else [],
+            # What was sent, not the field's default: a POST without a choice creates nothing.
+            scopes=list(form.scopes.raw_data or []),
             expires_at=form.expires_at.data or None,
             password=password,
         )
