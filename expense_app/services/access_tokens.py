@@ -26,7 +26,15 @@ from expense_app.models import PersonalAccessToken, User
 from expense_app.models.base import utcnow
 from expense_app.passwords import verify_password
 from expense_app.services import account_throttle, security_log
-from expense_app.services.rules import Errors, add_error, clean_text, parse_date, parse_int, raise_if
+from expense_app.services.rules import (
+    Errors,
+    add_error,
+    clean_text,
+    is_storable_id,
+    parse_date,
+    parse_int,
+    raise_if,
+)
 from expense_app.services.sign_ins import digest
 from expense_app.services.unit_of_work import transaction
 
@@ -245,8 +253,11 @@ def list_tokens(*, user: User) -> list[PersonalAccessToken]:
 def revoke_token(*, user: User, token_id: int) -> PersonalAccessToken:
     """Revoke one of the user's tokens (it stops working at once) and return it.
 
-    NotFound when it is not theirs. Revoking a token that has already ended changes nothing.
+    NotFound when it is not theirs (or the id could not be one). Revoking a token that has
+    already ended changes nothing.
     """
+    if not is_storable_id(token_id):
+        raise NotFound("Access token not found.")
     with transaction() as session:
         row = session.scalar(
             sa.select(PersonalAccessToken).where(

@@ -183,8 +183,9 @@ def test_revoking_another_users_token_is_not_found_and_changes_nothing(ctx, user
     theirs, token = access_tokens.create_token(user=_user(other), name="Theirs", scopes=["read"])
     with pytest.raises(NotFound):
         access_tokens.revoke_token(user=_user(user), token_id=theirs.id)
-    with pytest.raises(NotFound):
-        access_tokens.revoke_token(user=_user(user), token_id=999_999)
+    for token_id in (999_999, 2**63, 0, -1):
+        with pytest.raises(NotFound):
+            access_tokens.revoke_token(user=_user(user), token_id=token_id)
     assert db.session.get(PersonalAccessToken, theirs.id).revoked_at is None
     assert access_tokens.user_for_token(token) is not None
 
