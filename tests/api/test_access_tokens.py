@@ -481,3 +481,14 @@ def test_expenses_list_with_a_token_costs_no_more_queries_than_with_a_jwt(app, c
     with count_statements(engine) as jwt_statements:
         assert client.get("/api/v1/expenses?per_page=5", headers=api_headers).status_code == 200
     assert len(token_statements) == len(jwt_statements)
+
+
+def test_every_protected_write_documents_the_read_only_403(client):
+    spec = client.get("/api/openapi.json").json
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method not in ("post", "put", "patch", "delete") or not operation.get("security"):
+                continue
+            assert "403" in operation["responses"], f"{method.upper()} {path}"
+        if "get" in item:
+            assert "403" not in item["get"]["responses"], path
