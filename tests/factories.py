@@ -22,6 +22,7 @@ from expense_app.api import idempotency
 from expense_app.extensions import db
 from expense_app.models import Category, ExchangeRate, User
 from expense_app.services import (
+    access_tokens,
     accounts,
     budgets,
     categories,
@@ -136,6 +137,12 @@ def issue_tokens(user: User) -> dict:
     return tokens.issue_token_pair(user=user)
 
 
+def create_access_token(user: User, *, name: str | None = None, scopes=("read", "write"), **fields) -> tuple[int, str]:
+    """A personal access token of `user`, through `access_tokens.create_token`: (its id, the token)."""
+    row, token = access_tokens.create_token(user=user, name=name or unique("Script {}"), scopes=list(scopes), **fields)
+    return row.id, token
+
+
 # --- a user who owns a row of every table ----------------------------------------------------------
 
 
@@ -148,6 +155,8 @@ class FullUser:
     tokens: dict = field(default_factory=dict)
     # The batch of an expense deleted through the service, which Undo can still restore.
     deleted_batch_id: str = ""
+    # A live personal access token (`read` and `write`) of the user, as a script would hold it.
+    access_token: str = ""
 
     @property
     def id(self) -> int:
@@ -288,6 +297,8 @@ def build_full_user(user: User, *, history: bool = False) -> FullUser:
     # Account security (issue 16): a browser sign-in and its security-log entry.
     sign_ins.start_web_session(user=user)
     security_log.record(user.id, "sign_in", face="web")
+    # A personal access token (issue 16), which account deletion must remove with the rest.
+    full.ids["access_token_id"], full.access_token = create_access_token(user, name="Backup script")
     return full
 
 

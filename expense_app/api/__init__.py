@@ -9,7 +9,18 @@ from flask import Flask
 
 from expense_app.extensions import api, csrf
 
-SECURITY_SCHEMES = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+SECURITY_SCHEMES = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": (
+            "Either credential, as `Authorization: Bearer <credential>`: a JWT access token from "
+            "`POST /auth/login` (30 minutes; renew it with `POST /auth/refresh`), or a personal access "
+            "token `em_pat_...` from `POST /tokens` (long-lived, for scripts). A token with only the "
+            "`read` scope may send GET requests only; any other method answers 403."
+        ),
+    }
+}
 
 
 def register_api(app: Flask) -> None:
@@ -19,6 +30,7 @@ def register_api(app: Flask) -> None:
     CSRF cannot reach it.
     """
     from expense_app.api import (
+        access_tokens,
         analytics,
         auth,
         budgets,
@@ -59,6 +71,7 @@ def register_api(app: Flask) -> None:
         suggestions,
         imports,
         import_presets,
+        access_tokens,
     ):
         rate_limits.limit_api_blueprint(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.URL_PREFIX}")

@@ -52,6 +52,11 @@ def _error(description: str, code: int, message: str, with_fields: bool = False)
 ERROR_RESPONSES = {
     400: _error("Malformed request.", 400, "The request body is not valid JSON."),
     401: _error("Missing, invalid, expired or revoked token.", 401, "The token has expired."),
+    403: _error(
+        "Not allowed with this credential (e.g. a personal access token without the scope).",
+        403,
+        "A personal access token cannot create tokens: log in with your password.",
+    ),
     404: _error("Not found, or not yours.", 404, "Expense not found."),
     409: _error("Conflicts with existing data.", 409, "An account with this email already exists."),
     422: _error(

@@ -17,8 +17,8 @@ Rows older than 24 h are purged opportunistically: each claim first deletes that
 rows (an index-backed delete of a few rows), and an expired row is never replayed. `purge_expired`
 does it for everyone (for a scheduled job).
 
-The credential endpoints (register, log in, refresh) ignore the header: their answers are new
-tokens, and storing them to hand out again would keep live credentials in a table and let anyone
+The credential endpoints (register, log in, refresh, create a personal access token) ignore the
+header: their answers are new tokens, and storing them to hand out again would keep live credentials in a table and let anyone
 holding the key and body get them again (a refresh token is single-use by design). A request
 without a valid token is left to the view, which answers 401.
 """
@@ -35,10 +35,12 @@ import sqlalchemy as sa
 from flask import Flask, Response, g, request
 from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
 
+from expense_app.api.authentication import authenticate, bearer_credential
 from expense_app.errors import Conflict, ValidationFailed
 from expense_app.extensions import db
 from expense_app.models.base import utcnow
 from expense_app.models.idempotency import IdempotencyKey
+from expense_app.services.access_tokens import looks_like_token
 from expense_app.services.rules import parse_id
 from expense_app.services.unit_of_work import rollback_quietly, transaction
 
@@ -52,7 +54,7 @@ TTL = dt.timedelta(hours=24)
 ABANDONED_AFTER = dt.timedelta(minutes=5)
 API_PREFIX = "/api/v1/"
 # Their answers are credentials: never stored, never replayed (see the module docstring).
-CREDENTIAL_PATHS = frozenset({"/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/refresh"})
+CREDENTIAL_PATHS = frozenset({"/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/tokens"})
 REPLAYED_HEADERS = ("Location", "Content-Type")
 KEY_SHAPE = re.compile(r"[\x21-\x7e]{1," + str(MAX_KEY_LENGTH) + "}")  # visible ASCII, as header values allow
 
@@ -153,7 +155,17 @@ class _Taken(Exception):
 
 
 def _token_user_id() -> int | None:
-    """The verified token's user id, or None (no token or a bad one: the view will answer 401)."""
+    """The verified credential's user id, or None (no token or a bad one: the view will answer 401).
+
+    A personal access token is authenticated by the API's guard, which keeps the result for the
+    view (one lookup per request); a read-only token on this POST is the view's 403 to give.
+    """
+    credential = bearer_credential()
+    if credential is not None and looks_like_token(credential):
+        try:
+            return authenticate().id
+        except Exception:  # unknown, revoked, expired or out of scope: the view answers
+            return None
     try:
         verify_jwt_in_request(optional=True, verify_type=False)
         identity = get_jwt_identity()

@@ -14,6 +14,9 @@ cross-cutting rules to every operation and schema, including routes added later:
 - **Idempotency-Key**: every POST of an authenticated route takes the optional header
   (`expense_app.api.idempotency`) and documents its 409 (same key still in progress) and 422
   (key reused with another body); the credential endpoints ignore it and do not declare it.
+- **403 read-only token**: every protected operation that is not a GET may answer 403 to a
+  personal access token without the `write` scope (`expense_app.api.authentication`), so each
+  documents it.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ RATE_LIMITED = "RATE_LIMITED"
 IDEMPOTENCY_PARAMETER = "IDEMPOTENCY_KEY"
 IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_IN_PROGRESS"
 IDEMPOTENCY_MISMATCH = "IDEMPOTENCY_KEY_REUSED"
+READ_ONLY_TOKEN = "READ_ONLY_TOKEN"  # noqa: S105 (a component name)
+READ_METHODS = frozenset({"get", "head", "options"})
 ERROR_REF = {"$ref": "#/components/schemas/ApiError"}
 
 RATE_LIMIT_HEADERS = {
@@ -67,6 +72,12 @@ COMPONENT_RESPONSES = {
         "Too Many Requests",
         "Too many requests; retry after the number of seconds in Retry-After.",
         RATE_LIMIT_HEADERS,
+    ),
+    READ_ONLY_TOKEN: _error_response(
+        "Forbidden: a personal access token with only the `read` scope may send GET requests only.",
+        403,
+        "Forbidden",
+        "This access token is read-only: it has no 'write' scope.",
     ),
     IDEMPOTENCY_CONFLICT: _error_response(
         "A request with this `Idempotency-Key` is still being handled; retry shortly.",
@@ -137,6 +148,9 @@ class ClientFriendlySpec(BasePlugin):
             for code in [code for code in responses if str(code) == "429"]:
                 del responses[code]
             responses["429"] = RATE_LIMITED  # one definition, with its headers
+            writes = method.lower() not in READ_METHODS
+            if operation.get("security") and writes and "403" not in {str(code) for code in responses}:
+                responses["403"] = READ_ONLY_TOKEN
             if method.lower() == "post" and applies_to_path(path):
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
                 declared = {str(code) for code in responses}

@@ -15,9 +15,12 @@ import re
 import time
 import uuid
 
+import sqlalchemy as sa
 from flask import Flask, Response, g, request, session
 from flask_jwt_extended import get_jwt
 from werkzeug.local import LocalProxy
+
+from expense_app.api.authentication import token_user
 
 REQUEST_ID_HEADER = "X-Request-ID"
 VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9+/=-]{20,200}")
@@ -34,7 +37,8 @@ def incoming_request_id() -> str:
 def current_user_id() -> int | str | None:
     """The id of the user this request acted for, if one was identified, without a new query.
 
-    A bearer token's subject when a JWT was verified; otherwise the flask-login user that the
+    A bearer token's subject when a JWT was verified; else the user a personal access token
+    authenticated (`expense_app.api.authentication`); otherwise the flask-login user that the
     request already loaded (flask-login caches it in `g._login_user`; reading
     `current_user` here would load it from the database for every request).
     """
@@ -44,6 +48,11 @@ def current_user_id() -> int | str | None:
         subject = None
     if subject is not None:
         return subject
+    api_user = token_user._get_current_object()
+    if api_user is not None:
+        # The identity map's key, not `api_user.id`: an account deleted by this request cannot
+        # load its attributes again.
+        return sa.inspect(api_user).identity[0]
     session_user = g.get("_login_user")
     if isinstance(session_user, LocalProxy):
         # `login_user(current_user)` stores the proxy itself, which then points at itself;

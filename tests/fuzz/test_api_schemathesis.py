@@ -59,6 +59,8 @@ ID_PARAMETERS["run_id"] = "rule run"
 # Import API: a staged batch (the state most operations take) and a preset of the user's.
 ID_PARAMETERS["batch_id"] = "staged import batch"
 ID_PARAMETERS["preset_id"] = "import preset"
+# Personal access tokens (issue 16): revoke a live token of the user's.
+ID_PARAMETERS["token_id"] = "access token"
 
 
 class Credentials:

@@ -34,6 +34,7 @@ from expense_app.models import (
     ImportBatch,
     ImportPreset,
     ImportRow,
+    PersonalAccessToken,
     RecurringExpense,
     RecurringOccurrence,
     RuleRun,
@@ -824,3 +825,29 @@ def query_parameters(spec: dict, route: Route) -> list[dict]:
 def spec_rule(route: Route) -> str:
     """The route's path as the OpenAPI document writes it (`{expense_id}`)."""
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", route.rule)
+
+
+# --- issue 16, personal access tokens (h-tokens): the API and the settings page ----------------------
+
+
+def make_access_token(owner: User) -> int:
+    """A live read-and-write personal access token of `owner`."""
+    return factories.create_access_token(owner, name=factories.unique("Victim's script {}"))[0]
+
+
+def read_access_token(object_id: int) -> dict | None:
+    return _row(PersonalAccessToken, object_id)
+
+
+KINDS["access token"] = ObjectKind(make_access_token, read_access_token)
+OBJECT_ENDPOINTS.update(
+    {
+        "Access tokens.AccessTokenItem": ObjectEndpoint("access token", {"DELETE": lambda a: {}}),
+        "access_tokens.revoke": ObjectEndpoint("access token", {"POST": lambda a: {"data": {}}}),
+    }
+)
+FORM_BODIES["access_tokens.create"] = lambda a: {"name": "Forged token", "scopes": "write", "password": PASSWORD}
+API_BODIES[("Access tokens.AccessTokenCollection", "POST")] = lambda c: {
+    "name": c.unique("Matrix script {}"),
+    "scopes": ["read"],
+}
