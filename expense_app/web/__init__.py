@@ -5,11 +5,22 @@ from flask import Flask
 
 def register_web(app: Flask) -> None:
     """Register the page blueprints and the template helpers they share."""
-    from expense_app.web import auth, budgets, categories, dashboard, expenses, imports, recurring, rules, settings
+    from expense_app.web import (
+        auth,
+        budgets,
+        categories,
+        dashboard,
+        expenses,
+        imports,
+        recurring,
+        rules,
+        settings,
+        two_factor,
+    )
     from expense_app.web.assets import register_assets
     from expense_app.web.filters import register_template_helpers
 
-    for module in (auth, dashboard, settings, expenses, categories, budgets, recurring, rules, imports):
+    for module in (auth, dashboard, settings, two_factor, expenses, categories, budgets, recurring, rules, imports):
         app.register_blueprint(module.bp)
     register_template_helpers(app)
     register_assets(app)
