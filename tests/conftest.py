@@ -192,6 +192,10 @@ def login(client):
             "/login", data={"email": user.email, "password": password, "remember": "y" if remember else ""}
         )
         assert response.status_code == 302, response.text
+        if response.location.startswith("/login/two-factor"):  # a user with two-factor sign-in
+            code = factories.spare_recovery_code(user.id)
+            response = client.post(response.location, data={"recovery_code": code})
+            assert response.status_code == 302, response.text
         return response
 
     return do_login
@@ -207,6 +211,11 @@ def api_login(client):
 
     def do_login(user, password: str = PASSWORD) -> dict:
         response = client.post("/api/v1/auth/login", json={"email": user.email, "password": password})
+        if response.status_code == 401 and response.json.get("mfa_required"):  # two-factor sign-in
+            code = factories.spare_recovery_code(user.id)
+            response = client.post(
+                "/api/v1/auth/mfa", json={"mfa_token": response.json["mfa_token"], "recovery_code": code}
+            )
         assert response.status_code == 200, response.json
         return response.json
 
