@@ -49,12 +49,18 @@ API_PREFIX = "/api/v1/"
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 
 # HTML routes anyone may open: the auth pages, static files, probes, metrics and the API docs.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.register", "static", "prometheus_metrics"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.two_factor", "auth.register", "static", "prometheus_metrics"})
 PUBLIC_BLUEPRINTS = frozenset({"health", "api-docs", "docs_redirects", "swagger_ui_assets"})
 # The readiness probe answers 503 while the schema is behind the code (e.g. a migration in progress).
 MAY_BE_UNAVAILABLE = frozenset({"health.health_db"})
 # The only API operations that work without a token (refresh and logout need one: they are tested).
-API_PUBLIC_OPERATIONS = frozenset({("Authentication.register", "POST"), ("Authentication.login", "POST")})
+API_PUBLIC_OPERATIONS = frozenset(
+    {
+        ("Authentication.register", "POST"),
+        ("Authentication.login", "POST"),
+        ("Authentication.login_second_factor", "POST"),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -546,6 +552,11 @@ FORM_BODIES: dict[str, Callable[[Attacker], dict]] = {
     "auth.login": lambda a: {"email": "csrf@example.com", "password": PASSWORD},
     "auth.register": lambda a: {"email": "newcomer@example.com", "password": PASSWORD, "full_name": "New"},
     "auth.logout": lambda a: {},
+    "auth.two_factor": lambda a: {"code": "123456"},
+    "two_factor.start": lambda a: {},
+    "two_factor.confirm": lambda a: {"code": "123456"},
+    "two_factor.regenerate": lambda a: {"password": PASSWORD, "code": "123456"},
+    "two_factor.disable": lambda a: {"password": PASSWORD, "code": "123456"},
     "settings.profile": lambda a: {"full_name": "Changed by a forged form", "currency": "EUR"},
     "settings.password": lambda a: {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
     "settings.delete": lambda a: {"password": PASSWORD},
@@ -737,6 +748,10 @@ API_URL_IDS: dict[tuple[str, str], Callable[[Context], dict]] = {
 API_BODIES: dict[tuple[str, str], Callable[[Context], dict]] = {
     ("Authentication.register", "POST"): lambda c: {"email": c.unique("newcomer{}@example.com"), "password": PASSWORD},
     ("Authentication.login", "POST"): lambda c: {"email": c.user.email, "password": PASSWORD},
+    ("Authentication.login_second_factor", "POST"): lambda c: {"mfa_token": "an-expired-challenge", "code": "123456"},
+    ("Two-factor.Confirm", "POST"): lambda c: {"code": "123456"},
+    ("Two-factor.RecoveryCodes", "POST"): lambda c: {"password": PASSWORD, "code": "123456"},
+    ("Two-factor.Disable", "POST"): lambda c: {"password": PASSWORD, "code": "123456"},
     ("Categories.CategoryCollection", "POST"): lambda c: {"name": c.unique("Mass {}"), "color": "#111111"},
     ("Categories.CategoryItem", "PATCH"): lambda c: {"name": "Mass renamed"},
     ("Expenses.ExpenseCollection", "POST"): lambda c: {

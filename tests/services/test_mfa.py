@@ -382,3 +382,15 @@ def test_wrong_codes_count_toward_the_account_limit_and_success_clears_it(app, e
     later = now + 60
     with pytest.raises(TooManyAttempts):
         mfa_challenges.complete(token=token, purpose="api", code=totp_code(secret, for_time=later), for_time=later)
+
+
+def test_production_without_a_dedicated_key_warns_at_start(caplog):
+    from types import SimpleNamespace
+
+    caplog.set_level(logging.WARNING, logger="expense_app.crypto")
+    crypto.warn_without_dedicated_key(SimpleNamespace(config={"ENV": "production", "ENCRYPTION_KEY": None}))
+    assert "rotating SECRET_KEY turns off every user's two-factor sign-in" in caplog.text
+    caplog.clear()
+    crypto.warn_without_dedicated_key(SimpleNamespace(config={"ENV": "production", "ENCRYPTION_KEY": "set"}))
+    crypto.warn_without_dedicated_key(SimpleNamespace(config={"ENV": "testing", "ENCRYPTION_KEY": None}))
+    assert caplog.text == ""
