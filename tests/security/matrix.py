@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 from werkzeug.routing import IntegerConverter, Rule, UUIDConverter
 
 from expense_app.extensions import db
@@ -41,7 +42,7 @@ from expense_app.models import (
     User,
 )
 from expense_app.models import Rule as CategorisationRule  # `Rule` is werkzeug's URL rule here
-from expense_app.services import categorization, import_presets, imports
+from expense_app.services import categorization, import_presets, imports, mfa, mfa_challenges
 from tests import factories
 from tests.conftest import PASSWORD, make_app
 
@@ -49,7 +50,9 @@ API_PREFIX = "/api/v1/"
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 
 # HTML routes anyone may open: the auth pages, static files, probes, metrics and the API docs.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.two_factor", "auth.register", "static", "prometheus_metrics"})
+# Not `auth.two_factor` (the login's second step): without a pending challenge it sends the visitor
+# to /login as a protected page does; tests/web/test_two_factor.py covers it with one.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.register", "static", "prometheus_metrics"})
 PUBLIC_BLUEPRINTS = frozenset({"health", "api-docs", "docs_redirects", "swagger_ui_assets"})
 # The readiness probe answers 503 while the schema is behind the code (e.g. a migration in progress).
 MAY_BE_UNAVAILABLE = frozenset({"health.health_db"})
@@ -718,6 +721,8 @@ class Context:
             user=user, expense_id=factories.create_expense(user, amount="4.00")
         ).batch_id
         self._numbers = itertools.count(1)
+        self.app = current_app._get_current_object()
+        self.totp_secret = ""
         # The Import API's ids: a staged batch and its first row, a committed batch (for undo), a preset.
         self.ids["batch_id"] = self.ids["staged import batch_id"]
         self.ids["row_id"] = db.session.scalar(
@@ -734,6 +739,29 @@ class Context:
     def category_id(self) -> int:
         return self.ids["category_id"]
 
+    # Two-factor sign-in state, made when a body needs it (the user's API token, issued by a
+    # password login before, stays valid when 2FA is turned on afterwards).
+    def _two_factor_secret(self) -> str:
+        if not self.totp_secret:
+            with self.app.app_context():
+                self.totp_secret, _ = factories.enable_two_factor(self.user)
+        return self.totp_secret
+
+    def two_factor_code(self) -> str:
+        """A code not used yet (the enrolment spent the current step)."""
+        return factories.totp_code(self._two_factor_secret(), steps=1)
+
+    def two_factor_challenge(self) -> dict:
+        secret = self._two_factor_secret()
+        with self.app.app_context():
+            token = mfa_challenges.begin(user=db.session.get(User, self.user.id), purpose="api")
+        return {"mfa_token": token, "code": factories.totp_code(secret, steps=1)}
+
+    def pending_enrolment_code(self) -> str:
+        with self.app.app_context():
+            secret, _ = mfa.start_enrolment(user=db.session.get(User, self.user.id))
+        return factories.totp_code(secret)
+
     def unique(self, text: str) -> str:
         """`text` with a number no other call returned, for values that must not repeat."""
         return text.format(next(self._numbers))
@@ -748,10 +776,11 @@ API_URL_IDS: dict[tuple[str, str], Callable[[Context], dict]] = {
 API_BODIES: dict[tuple[str, str], Callable[[Context], dict]] = {
     ("Authentication.register", "POST"): lambda c: {"email": c.unique("newcomer{}@example.com"), "password": PASSWORD},
     ("Authentication.login", "POST"): lambda c: {"email": c.user.email, "password": PASSWORD},
-    ("Authentication.login_second_factor", "POST"): lambda c: {"mfa_token": "an-expired-challenge", "code": "123456"},
-    ("Two-factor.Confirm", "POST"): lambda c: {"code": "123456"},
-    ("Two-factor.RecoveryCodes", "POST"): lambda c: {"password": PASSWORD, "code": "123456"},
-    ("Two-factor.Disable", "POST"): lambda c: {"password": PASSWORD, "code": "123456"},
+    # Two-factor sign-in: valid bodies need its state (a pending enrolment, 2FA on, a challenge).
+    ("Authentication.login_second_factor", "POST"): lambda c: c.two_factor_challenge(),
+    ("Two-factor.Confirm", "POST"): lambda c: {"code": c.pending_enrolment_code()},
+    ("Two-factor.RecoveryCodes", "POST"): lambda c: {"password": PASSWORD, "code": c.two_factor_code()},
+    ("Two-factor.Disable", "POST"): lambda c: {"password": PASSWORD, "code": c.two_factor_code()},
     ("Categories.CategoryCollection", "POST"): lambda c: {"name": c.unique("Mass {}"), "color": "#111111"},
     ("Categories.CategoryItem", "PATCH"): lambda c: {"name": "Mass renamed"},
     ("Expenses.ExpenseCollection", "POST"): lambda c: {
