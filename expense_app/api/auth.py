@@ -1,4 +1,5 @@
-"""Authentication: register, log in, rotate the refresh token, log out."""
+"""Authentication: register, log in (with the second factor of two-factor sign-in), rotate the refresh
+token, log out."""
 
 from flask import jsonify
 from flask_jwt_extended import current_user as token_user
@@ -110,8 +111,7 @@ def login_second_factor(data):
     done = mfa_challenges.complete(
         token=data["mfa_token"], purpose="api", code=data.get("code"), recovery_code=data.get("recovery_code")
     )
-    pair = tokens.issue_token_pair(user=done.user)
-    return pair
+    return tokens.issue_token_pair(user=done.user)
 
 
 @blp.post("/refresh")

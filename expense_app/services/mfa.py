@@ -168,7 +168,9 @@ def _check_password_and_factor(
     if not code and not recovery_code:
         raise ValidationFailed({"code": [NEED_ONE_FACTOR]})
     if not verify_password(user.password_hash, password if isinstance(password, str) else ""):
-        _count_failure(user, "password")
+        # Counted, not logged as a second-factor failure: the same as a wrong current password
+        # on the password change form.
+        account_throttle.record_failure(user.email)
         raise ValidationFailed({"password": [WRONG_PASSWORD]})
     if code:
         try:
