@@ -243,6 +243,8 @@ class Config:
         # The key the TOTP secrets are encrypted with; derived from SECRET_KEY when unset (then
         # rotating SECRET_KEY turns every user's two-factor sign-in off: set a dedicated key).
         self.ENCRYPTION_KEY = env.str("ENCRYPTION_KEY")
+        # The key used before the current ENCRYPTION_KEY: still decrypts, never encrypts (rotation).
+        self.ENCRYPTION_KEY_PREVIOUS = env.str("ENCRYPTION_KEY_PREVIOUS")
         # Proxies whose X-Forwarded-For is believed: addresses or networks (`10.0.0.0/8`). A client
         # that connects from anywhere else is counted by its own address, whatever it sends.
         self.TRUSTED_PROXIES = parse_list("TRUSTED_PROXIES", env.str("TRUSTED_PROXIES"))

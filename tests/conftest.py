@@ -183,14 +183,35 @@ def full_user_with_history(make_full_user) -> factories.FullUser:
     return make_full_user("history@example.com", history=True)
 
 
+def web_sign_in(client, user, password: str = PASSWORD, remember: bool = False):
+    """Sign `client` in on the login page; a user with two-factor sign-in completes the second step
+    with one of its spare recovery codes (`factories.enable_two_factor`). Returns the last answer."""
+    response = client.post(
+        "/login", data={"email": user.email, "password": password, "remember": "y" if remember else ""}
+    )
+    if response.status_code == 302 and response.location.startswith("/login/two-factor"):
+        response = client.post(response.location, data={"recovery_code": factories.spare_recovery_code(user.id)})
+    return response
+
+
+def api_sign_in(client, user, password: str = PASSWORD):
+    """`POST /api/v1/auth/login`, then `POST /api/v1/auth/mfa` with a spare recovery code for a user
+    with two-factor sign-in. Returns the last answer."""
+    response = client.post("/api/v1/auth/login", json={"email": user.email, "password": password})
+    if response.status_code == 401 and response.json.get("mfa_required"):
+        code = factories.spare_recovery_code(user.id)
+        response = client.post(
+            "/api/v1/auth/mfa", json={"mfa_token": response.json["mfa_token"], "recovery_code": code}
+        )
+    return response
+
+
 @pytest.fixture
 def login(client):
     """Log the test client in through the login page: `login(user)`."""
 
     def do_login(user, password: str = PASSWORD, remember: bool = False):
-        response = client.post(
-            "/login", data={"email": user.email, "password": password, "remember": "y" if remember else ""}
-        )
+        response = web_sign_in(client, user, password, remember)
         assert response.status_code == 302, response.text
         return response
 
@@ -206,7 +227,7 @@ def api_login(client):
     """Log in through the API and return the token pair."""
 
     def do_login(user, password: str = PASSWORD) -> dict:
-        response = client.post("/api/v1/auth/login", json={"email": user.email, "password": password})
+        response = api_sign_in(client, user, password)
         assert response.status_code == 200, response.json
         return response.json
 

@@ -13,9 +13,11 @@ import datetime as dt
 import functools
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import pyotp
 import sqlalchemy as sa
 
 from expense_app.api import idempotency
@@ -31,6 +33,8 @@ from expense_app.services import (
     expenses,
     import_presets,
     imports,
+    mfa,
+    mfa_challenges,
     recurring,
     security_log,
     sign_ins,
@@ -157,6 +161,8 @@ class FullUser:
     deleted_batch_id: str = ""
     # A live personal access token (`read` and `write`) of the user, as a script would hold it.
     access_token: str = ""
+    # Two-factor sign-in is on for the full user; this is its TOTP secret (for `totp_code`).
+    totp_secret: str = ""
 
     @property
     def id(self) -> int:
@@ -299,7 +305,35 @@ def build_full_user(user: User, *, history: bool = False) -> FullUser:
     security_log.record(user.id, "sign_in", face="web")
     # A personal access token (issue 16), which account deletion must remove with the rest.
     full.ids["access_token_id"], full.access_token = create_access_token(user, name="Backup script")
+    # Two-factor sign-in on (recovery codes), and a second step left half done (a challenge).
+    full.totp_secret, _ = enable_two_factor(user)
+    mfa_challenges.begin(user=db.session.get(User, user.id), purpose="web")
     return full
+
+
+# Recovery codes of the users `enable_two_factor` enrolled that no test has spent yet: the `login`
+# and `api_login` fixtures complete a two-factor sign-in with one (a TOTP code would be refused
+# the second time it is used within 30 seconds, and tests log in more often than that).
+SPARE_RECOVERY_CODES: dict[int, list[str]] = {}
+
+
+def totp_code(secret: str, *, steps: int = 0, for_time: float | None = None) -> str:
+    """The code of `secret` `steps` steps of 30 seconds away from `for_time` (now by default)."""
+    return pyotp.TOTP(secret).at((time.time() if for_time is None else for_time) + 30 * steps)
+
+
+def enable_two_factor(user: User) -> tuple[str, list[str]]:
+    """Turn two-factor sign-in on for `user` through the service; return (secret, recovery codes)."""
+    attached = db.session.get(User, user.id)
+    secret, _ = mfa.start_enrolment(user=attached)
+    codes = mfa.confirm_enrolment(user=attached, code=totp_code(secret))
+    SPARE_RECOVERY_CODES[user.id] = list(codes)
+    return secret, codes
+
+
+def spare_recovery_code(user_id: int) -> str:
+    """An unused recovery code of a user `enable_two_factor` enrolled (each is handed out once)."""
+    return SPARE_RECOVERY_CODES[user_id].pop()
 
 
 SMALL_STATEMENT = b"Date,Amount,Description\n2020-01-10,-2.50,Imported snack\n2020-01-11,20.00,Refund\n"

@@ -43,6 +43,7 @@ def register_api(app: Flask) -> None:
         rules,
         suggestions,
         tags,
+        two_factor,
         users,
     )
     from expense_app.api.spec import ClientFriendlySpec, enum_attributes, servers
@@ -61,6 +62,7 @@ def register_api(app: Flask) -> None:
     for module in (
         auth,
         users,
+        two_factor,
         categories,
         expenses,
         tags,
@@ -77,6 +79,10 @@ def register_api(app: Flask) -> None:
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.URL_PREFIX}")
         csrf.exempt(module.blp)
     idempotency.install(app)
+    # Said once at start, where the two-factor endpoints are wired in (expense_app.crypto).
+    from expense_app.crypto import warn_without_dedicated_key
+
+    warn_without_dedicated_key(app)
     rate_limits.install(app)
     # Docs pages, asset routes, tags of every area and the /docs-style redirects (expense_app.ops.api_docs).
     from expense_app.ops.api_docs import register_api_docs

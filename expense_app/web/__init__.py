@@ -16,11 +16,24 @@ def register_web(app: Flask) -> None:
         recurring,
         rules,
         settings,
+        two_factor,
     )
     from expense_app.web.assets import register_assets
     from expense_app.web.filters import register_template_helpers
 
-    for module in (auth, dashboard, settings, access_tokens, expenses, categories, budgets, recurring, rules, imports):
+    for module in (
+        auth,
+        dashboard,
+        settings,
+        access_tokens,
+        two_factor,
+        expenses,
+        categories,
+        budgets,
+        recurring,
+        rules,
+        imports,
+    ):
         app.register_blueprint(module.bp)
     register_template_helpers(app)
     register_assets(app)

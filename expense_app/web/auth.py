@@ -2,18 +2,25 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from expense_app.errors import AuthError, ValidationFailed
+from expense_app.errors import AuthError, ServiceError, ValidationFailed
 from expense_app.ops.rate_limits import auth_limit
-from expense_app.services import accounts
+from expense_app.services import accounts, mfa, mfa_challenges
 from expense_app.services.locales import currency_for_locale, locale_from_accept_language
 from expense_app.web.forms import apply_service_errors, submit
 from expense_app.web.forms.accounts import LoginForm, RegisterForm
+from expense_app.web.forms.two_factor import TwoFactorLoginForm
 from expense_app.web.session_login import sign_in_browser, sign_out_browser
 
 bp = Blueprint("auth", __name__)
+
+# The only thing the session holds between the password and the second factor: the challenge
+# token (`mfa_challenges`), never the user id, so a half-finished sign-in is signed in to nothing.
+MFA_CHALLENGE = "mfa_challenge"
+# A recovery-code sign-in with this many codes left (or fewer) warns that they are running out.
+FEW_RECOVERY_CODES = 3
 
 
 def safe_next_url(target: str | None) -> str:
@@ -59,29 +66,82 @@ def register():
     return outcome.response or (render_template("auth/register.html", form=form), outcome.status)
 
 
+def _refusal(form, error: ServiceError) -> tuple[int, dict]:
+    """Put a refused sign-in's message on the form; return the status and headers to answer with."""
+    if isinstance(error, ValidationFailed):
+        apply_service_errors(form, error)
+    else:
+        form.form_errors.append(error.message)
+    return error.status_code, getattr(error, "headers", None) or {}
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @auth_limit
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next_url(request.args.get("next")))
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(email=form.email.data, password=form.password.data)
-        except AuthError as error:
-            form.form_errors.append(error.message)
-            status = 401
-        except ValidationFailed as error:
-            apply_service_errors(form, error)
-            status = 422
+            outcome, result = mfa_challenges.sign_in(
+                email=form.email.data, password=form.password.data, purpose="web", remember=form.remember.data
+            )
+        except ServiceError as error:  # wrong credentials (401), bad input (422), locked (429)
+            status, headers = _refusal(form, error)
         else:
-            sign_in_browser(user, remember=form.remember.data)
+            if outcome == "mfa":
+                session[MFA_CHALLENGE] = result
+                return redirect(url_for("auth.two_factor", next=request.args.get("next")))
+            sign_in_browser(result, remember=form.remember.data, method="password")
             flash("You are logged in.", "success")
             return redirect(safe_next_url(request.args.get("next")))
     elif form.errors:
         status = 422
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), status, headers
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+@auth_limit
+def two_factor():
+    if current_user.is_authenticated:
+        return redirect(safe_next_url(request.args.get("next")))
+    token = session.get(MFA_CHALLENGE)
+    try:
+        mfa_challenges.pending_user(token=token, purpose="web")
+    except AuthError as error:
+        session.pop(MFA_CHALLENGE, None)
+        flash(error.message if token else "Log in with your password first.", "info")
+        return redirect(url_for("auth.login", next=request.args.get("next")))
+    form = TwoFactorLoginForm()
+    status, headers = 200, {}
+    if form.validate_on_submit():
+        try:
+            done = mfa_challenges.complete(
+                token=token, purpose="web", code=form.code.data or None, recovery_code=form.recovery_code.data or None
+            )
+        except mfa.WrongFactor as error:
+            status, headers = _refusal(form, error)
+        except AuthError as error:  # expired, used, or ended by too many wrong codes
+            session.pop(MFA_CHALLENGE, None)
+            flash(error.message, "warning")
+            return redirect(url_for("auth.login", next=request.args.get("next")))
+        except ServiceError as error:
+            status, headers = _refusal(form, error)
+        else:
+            session.pop(MFA_CHALLENGE, None)
+            sign_in_browser(done.user, remember=done.remember, method=done.method)
+            flash("You are logged in.", "success")
+            if done.recovery_codes_left is not None and done.recovery_codes_left <= FEW_RECOVERY_CODES:
+                flash(
+                    f"You have {done.recovery_codes_left} recovery code(s) left: make new ones in "
+                    "Settings → Two-factor sign-in.",
+                    "warning",
+                )
+            return redirect(safe_next_url(request.args.get("next")))
+    elif form.errors:
+        status = 422
+    return render_template("auth/two_factor.html", form=form), status, headers
 
 
 @bp.post("/logout")

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from expense_app.services.categorization import ACTION_TYPES, CONDITION_FIELDS
 from tests import factories
-from tests.conftest import PASSWORD, bearer
+from tests.conftest import api_sign_in, bearer
 from tests.property.test_bulk_bad_input import JSON, SETTINGS
 
 # Seven operations share the examples: more of them than the bulk test's 25, still a few seconds.
@@ -41,7 +41,7 @@ def world(app):
         user = factories.create_user(email="rulefuzz@example.com")
         full = factories.build_full_user(user)
         valid = {"category_id": factories.category_id(user, "Food"), "rule_id": full.ids["rule_id"]}
-    token = client.post("/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}).json["access_token"]
+    token = api_sign_in(client, user).json["access_token"]  # the full user has two-factor sign-in
     return app, client, bearer(token), valid
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from tests import factories
-from tests.conftest import PASSWORD, bearer
+from tests.conftest import api_sign_in, bearer, web_sign_in
 from tests.fuzz.test_html_fuzz import HOSTILE_VALUES
 
 SETTINGS = settings(
@@ -57,9 +57,9 @@ def world(app):
         user = factories.create_user(email="bulkfuzz@example.com")
         full = factories.build_full_user(user)
         valid = {"category_id": factories.category_id(user, "Food"), "expense_id": full.ids["expense_id"]}
-    token = client.post("/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}).json["access_token"]
+    token = api_sign_in(client, user).json["access_token"]  # the full user has two-factor sign-in
     browser = app.test_client()
-    assert browser.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    assert web_sign_in(browser, user).status_code == 302
     return app, client, bearer(token), valid, browser
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from expense_app.models import User
-from tests.conftest import PASSWORD, bearer
+from tests.conftest import api_sign_in, bearer, web_sign_in
 from tests.security.matrix import Attacker, food_of
 
 
@@ -32,9 +32,9 @@ def act_as(app) -> Callable[[User], Actor]:
 
     def log_in(user: User) -> Actor:
         client = app.test_client()
-        assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+        assert web_sign_in(client, user).status_code == 302  # full users have two-factor sign-in
         client.get("/settings")  # shows (and so consumes) the "You are logged in." flash
-        login = client.post("/api/v1/auth/login", json={"email": user.email, "password": PASSWORD})
+        login = api_sign_in(client, user)
         assert login.status_code == 200
         with app.app_context():
             attacker = Attacker(category_id=food_of(user))

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 from werkzeug.routing import IntegerConverter, Rule, UUIDConverter
 
 from expense_app.extensions import db
@@ -42,7 +43,7 @@ from expense_app.models import (
     User,
 )
 from expense_app.models import Rule as CategorisationRule  # `Rule` is werkzeug's URL rule here
-from expense_app.services import categorization, import_presets, imports
+from expense_app.services import categorization, import_presets, imports, mfa, mfa_challenges
 from tests import factories
 from tests.conftest import PASSWORD, make_app
 
@@ -50,12 +51,20 @@ API_PREFIX = "/api/v1/"
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 
 # HTML routes anyone may open: the auth pages, static files, probes, metrics and the API docs.
+# Not `auth.two_factor` (the login's second step): without a pending challenge it sends the visitor
+# to /login as a protected page does; tests/web/test_two_factor.py covers it with one.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.register", "static", "prometheus_metrics"})
 PUBLIC_BLUEPRINTS = frozenset({"health", "api-docs", "docs_redirects", "swagger_ui_assets"})
 # The readiness probe answers 503 while the schema is behind the code (e.g. a migration in progress).
 MAY_BE_UNAVAILABLE = frozenset({"health.health_db"})
 # The only API operations that work without a token (refresh and logout need one: they are tested).
-API_PUBLIC_OPERATIONS = frozenset({("Authentication.register", "POST"), ("Authentication.login", "POST")})
+API_PUBLIC_OPERATIONS = frozenset(
+    {
+        ("Authentication.register", "POST"),
+        ("Authentication.login", "POST"),
+        ("Authentication.login_second_factor", "POST"),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -547,6 +556,11 @@ FORM_BODIES: dict[str, Callable[[Attacker], dict]] = {
     "auth.login": lambda a: {"email": "csrf@example.com", "password": PASSWORD},
     "auth.register": lambda a: {"email": "newcomer@example.com", "password": PASSWORD, "full_name": "New"},
     "auth.logout": lambda a: {},
+    "auth.two_factor": lambda a: {"code": "123456"},
+    "two_factor.start": lambda a: {},
+    "two_factor.confirm": lambda a: {"code": "123456"},
+    "two_factor.regenerate": lambda a: {"password": PASSWORD, "code": "123456"},
+    "two_factor.disable": lambda a: {"password": PASSWORD, "code": "123456"},
     "settings.profile": lambda a: {"full_name": "Changed by a forged form", "currency": "EUR"},
     "settings.password": lambda a: {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
     "settings.delete": lambda a: {"password": PASSWORD},
@@ -708,6 +722,8 @@ class Context:
             user=user, expense_id=factories.create_expense(user, amount="4.00")
         ).batch_id
         self._numbers = itertools.count(1)
+        self.app = current_app._get_current_object()
+        self.totp_secret = ""
         # The Import API's ids: a staged batch and its first row, a committed batch (for undo), a preset.
         self.ids["batch_id"] = self.ids["staged import batch_id"]
         self.ids["row_id"] = db.session.scalar(
@@ -724,6 +740,29 @@ class Context:
     def category_id(self) -> int:
         return self.ids["category_id"]
 
+    # Two-factor sign-in state, made when a body needs it (the user's API token, issued by a
+    # password login before, stays valid when 2FA is turned on afterwards).
+    def _two_factor_secret(self) -> str:
+        if not self.totp_secret:
+            with self.app.app_context():
+                self.totp_secret, _ = factories.enable_two_factor(self.user)
+        return self.totp_secret
+
+    def two_factor_code(self) -> str:
+        """A code not used yet (the enrolment spent the current step)."""
+        return factories.totp_code(self._two_factor_secret(), steps=1)
+
+    def two_factor_challenge(self) -> dict:
+        secret = self._two_factor_secret()
+        with self.app.app_context():
+            token = mfa_challenges.begin(user=db.session.get(User, self.user.id), purpose="api")
+        return {"mfa_token": token, "code": factories.totp_code(secret, steps=1)}
+
+    def pending_enrolment_code(self) -> str:
+        with self.app.app_context():
+            secret, _ = mfa.start_enrolment(user=db.session.get(User, self.user.id))
+        return factories.totp_code(secret)
+
     def unique(self, text: str) -> str:
         """`text` with a number no other call returned, for values that must not repeat."""
         return text.format(next(self._numbers))
@@ -738,6 +777,11 @@ API_URL_IDS: dict[tuple[str, str], Callable[[Context], dict]] = {
 API_BODIES: dict[tuple[str, str], Callable[[Context], dict]] = {
     ("Authentication.register", "POST"): lambda c: {"email": c.unique("newcomer{}@example.com"), "password": PASSWORD},
     ("Authentication.login", "POST"): lambda c: {"email": c.user.email, "password": PASSWORD},
+    # Two-factor sign-in: valid bodies need its state (a pending enrolment, 2FA on, a challenge).
+    ("Authentication.login_second_factor", "POST"): lambda c: c.two_factor_challenge(),
+    ("Two-factor.Confirm", "POST"): lambda c: {"code": c.pending_enrolment_code()},
+    ("Two-factor.RecoveryCodes", "POST"): lambda c: {"password": PASSWORD, "code": c.two_factor_code()},
+    ("Two-factor.Disable", "POST"): lambda c: {"password": PASSWORD, "code": c.two_factor_code()},
     ("Categories.CategoryCollection", "POST"): lambda c: {"name": c.unique("Mass {}"), "color": "#111111"},
     ("Categories.CategoryItem", "PATCH"): lambda c: {"name": "Mass renamed"},
     ("Expenses.ExpenseCollection", "POST"): lambda c: {

@@ -57,6 +57,11 @@ CHECKED_FIELDS = frozenset(
         "remove_tags",
         # The upload form's `settings`: a JSON object as text, so a payload is refused (422).
         "settings",
+        # Two-factor sign-in: a code is six digits, a recovery code 16 base32 characters, and an
+        # mfa_token is only looked up by its hash (a payload gets 401); none is stored or echoed.
+        "code",
+        "recovery_code",
+        "mfa_token",
     }
 )
 # Text fields an operation stores but does not answer back, per operation: their payloads must be
