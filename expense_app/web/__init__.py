@@ -5,11 +5,25 @@ from flask import Flask
 
 def register_web(app: Flask) -> None:
     """Register the page blueprints and the template helpers they share."""
-    from expense_app.web import auth, budgets, categories, dashboard, expenses, imports, recurring, rules, settings
+    from expense_app.web import (
+        auth,
+        budgets,
+        categories,
+        dashboard,
+        expenses,
+        imports,
+        password_reset,
+        recurring,
+        rules,
+        security_settings,
+        settings,
+    )
     from expense_app.web.assets import register_assets
     from expense_app.web.filters import register_template_helpers
 
     for module in (auth, dashboard, settings, expenses, categories, budgets, recurring, rules, imports):
+        app.register_blueprint(module.bp)
+    for module in (password_reset, security_settings):
         app.register_blueprint(module.bp)
     register_template_helpers(app)
     register_assets(app)
