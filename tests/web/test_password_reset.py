@@ -16,8 +16,13 @@ from expense_app.extensions import db
 from expense_app.models import SecurityEvent, TokenFamily, User
 from expense_app.ops.logging import build_handler
 from expense_app.services import mailer, password_reset
+from tests import mail_server
 from tests.conftest import PASSWORD, bearer
-from tests.mail_server import link_in, mail_app, smtp_server, text_and_html  # noqa: F401 (fixtures)
+from tests.mail_server import link_in, text_and_html
+
+# The SMTP server and the app that mails to it, as fixtures of this module.
+smtp_server = mail_server.smtp_server
+mail_app = mail_server.mail_app
 
 NEW = "a fresh passphrase for alex"
 
