@@ -8,6 +8,7 @@ link, ends every session and token of the user.
 """
 
 import click
+from flask.cli import with_appcontext
 
 from expense_app.errors import ServiceError
 from expense_app.services import password_reset
@@ -16,6 +17,7 @@ from expense_app.services import password_reset
 @click.command("reset-password")
 @click.argument("email")
 @click.option("--set", "set_now", is_flag=True, help="Prompt for the new password and set it now.")
+@with_appcontext
 def reset_password_command(email: str, set_now: bool) -> None:
     """Print a one-time reset link for EMAIL's account (or --set a password) and unlock it."""
     user = password_reset.find_user(email)
