@@ -18,7 +18,9 @@ from expense_app.ops.logging import build_handler
 from expense_app.services import mailer, password_reset
 from tests import mail_server
 from tests.conftest import PASSWORD, bearer
+from tests.fuzz.test_html_fuzz import HOSTILE_VALUES
 from tests.mail_server import link_in, text_and_html
+from tests.security.test_headers import assert_security_headers
 
 # The SMTP server and the app that mails to it, as fixtures of this module.
 smtp_server = mail_server.smtp_server
@@ -295,3 +297,19 @@ def test_the_reset_link_appears_in_no_log(mail_app, smtp_server, log_format):
     logged = stream.getvalue()
     assert "reset-password/[REDACTED]" in logged and "password_reset_requested" in logged
     assert token not in logged and token.split(".")[0] not in logged
+
+
+@pytest.mark.parametrize("value", HOSTILE_VALUES)
+def test_the_forgot_form_refuses_or_accepts_any_input_without_an_error(mail_app, smtp_server, value):
+    """With mail on (the HTML fuzz runs without it, where the form is 404): any email field value
+    gets the same confirmation or a 422 with a message, never a 5xx."""
+    response = _ask(mail_app.test_client(), value)
+    assert response.status_code in (200, 422), response.status_code
+    if response.status_code == 422:
+        assert 'class="invalid-feedback' in response.text or "alert" in response.text
+    assert smtp_server.messages == []
+
+
+def test_the_forgot_page_has_the_security_headers(mail_app):
+    response = mail_app.test_client().get("/forgot-password")
+    assert_security_headers(response, "GET /forgot-password with mail")
