@@ -66,6 +66,9 @@ def test_an_unknown_email_is_an_error(app):
     result = app.test_cli_runner().invoke(args=["reset-password", "nobody@example.com"])
     assert result.exit_code == 1
     assert "No account has the email 'nobody@example.com'" in result.output
+    for impossible in ("alex\x00@example.com", "a" * 300 + "@example.com"):
+        result = app.test_cli_runner().invoke(args=["reset-password", impossible])
+        assert result.exit_code == 1 and "No account has the email" in result.output
 
 
 def test_set_prompts_twice_sets_the_password_and_ends_every_sign_in(app, client, user, login, api_login):

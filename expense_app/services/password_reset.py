@@ -27,14 +27,14 @@ from limits import parse
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from expense_app.errors import ServiceError
+from expense_app.errors import ServiceError, ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import User
 from expense_app.models.base import utcnow
 from expense_app.passwords import hash_password
 from expense_app.services import account_throttle, mailer, security_log, sign_ins
-from expense_app.services.accounts import EMAIL_MAX_LENGTH, check_password, normalize_email
-from expense_app.services.rules import Errors, raise_if
+from expense_app.services.accounts import EMAIL_FORMAT, EMAIL_MAX_LENGTH, check_password, normalize_email
+from expense_app.services.rules import Errors, has_control_characters, raise_if
 from expense_app.services.unit_of_work import transaction
 
 logger = logging.getLogger(__name__)
@@ -141,8 +141,11 @@ def unlock(user: User) -> None:
 
 
 def find_user(email: str) -> User | None:
-    """The account of `email` (normalised), or None."""
-    return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+    """The account of `email` (normalised), or None (also for text no address can be)."""
+    email = normalize_email(email)
+    if len(email) > EMAIL_MAX_LENGTH or has_control_characters(email):
+        return None
+    return db.session.scalar(sa.select(User).where(User.email == email))
 
 
 # --- the forgotten-password form -------------------------------------------------------------------
@@ -176,12 +179,16 @@ def _mail_budget() -> _MailBudget:
 def request_reset(email: str) -> None:
     """Mail a reset link to `email` when it has an active account with mail left; else do nothing.
 
-    Returns nothing and raises nothing for a well-formed address either way. On this thread both
+    Returns nothing and raises nothing for a well-formed address either way (ValidationFailed for
+    one no account can have: too long, control characters). On this thread both
     paths do the same work (one query, one count in the mail budget, one log line); whatever
     depends on the account (the token, the mail, the log row) runs on a background thread, so
     neither the answer nor its time tells whether the account exists.
     """
-    email = normalize_email(email)[:EMAIL_MAX_LENGTH]
+    email = normalize_email(email)
+    if len(email) > EMAIL_MAX_LENGTH or has_control_characters(email):
+        # No account can have it (and PostgreSQL refuses a NUL): refused as the sign-in form does.
+        raise ValidationFailed({"email": [EMAIL_FORMAT]})
     user_id = db.session.scalar(sa.select(User.id).where(User.email == email, User.is_active.is_(True)))
     # Counted for every address, with or without an account.
     allowed = _mail_budget().take(email)

@@ -12,10 +12,11 @@ mailbox, and signing in must still pass every factor the account has (two-factor
 from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_login import current_user, logout_user
 
+from expense_app.errors import ValidationFailed
 from expense_app.extensions import limiter
 from expense_app.services import mailer, password_reset
 from expense_app.services.password_reset import ResetLinkInvalid
-from expense_app.web.forms import submit
+from expense_app.web.forms import apply_service_errors, submit
 from expense_app.web.forms.password_reset import ForgotPasswordForm, ResetPasswordForm
 
 bp = Blueprint("password_reset", __name__)
@@ -41,10 +42,14 @@ def forgot_password():
         abort(404)
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        password_reset.request_reset(form.email.data)
-        return render_template(
-            "auth/forgot_password.html", form=form, sent=True, minutes=password_reset.minutes_valid()
-        )
+        try:
+            password_reset.request_reset(form.email.data)
+        except ValidationFailed as error:
+            apply_service_errors(form, error)
+        else:
+            return render_template(
+                "auth/forgot_password.html", form=form, sent=True, minutes=password_reset.minutes_valid()
+            )
     status = 422 if form.is_submitted() else 200
     return render_template("auth/forgot_password.html", form=form, sent=False), status
 

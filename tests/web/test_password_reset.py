@@ -185,6 +185,8 @@ def test_a_bad_email_is_refused_with_a_message(mail_app, smtp_server):
     assert empty.status_code == 422 and "Enter the email address of your account." in empty.text
     long = client.post("/forgot-password", data={"email": "a" * 300 + "@example.com"})
     assert long.status_code == 422 and "Use at most 254 characters" in long.text
+    nul = client.post("/forgot-password", data={"email": "alex\x00@example.com"})
+    assert nul.status_code == 422 and "Enter an email address like name@example.com." in nul.text
     mailer.wait_for_pending()
     assert smtp_server.messages == []
 
