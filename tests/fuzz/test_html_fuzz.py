@@ -66,7 +66,17 @@ ANONYMOUS_ENDPOINTS = frozenset(
     {"auth.login", "auth.register", "password_reset.forgot_password", "password_reset.reset_password"}
 )
 # POST views that build no form of their own (the CSRF token is all they read).
-FORMLESS_ENDPOINTS = frozenset({"auth.logout", "recurring.pause", "recurring.resume"})
+FORMLESS_ENDPOINTS = frozenset(
+    {
+        "auth.logout",
+        "recurring.pause",
+        "recurring.resume",
+        # Issue 16 (recovery): the security page's buttons
+        "security_settings.end_session",
+        "security_settings.end_api_sign_in",
+        "security_settings.sign_out_others",
+    }
+)
 
 # --- values ------------------------------------------------------------------------------------------
 
