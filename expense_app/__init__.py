@@ -63,7 +63,7 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from expense_app.extensions import compress, csrf, db, jwt, limiter, login_manager, migrate
+    from expense_app.extensions import compress, csrf, db, jwt, limiter, login_manager, mail, migrate
     from expense_app.ops.database import register_database_events
 
     db.init_app(app)
@@ -74,6 +74,7 @@ def register_extensions(app: Flask) -> None:
     jwt.init_app(app)
     login_manager.init_app(app)
     compress.init_app(app)
+    mail.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see this page."
     login_manager.login_message_category = "info"

@@ -1,4 +1,4 @@
-"""`flask` commands for operators: create-user, purge-tokens, expenses purge-deleted, rates load, recurring
+"""`flask` commands for operators: create-user, reset-password, purge-tokens, expenses purge-deleted, rates load, recurring
 post, imports purge, and seed-bench in a checkout.
 
 `seed-bench` is bench code (`bench/seeding.py`, outside the package): it is registered only when
@@ -9,6 +9,7 @@ The Docker image and a pip-installed app have no bench/ and simply lack the comm
 import click
 from flask import Flask
 
+from expense_app.accounts_cli import reset_password_command
 from expense_app.errors import ServiceError
 from expense_app.imports_cli import imports_cli
 from expense_app.rates_cli import rates_cli
@@ -46,7 +47,15 @@ def purge_deleted() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for command in (create_user, purge_tokens, expenses_cli, rates_cli, recurring_cli, imports_cli):
+    for command in (
+        create_user,
+        reset_password_command,
+        purge_tokens,
+        expenses_cli,
+        rates_cli,
+        recurring_cli,
+        imports_cli,
+    ):
         app.cli.add_command(command)
     register_bench_cli(app)
 

@@ -15,6 +15,7 @@ from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -27,6 +28,8 @@ migrate = Migrate()
 login_manager = LoginManager()
 jwt = JWTManager()
 csrf = CSRFProtect()
+# Sends nothing until a page asks it to; the mail flows exist only when MAIL_SERVER is set.
+mail = Mail()
 
 
 def _outside_api() -> bool:

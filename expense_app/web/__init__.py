@@ -13,8 +13,10 @@ def register_web(app: Flask) -> None:
         dashboard,
         expenses,
         imports,
+        password_reset,
         recurring,
         rules,
+        security_settings,
         settings,
         two_factor,
     )
@@ -34,6 +36,8 @@ def register_web(app: Flask) -> None:
         rules,
         imports,
     ):
+        app.register_blueprint(module.bp)
+    for module in (password_reset, security_settings):
         app.register_blueprint(module.bp)
     register_template_helpers(app)
     register_assets(app)

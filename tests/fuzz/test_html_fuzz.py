@@ -44,7 +44,7 @@ from expense_app.services import sign_ins
 from expense_app.web import forms as form_package
 from tests import factories
 from tests.conftest import make_app
-from tests.security.matrix import KINDS, OBJECT_ENDPOINTS
+from tests.security.matrix import KINDS, OBJECT_ENDPOINTS, URL_SECRETS
 
 MAX_EXAMPLES = int(os.environ.get("HTML_FUZZ_MAX_EXAMPLES", "12"))
 FUZZ = settings(
@@ -62,9 +62,21 @@ FUZZ = settings(
 EXCLUDED_BLUEPRINTS = frozenset({"health", "api-docs", "swagger_ui_assets"})
 EXCLUDED_ENDPOINTS = frozenset({"static", "prometheus_metrics"})
 # Pages for visitors: they are fuzzed without a session (logged in, they only redirect).
-ANONYMOUS_ENDPOINTS = frozenset({"auth.login", "auth.register"})
+ANONYMOUS_ENDPOINTS = frozenset(
+    {"auth.login", "auth.register", "password_reset.forgot_password", "password_reset.reset_password"}
+)
 # POST views that build no form of their own (the CSRF token is all they read).
-FORMLESS_ENDPOINTS = frozenset({"auth.logout", "recurring.pause", "recurring.resume"})
+FORMLESS_ENDPOINTS = frozenset(
+    {
+        "auth.logout",
+        "recurring.pause",
+        "recurring.resume",
+        # Issue 16 (recovery): the security page's buttons
+        "security_settings.end_session",
+        "security_settings.end_api_sign_in",
+        "security_settings.sign_out_others",
+    }
+)
 
 # --- values ------------------------------------------------------------------------------------------
 
@@ -309,7 +321,9 @@ class Browser:
         self.kind = declared.kind if declared else None
         self.object_id = self._first_id() if rule.arguments else None
 
-    def _first_id(self) -> int:
+    def _first_id(self) -> int | str:
+        if self.rule.endpoint in URL_SECRETS:
+            return self._secret()
         if self.kind is None:
             pytest.fail(
                 f"{self.rule.rule} takes {sorted(self.rule.arguments)}: declare endpoint {self.rule.endpoint!r} "
@@ -323,10 +337,19 @@ class Browser:
         with self.app.app_context():
             return KINDS[self.kind].create(self.full.user)
 
+    def _secret(self) -> str:
+        # A new one per request: a reset that went through spent the last one.
+        with self.app.app_context():
+            (value,) = URL_SECRETS[self.rule.endpoint](self.full.user).values()
+        return value
+
     def url(self) -> str:
         """The rule's path with the object id; the object is made again when a form deleted it."""
         if self.object_id is None:
             return self.rule.rule
+        if self.rule.endpoint in URL_SECRETS:
+            (argument,) = self.rule.arguments
+            return re.sub(rf"<(?:[^:<>]+:)?{argument}>", self._secret(), self.rule.rule)
         with self.app.app_context():
             if KINDS[self.kind].read(self.object_id) is None:
                 self.object_id = KINDS[self.kind].create(self.full.user)

@@ -53,8 +53,21 @@ IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 # HTML routes anyone may open: the auth pages, static files, probes, metrics and the API docs.
 # Not `auth.two_factor` (the login's second step): without a pending challenge it sends the visitor
 # to /login as a protected page does; tests/web/test_two_factor.py covers it with one.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.register", "static", "prometheus_metrics"})
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "auth.login",
+        "auth.register",
+        "static",
+        "prometheus_metrics",
+        # Issue 16 (recovery): the forgotten-password pages
+        "password_reset.forgot_password",
+        "password_reset.reset_password",
+    }
+)
 PUBLIC_BLUEPRINTS = frozenset({"health", "api-docs", "docs_redirects", "swagger_ui_assets"})
+# Pages that exist only with a setting the test app does not have (mail: MAIL_SERVER); they are
+# tested with it in their own tests (tests/web/test_password_reset.py).
+MAY_BE_ABSENT = frozenset({"password_reset.forgot_password"})
 # The readiness probe answers 503 while the schema is behind the code (e.g. a migration in progress).
 MAY_BE_UNAVAILABLE = frozenset({"health.health_db"})
 # The only API operations that work without a token (refresh and logout need one: they are tested).
@@ -894,4 +907,71 @@ FORM_BODIES["access_tokens.create"] = lambda a: {"name": "Forged token", "scopes
 API_BODIES[("Access tokens.AccessTokenCollection", "POST")] = lambda c: {
     "name": c.unique("Matrix script {}"),
     "scopes": ["read"],
+}
+
+
+# --- issue 16 (recovery): the forgotten-password pages and the security page ----------------------
+
+
+def make_browser_session(owner: User) -> int:
+    """A live browser session of `owner` (not the one the test client signs in with)."""
+    from expense_app.models import WebSession
+    from expense_app.services import sign_ins
+
+    sid = sign_ins.start_web_session(user=owner)
+    return db.session.scalar(sa.select(WebSession.id).where(WebSession.sid_hash == sign_ins.digest(sid)))
+
+
+def read_browser_session(object_id: int) -> dict | None:
+    from expense_app.models import WebSession
+
+    return _row(WebSession, object_id)
+
+
+def make_token_family(owner: User) -> str:
+    """A live API sign-in (token family) of `owner`."""
+    from expense_app.models import TokenFamily
+    from expense_app.services import tokens
+
+    tokens.issue_token_pair(user=owner)
+    return db.session.scalar(
+        sa.select(TokenFamily.id).where(TokenFamily.user_id == owner.id).order_by(TokenFamily.created_at.desc())
+    )
+
+
+def read_token_family(object_id: str) -> dict | None:
+    from expense_app.models import TokenFamily
+
+    return _row(TokenFamily, object_id)
+
+
+def reset_token_of(owner: User) -> str:
+    """A live password-reset token of `owner` (the URL part of `/reset-password/<token>`)."""
+    from expense_app.services import password_reset
+
+    return password_reset.make_token(db.session.get(User, owner.id))
+
+
+KINDS.update(
+    {
+        "browser session": ObjectKind(make_browser_session, read_browser_session),
+        "token family": ObjectKind(make_token_family, read_token_family),
+    }
+)
+OBJECT_ENDPOINTS.update(
+    {
+        "security_settings.end_session": ObjectEndpoint("browser session", {"POST": lambda a: {"data": {}}}),
+        "security_settings.end_api_sign_in": ObjectEndpoint("token family", {"POST": lambda a: {"data": {}}}),
+    }
+)
+FORM_BODIES.update(
+    {
+        "password_reset.forgot_password": lambda a: {"email": "csrf@example.com"},
+        "password_reset.reset_password": lambda a: {"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD},
+        "security_settings.sign_out_others": lambda a: {},
+    }
+)
+# URL parts that are secrets rather than object ids: how to make a valid one for a user.
+URL_SECRETS: dict[str, Callable[[User], dict[str, str]]] = {
+    "password_reset.reset_password": lambda owner: {"token": reset_token_of(owner)},
 }

@@ -11,7 +11,17 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import PASSWORD, csrf_token_from
-from tests.security.matrix import KINDS, OBJECT_ENDPOINTS, Attacker, Route, database_state, food_of, form_for, routes
+from tests.security.matrix import (
+    KINDS,
+    OBJECT_ENDPOINTS,
+    URL_SECRETS,
+    Attacker,
+    Route,
+    database_state,
+    food_of,
+    form_for,
+    routes,
+)
 
 STATE_CHANGING = routes(lambda r: not r.rule.startswith("/api/") and r.writes)
 
@@ -39,6 +49,8 @@ def _prepare(csrf_app, make_user, route: Route):
             if kind is None:
                 pytest.fail(f"{route}: add {route.endpoint!r} to OBJECT_ENDPOINTS in tests/security/matrix.py")
             values[route.id_arguments[0]] = kind.create(user)
+        if route.endpoint in URL_SECRETS:
+            values.update(URL_SECRETS[route.endpoint](user))
         attacker = Attacker(category_id=food_of(user))
     anonymous = route.endpoint in ("auth.login", "auth.register")
     client = csrf_app.test_client() if anonymous else _logged_in(csrf_app, user)
