@@ -18,5 +18,6 @@ def test_metrics_enabled_false_registers_no_route(build_app):
     assert "prometheus_metrics" not in app.view_functions
     assert "metrics" not in app.extensions
     client = app.test_client()
-    assert client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_SECRET}"}).status_code == 404
+    https = {"base_url": "https://expenses.example.com"}
+    assert client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_SECRET}"}, **https).status_code == 404
     assert client.get("/health").status_code == 200
