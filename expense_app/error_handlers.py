@@ -28,9 +28,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def handle_service_error(error: ServiceError):
         rollback_quietly(db.session)
-        return error_response(
-            error.status_code, error.message, error.errors or None, headers=getattr(error, "headers", None)
-        )
+        headers = dict(getattr(error, "headers", None) or {})
+        if "Retry-After" in headers:  # TooManyAttempts: its window, not the limiter's
+            headers.update(keep_retry_after(int(headers["Retry-After"])))
+        return error_response(error.status_code, error.message, error.errors or None, headers=headers or None)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

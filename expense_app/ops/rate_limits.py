@@ -15,9 +15,10 @@
 `Retry-After` (`fix_retry_after`): flask-limiter writes it on every response of a limited route,
 200s included, truncated to whole seconds (`0` while the window still has a fraction of a second
 to run, which made a client retry in a hot loop). It is sent only on 429 (seconds until the window
-resets, rounded up, at least 1) and 503, where the database-down handler's own value (5 s) is
-kept: the limiter writes its window (32-60 s) over it on limited routes, and a client told to
-wait a minute after a database blip waits far longer than needed.
+resets, rounded up, at least 1) and 503. An error handler's own value (`keep_retry_after`: the
+database-down handler's 5 s, a locked account's remaining window) is kept: the limiter writes its
+window (32-60 s) over it on limited routes, so a client told to wait a minute after a database
+blip waited far longer than needed, and one locked for 15 minutes was told a minute.
 """
 
 from __future__ import annotations
@@ -111,15 +112,18 @@ def fix_retry_after(response: Response) -> Response:
     if response.status_code not in RETRY_AFTER_STATUSES:
         response.headers.pop("Retry-After", None)
         return response
-    if response.status_code == 429:
+    kept = g.get(_KEPT_RETRY_AFTER)
+    if kept:
+        # A handler's own answer: a locked account's window, a database outage's 5 s.
+        response.headers["Retry-After"] = kept
+    elif response.status_code == 429:
         response.headers["Retry-After"] = str(seconds_until_reset(response))
-    elif response.status_code == 503 and g.get(_KEPT_RETRY_AFTER):
-        response.headers["Retry-After"] = g.get(_KEPT_RETRY_AFTER)
     return response
 
 
 def keep_retry_after(seconds: int) -> dict[str, str]:
-    """Remember a handler's `Retry-After` for this request (a 503's) and return it as headers.
+    """Remember a handler's `Retry-After` for this request (a 503's, a locked account's 429) and
+    return it as headers.
 
     flask-limiter's after-request hook overwrites the header with its own window; `fix_retry_after`
     puts this value back.

@@ -150,3 +150,16 @@ def test_access_tokens_are_counted_by_a_hash_prefix_without_a_query(app):
     assert credential not in key and "A" * 10 not in key
     with app.test_request_context("/api/v1/expenses", headers={"Authorization": "Bearer em_pat_other"}):
         assert api_client_key() != key
+
+
+def test_with_the_limiter_on_a_locked_account_keeps_its_own_retry_after(app_factory, user):
+    # `user` (the default app) first: flask-limiter is one object, switched on by the last app built.
+    client = app_factory(
+        RATELIMIT_ENABLED=True, RATELIMIT_AUTH="100/minute", ACCOUNT_LOCKOUT="3/15 minutes"
+    ).test_client()
+    for _ in range(3):
+        assert login(client, user.email, WRONG).status_code == 401
+    locked = login(client, user.email, PASSWORD)
+    assert locked.status_code == 429 and locked.json["message"].startswith(LOCKED)
+    # The account's window (15 minutes), not the per-address limiter's (a minute).
+    assert 14 * 60 < int(locked.headers["Retry-After"]) <= 15 * 60

@@ -110,3 +110,15 @@ def test_a_current_password_of_spaces_from_before_the_rule_can_still_be_typed(ap
     assert client.post("/login", data={"email": user.email, "password": spaces}).status_code == 302
     assert change(client, spaces).status_code == 302
     assert password_is(app, user, NEW)
+
+
+def test_with_the_limiter_on_the_form_keeps_the_accounts_retry_after(app_factory, user):
+    # `user` (the default app) first: flask-limiter is one object, switched on by the last app built.
+    app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_AUTH="100/minute", ACCOUNT_LOCKOUT="3/15 minutes")
+    client = app.test_client()
+    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    for _ in range(3):
+        change(client, WRONG)
+    locked = change(client, PASSWORD)
+    assert locked.status_code == 429
+    assert 14 * 60 < int(locked.headers["Retry-After"]) <= 15 * 60

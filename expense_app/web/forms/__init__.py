@@ -16,6 +16,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from expense_app.errors import Conflict, ServiceError, ValidationFailed
+from expense_app.ops.rate_limits import keep_retry_after
 
 T = TypeVar("T")
 
@@ -77,6 +78,9 @@ def submit(
         # Any other refusal (TooManyAttempts: the account is locked) is said above the form, with
         # the error's own status and headers, as the API face answers it.
         form.form_errors.append(error.message)
-        return Submission(None, error.status_code, headers=getattr(error, "headers", None))
+        headers = dict(getattr(error, "headers", None) or {})
+        if "Retry-After" in headers:  # the account's window, kept over the rate limiter's own
+            headers.update(keep_retry_after(int(headers["Retry-After"])))
+        return Submission(None, error.status_code, headers=headers or None)
     flash(message(result) if callable(message) else message, category)
     return Submission(redirect(next_url(result) if callable(next_url) else next_url), 302, result)
