@@ -264,6 +264,7 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
         user.password_changed_at = utcnow()
         sign_ins.end_everything(user=user)
         security_log.record(user.id, "password_changed")
+    logger.info("password changed", extra={"user_id": user.id})
     return user
 
 
