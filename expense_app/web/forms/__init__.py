@@ -15,7 +15,7 @@ from flask import flash, redirect
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from expense_app.errors import Conflict, ServiceError, ValidationFailed
+from expense_app.errors import Conflict, TooManyAttempts, ValidationFailed
 from expense_app.ops.rate_limits import keep_retry_after
 
 T = TypeVar("T")
@@ -41,8 +41,8 @@ def apply_service_errors(form: FlaskForm, error: ValidationFailed | Conflict) ->
 @dataclass(frozen=True)
 class Submission(Generic[T]):
     """What became of a submitted form: `response` is the redirect after success (None otherwise);
-    `status` is what the re-rendered page answers with: 200 (not submitted), 422, 409 or another
-    service error's status (429 for a locked account), with `headers` to send along."""
+    `status` is what the re-rendered page answers with: 200 (not submitted), 422, 409 or 429 (a
+    locked account), with `headers` to send along (a 429's Retry-After)."""
 
     response: Response | None
     status: int
@@ -74,13 +74,11 @@ def submit(
     except Conflict as error:
         apply_service_errors(form, error)
         return Submission(None, 409)
-    except ServiceError as error:
-        # Any other refusal (TooManyAttempts: the account is locked) is said above the form, with
-        # the error's own status and headers, as the API face answers it.
+    except TooManyAttempts as error:
+        # A locked account is said above the form, with 429 and the account's Retry-After (kept
+        # over the rate limiter's own window), as the API face answers it. Other service errors
+        # (NotFound, Forbidden) still reach the error handler: their pages are not form errors.
         form.form_errors.append(error.message)
-        headers = dict(getattr(error, "headers", None) or {})
-        if "Retry-After" in headers:  # the account's window, kept over the rate limiter's own
-            headers.update(keep_retry_after(int(headers["Retry-After"])))
-        return Submission(None, error.status_code, headers=headers or None)
+        return Submission(None, error.status_code, headers=keep_retry_after(error.retry_after))
     flash(message(result) if callable(message) else message, category)
     return Submission(redirect(next_url(result) if callable(next_url) else next_url), 302, result)
