@@ -10,6 +10,7 @@ Production refuses weak or missing settings with a `ConfigError` whose message n
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from collections.abc import Mapping
@@ -87,6 +88,23 @@ def parse_server_url(name: str, value: str) -> str:
     if scheme in ("http", "https") and sep and rest and not rest.startswith("/") and " " not in value:
         return value.rstrip("/") or value
     raise ConfigError(f"{name} must be a path such as / or a URL such as https://expenses.example.com, got {value!r}")
+
+
+def parse_networks(name: str, value: str | None) -> list[str]:
+    """Parse proxy addresses or networks (`10.0.0.1`, `10.0.0.0/8`, `::1`), refusing anything else.
+
+    Returned as strings (the normalised network, `10.0.0.1/32` for one address) so that the
+    config stays plain data; `expense_app.ops.security_headers` builds the `ipaddress` objects.
+    """
+    networks = []
+    for entry in parse_list(name, value):
+        try:
+            networks.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError:
+            raise ConfigError(
+                f"{name} entry {entry!r} is not an IP address or network; use e.g. 10.0.0.5, 10.0.0.0/8 or ::1"
+            ) from None
+    return networks
 
 
 def parse_rate_limit(name: str, value: str) -> str:
@@ -237,6 +255,9 @@ class Config:
         # speed: a 20-item list (6.4 KB) costs 0.03 ms with gzip, 0.1 ms with brotli to compress.
         self.COMPRESS_MIMETYPES = ["text/css", "text/javascript", "application/javascript", "image/svg+xml"]
 
+        # /metrics: off entirely with METRICS_ENABLED=false (no route); else guarded by METRICS_TOKEN
+        # when set, which production requires (issue 16: an open /metrics leaks traffic figures).
+        self.METRICS_ENABLED = env.bool("METRICS_ENABLED", True)
         self.METRICS_TOKEN = env.str("METRICS_TOKEN")
 
         # Account security (issue 16); see SECURITY.md.
@@ -247,7 +268,12 @@ class Config:
         self.ENCRYPTION_KEY_PREVIOUS = env.str("ENCRYPTION_KEY_PREVIOUS")
         # Proxies whose X-Forwarded-For is believed: addresses or networks (`10.0.0.0/8`). A client
         # that connects from anywhere else is counted by its own address, whatever it sends.
-        self.TRUSTED_PROXIES = parse_list("TRUSTED_PROXIES", env.str("TRUSTED_PROXIES"))
+        self.TRUSTED_PROXIES = parse_networks("TRUSTED_PROXIES", env.str("TRUSTED_PROXIES"))
+        if self.TRUSTED_PROXIES and self.PROXY_HOPS:
+            # Two rules for one header would leave it unclear which one decides who the client is.
+            raise ConfigError(
+                "Set PROXY_HOPS or TRUSTED_PROXIES, not both (TRUSTED_PROXIES replaces PROXY_HOPS; set PROXY_HOPS=0)"
+            )
         # Failed sign-ins per account (any address, both faces, the 2FA step and password checks).
         self.ACCOUNT_LOCKOUT = parse_rate_limit("ACCOUNT_LOCKOUT", env.str("ACCOUNT_LOCKOUT", "10/15 minutes"))
         self.ACCOUNT_LOCKOUT_ENABLED = env.bool("ACCOUNT_LOCKOUT_ENABLED", True)
@@ -374,6 +400,11 @@ class ProductionConfig(Config):
             raise ConfigError("SECRET_KEY is still the .env.example placeholder; generate a new one")
         if len(key) < MIN_SECRET_KEY_LENGTH:
             raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters (got {len(key)})")
+        if self.METRICS_ENABLED and not self.METRICS_TOKEN:
+            raise ConfigError(
+                "METRICS_TOKEN is required in production (or set METRICS_ENABLED=false to serve no /metrics); "
+                "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
 
 
 def server_settings(environ: Mapping[str, str] | None = None) -> dict:

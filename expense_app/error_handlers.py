@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from expense_app.errors import ServiceError
 from expense_app.extensions import db, login_manager
+from expense_app.ops.rate_limits import keep_retry_after
 from expense_app.responses import error_response
 from expense_app.services.unit_of_work import rollback_quietly
 
@@ -27,9 +28,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def handle_service_error(error: ServiceError):
         rollback_quietly(db.session)
-        return error_response(
-            error.status_code, error.message, error.errors or None, headers=getattr(error, "headers", None)
-        )
+        headers = dict(getattr(error, "headers", None) or {})
+        if "Retry-After" in headers:  # TooManyAttempts: its window, not the limiter's
+            headers.update(keep_retry_after(int(headers["Retry-After"])))
+        return error_response(error.status_code, error.message, error.errors or None, headers=headers or None)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
@@ -41,8 +43,9 @@ def register_error_handlers(app: Flask) -> None:
             # The page layout asks flask-login for the current user, which would query the database
             # that just failed (and turn this 503 into a crash): show the page as to a visitor.
             g._login_user = login_manager.anonymous_user()
+            # Kept over the limiter's own window (32-60 s) by rate_limits.fix_retry_after.
             return error_response(
-                503, "The database is unavailable; please try again shortly.", headers={"Retry-After": "5"}
+                503, "The database is unavailable; please try again shortly.", headers=keep_retry_after(5)
             )
         logger.exception("database error")
         return error_response(500)

@@ -18,6 +18,19 @@ from flask import current_app
 _DUMMY_PASSWORD = "not-a-real-password-only-for-equal-timing"  # noqa: S105 (never a real credential)
 
 
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """The dummy hash for these parameters, computed once per app and parameter set.
+
+    Computed on every call before (`setdefault` evaluates its argument), an unknown email cost a
+    hash and a verify, twice a known one's time (issue 16): the audit could tell who has an account.
+    """
+    cache = current_app.extensions.setdefault("dummy_password_hash", {})
+    key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism, hasher.hash_len, hasher.salt_len)
+    if key not in cache:
+        cache[key] = hasher.hash(_DUMMY_PASSWORD)
+    return cache[key]
+
+
 def _hasher() -> PasswordHasher:
     params = current_app.config["PASSWORD_HASHER"]
     cache = current_app.extensions.setdefault("password_hasher", {})
@@ -36,9 +49,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     """True when `password` matches `password_hash`; a missing hash costs the same time."""
     hasher = _hasher()
     if password_hash is None:
-        dummy = current_app.extensions.setdefault("dummy_password_hash", hasher.hash(_DUMMY_PASSWORD))
         with contextlib.suppress(VerificationError):
-            hasher.verify(dummy, password)
+            hasher.verify(_dummy_hash(hasher), password)
         return False
     try:
         return hasher.verify(password_hash, password)

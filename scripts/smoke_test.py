@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
 import sys
 import urllib.error
@@ -209,18 +210,29 @@ def run(smoke: Smoke) -> None:
         smoke.expect(smoke.request("GET", "/api/v1/users/me", token=token), 401, "its token no longer works")
 
     print("Metrics")
-    metrics = smoke.request("GET", "/metrics", token=smoke.metrics_token, proxy_headers=False)
-    if metrics.status == 401 and not smoke.metrics_token:
-        smoke.warn("/metrics needs METRICS_TOKEN (pass --metrics-token to check it)")
-    elif smoke.expect(metrics, 200, "GET /metrics"):
-        smoke.check(b"flask_http_request_duration_seconds" in metrics.body, "request metrics exported")
+    # Production serves /metrics only with METRICS_TOKEN (or not at all, METRICS_ENABLED=false):
+    # an answer without the token is a failure, never a warning.
+    anonymous = smoke.request("GET", "/metrics", proxy_headers=False)
+    smoke.check(anonymous.status in (401, 404), "/metrics refuses a request without the token", str(anonymous.status))
+    if anonymous.status == 404:
+        smoke.warn("/metrics is off (METRICS_ENABLED=false)")
+    elif not smoke.metrics_token:
+        smoke.warn("/metrics needs METRICS_TOKEN (pass --metrics-token or set METRICS_TOKEN to check it)")
+    else:
+        metrics = smoke.request("GET", "/metrics", token=smoke.metrics_token, proxy_headers=False)
+        if smoke.expect(metrics, 200, "GET /metrics with the token"):
+            smoke.check(b"flask_http_request_duration_seconds" in metrics.body, "request metrics exported")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("url", help="base URL of the instance, e.g. https://expenses.example.com")
     parser.add_argument("--assume-https", action="store_true", help="send X-Forwarded-Proto: https (no proxy in front)")
-    parser.add_argument("--metrics-token", help="the instance's METRICS_TOKEN, if set")
+    parser.add_argument(
+        "--metrics-token",
+        default=os.environ.get("METRICS_TOKEN") or None,
+        help="the instance's METRICS_TOKEN (default: the METRICS_TOKEN variable)",
+    )
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds per request (default 15)")
     args = parser.parse_args(argv)
     if not args.url.startswith(("http://", "https://")):

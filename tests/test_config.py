@@ -100,6 +100,8 @@ def test_bad_values_name_their_variable(environ, variable):
         ({"DATABASE_URL": PG_URL, "SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"DATABASE_URL": PG_URL, "SECRET_KEY": PLACEHOLDER_SECRET_KEY}, "SECRET_KEY"),
         ({"SECRET_KEY": GOOD_SECRET}, "DATABASE_URL"),
+        ({"SECRET_KEY": GOOD_SECRET, "DATABASE_URL": PG_URL}, "METRICS_TOKEN"),
+        ({"SECRET_KEY": GOOD_SECRET, "DATABASE_URL": PG_URL, "METRICS_ENABLED": "true"}, "METRICS_TOKEN"),
     ],
 )
 def test_production_refuses_weak_or_missing_settings(environ, variable):
@@ -107,8 +109,32 @@ def test_production_refuses_weak_or_missing_settings(environ, variable):
         load_config({"ENV": "production", **environ})
 
 
+def test_production_without_a_metrics_token_says_how_to_make_one_or_turn_metrics_off():
+    with pytest.raises(ConfigError) as refused:
+        load_config({"ENV": "production", "SECRET_KEY": GOOD_SECRET, "DATABASE_URL": PG_URL})
+    assert "METRICS_TOKEN" in str(refused.value)
+    assert "secrets.token_urlsafe" in str(refused.value) and "METRICS_ENABLED=false" in str(refused.value)
+    off = load_config(
+        {"ENV": "production", "SECRET_KEY": GOOD_SECRET, "DATABASE_URL": PG_URL, "METRICS_ENABLED": "false"}
+    )
+    assert off.METRICS_ENABLED is False and off.METRICS_TOKEN is None
+
+
+def test_trusted_proxies_are_normalised_networks():
+    config = load_config({"TRUSTED_PROXIES": "10.0.0.5, 172.16.0.0/12,::1"})
+    assert config.TRUSTED_PROXIES == ["10.0.0.5/32", "172.16.0.0/12", "::1/128"]
+    assert load_config({}).TRUSTED_PROXIES == [] and load_config({}).PROXY_HOPS == 0
+
+
 def test_production_with_good_settings():
-    config = load_config({"ENV": "production", "SECRET_KEY": GOOD_SECRET, "DATABASE_URL": "postgres://u:p@h/d"})
+    config = load_config(
+        {
+            "ENV": "production",
+            "SECRET_KEY": GOOD_SECRET,
+            "DATABASE_URL": "postgres://u:p@h/d",
+            "METRICS_TOKEN": "m" * 32,
+        }
+    )
     assert isinstance(config, ProductionConfig)
     assert config.SESSION_COOKIE_SECURE is True
     assert config.DEBUG is False

@@ -7,7 +7,9 @@ workers). Without that variable (`flask run`, tests) one process keeps the sampl
 registry of its own per app so that building several apps never registers a metric twice.
 
 Labels group by endpoint name, not path, so `/api/v1/expenses/1` and `/2` share one series.
-When `METRICS_TOKEN` is set, `/metrics` requires `Authorization: Bearer <METRICS_TOKEN>`.
+When `METRICS_TOKEN` is set, `/metrics` requires `Authorization: Bearer <METRICS_TOKEN>`;
+production refuses to start without one (`config.ProductionConfig.validate`) unless
+`METRICS_ENABLED=false`, which registers no exporter and no route at all (404).
 """
 
 from __future__ import annotations
@@ -41,8 +43,11 @@ def require_metrics_token(view):
     return guarded
 
 
-def register_metrics(app: Flask) -> PrometheusMetrics:
-    """Expose `/metrics` on `app` and return the exporter (also in `app.extensions["metrics"]`)."""
+def register_metrics(app: Flask) -> PrometheusMetrics | None:
+    """Expose `/metrics` on `app` and return the exporter (also in `app.extensions["metrics"]`);
+    None, and no route, with METRICS_ENABLED false."""
+    if not app.config.get("METRICS_ENABLED", True):
+        return None
     options = {
         "path": METRICS_PATH,
         "group_by": "endpoint",

@@ -11,7 +11,7 @@ from expense_app.web.session_login import sign_in_browser
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 
-def _page(profile=None, password=None, delete=None, status=200):
+def _page(profile=None, password=None, delete=None, status=200, headers=None):
     profile = profile or ProfileForm(formdata=None, obj=current_user)
     return (
         render_template(
@@ -21,6 +21,7 @@ def _page(profile=None, password=None, delete=None, status=200):
             delete_form=delete or DeleteAccountForm(formdata=None),
         ),
         status,
+        headers or {},
     )
 
 
@@ -71,7 +72,8 @@ def password():
         message="Your password was changed. Other sessions and API tokens were signed out.",
         next_url=url_for("settings.index"),
     )
-    return outcome.response or _page(password=form, status=422)
+    # 422 for a bad form, 429 (with Retry-After) while the account's password checks are locked.
+    return outcome.response or _page(password=form, status=outcome.status, headers=outcome.headers)
 
 
 @bp.post("/delete")
@@ -90,4 +92,4 @@ def delete():
         next_url=url_for("auth.register"),
         category="info",
     )
-    return outcome.response or _page(delete=form, status=422)
+    return outcome.response or _page(delete=form, status=outcome.status, headers=outcome.headers)

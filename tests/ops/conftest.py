@@ -18,6 +18,7 @@ from expense_app import create_app
 from expense_app.ops.logging import HANDLER_NAME
 
 PRODUCTION_SECRET = "s3cr3t-" + "k" * 40
+METRICS_SECRET = "metrics-" + "m" * 32  # production refuses to start without a METRICS_TOKEN
 
 
 @pytest.fixture
@@ -26,7 +27,9 @@ def build_app(database_url, app_factory):
 
     def build(production: bool = False, **settings):
         if production:
-            config = ProductionConfig({"SECRET_KEY": PRODUCTION_SECRET, "DATABASE_URL": database_url})
+            config = ProductionConfig(
+                {"SECRET_KEY": PRODUCTION_SECRET, "DATABASE_URL": database_url, "METRICS_TOKEN": METRICS_SECRET}
+            )
         else:
             config = TestingConfig()
         config.SQLALCHEMY_DATABASE_URI = database_url

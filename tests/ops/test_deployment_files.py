@@ -82,7 +82,8 @@ def test_env_example_lists_every_variable_with_a_comment():
 
 def test_env_example_values_are_valid_in_production():
     example = {name: value for name, value in env_example().items() if value}
-    example.update(ENV="production", SECRET_KEY="y" * 48)
+    # Left empty in the example because each deployment must generate its own.
+    example.update(ENV="production", SECRET_KEY="y" * 48, METRICS_TOKEN="z" * 32)
     config = load_config(example)
     assert isinstance(config, ProductionConfig)
     assert server_settings(example)["bind"] == "0.0.0.0:8000"
@@ -111,6 +112,10 @@ def test_deployment_guide_mentions_every_variable():
         ({"RATELIMIT_STORAGE_URI": "localhost:6379"}, "RATELIMIT_STORAGE_URI"),
         ({"SENTRY_TRACES_SAMPLE_RATE": "2"}, "SENTRY_TRACES_SAMPLE_RATE"),
         ({"PROXY_HOPS": "-1"}, "PROXY_HOPS"),
+        ({"TRUSTED_PROXIES": "10.0.0.0/8,nginx"}, "TRUSTED_PROXIES"),
+        ({"TRUSTED_PROXIES": "10.0.0.300"}, "TRUSTED_PROXIES"),
+        ({"TRUSTED_PROXIES": "10.0.0.1", "PROXY_HOPS": "1"}, "TRUSTED_PROXIES"),
+        ({"METRICS_ENABLED": "sometimes"}, "METRICS_ENABLED"),
     ],
 )
 def test_new_settings_name_their_variable_when_wrong(environ, variable):
@@ -171,7 +176,8 @@ def test_gunicorn_conf_reads_the_environment(tmp_path):
 def test_procfile_migrates_in_release_and_serves_with_gunicorn():
     processes = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
     assert re.fullmatch(r"\s*flask( --app wsgi)? db upgrade && flask( --app wsgi)? rates load", processes["release"])
-    assert processes["web"].split()[:2] == ["gunicorn", "wsgi:app"]
+    # Heroku's router is always in front: one proxy hop unless the app's config says otherwise.
+    assert processes["web"].split()[:3] == ["PROXY_HOPS=${PROXY_HOPS:-1}", "gunicorn", "wsgi:app"]
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +202,14 @@ def test_compose_services_are_health_checked_and_ordered(compose):
     assert volume in compose["volumes"]
 
 
+def test_compose_trusts_no_forwarded_header_and_requires_a_metrics_token(compose):
+    environment = compose["services"]["app"]["environment"]
+    # gunicorn is published directly: no header a client writes may pick its address.
+    assert environment["PROXY_HOPS"] == "0"
+    assert environment["TRUSTED_PROXIES"] == "${TRUSTED_PROXIES:-}"
+    assert environment["METRICS_TOKEN"].startswith("${METRICS_TOKEN:?")
+
+
 def test_compose_passes_only_variables_the_app_reads(compose):
     known = config_variables() | SCRIPT_VARIABLES
     for name in ("app", "migrate"):
@@ -210,6 +224,10 @@ def test_render_blueprint_passes_only_known_variables():
     keys = {item["key"] for item in web["envVars"]}
     assert keys - config_variables() == {"PYTHON_VERSION"}
     assert web["startCommand"].startswith("gunicorn wsgi:app")
+    variables = {item["key"]: item for item in web["envVars"]}
+    # Render's proxy is always in front; production needs a METRICS_TOKEN, Render generates it.
+    assert variables["PROXY_HOPS"]["value"] == "1"
+    assert variables["METRICS_TOKEN"].get("generateValue") is True
     assert "deploy_migrations.sh" in web["preDeployCommand"]
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from expense_app.ops.security_headers import CONTENT_SECURITY_POLICY
 from tests.conftest import PASSWORD, bearer
+from tests.ops.conftest import METRICS_SECRET
 
 HTTPS = {"base_url": "https://expenses.example.com"}
 
@@ -68,7 +69,9 @@ def test_production_redirects_plain_http_to_https(production_app, path):
 
 @pytest.mark.parametrize("path", ["/health", "/health/db", "/metrics"])
 def test_probes_answer_over_plain_http_in_production(production_app, path):
-    response = production_app.test_client().get(path, base_url="http://10.0.0.5:8000")
+    # Production requires METRICS_TOKEN; Prometheus sends it (tests/ops/test_metrics_production.py).
+    headers = {"Authorization": f"Bearer {METRICS_SECRET}"} if path == "/metrics" else {}
+    response = production_app.test_client().get(path, base_url="http://10.0.0.5:8000", headers=headers)
     assert response.status_code == 200
 
 
@@ -98,7 +101,8 @@ def test_production_cookies_are_secure_httponly_lax(production_app, user):
 
 
 def test_proxy_fix_uses_the_forwarded_client_address(build_app):
-    app = build_app()
+    # PROXY_HOPS defaults to 0 (issue 16): a platform that guarantees a proxy sets 1.
+    app = build_app(PROXY_HOPS=1)
     seen = {}
 
     @app.get("/_test/remote")

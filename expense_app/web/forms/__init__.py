@@ -2,7 +2,7 @@
 
 `submit` is the one copy of the block every page's POST runs: validate the form, call one service
 function, then flash and redirect (PRG), or put the service's field errors back on the form and
-say which status the re-rendered page answers with.
+say which status the re-rendered page answers with (and its headers: a 429's Retry-After).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from flask import flash, redirect
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from expense_app.errors import Conflict, ValidationFailed
+from expense_app.errors import Conflict, TooManyAttempts, ValidationFailed
+from expense_app.ops.rate_limits import keep_retry_after
 
 T = TypeVar("T")
 
@@ -40,11 +41,13 @@ def apply_service_errors(form: FlaskForm, error: ValidationFailed | Conflict) ->
 @dataclass(frozen=True)
 class Submission(Generic[T]):
     """What became of a submitted form: `response` is the redirect after success (None otherwise);
-    `status` is what the re-rendered page answers with: 200 (not submitted), 422 or 409."""
+    `status` is what the re-rendered page answers with: 200 (not submitted), 422, 409 or 429 (a
+    locked account), with `headers` to send along (a 429's Retry-After)."""
 
     response: Response | None
     status: int
     result: T | None = None
+    headers: dict[str, str] | None = None
 
 
 def submit(
@@ -71,5 +74,11 @@ def submit(
     except Conflict as error:
         apply_service_errors(form, error)
         return Submission(None, 409)
+    except TooManyAttempts as error:
+        # A locked account is said above the form, with 429 and the account's Retry-After (kept
+        # over the rate limiter's own window), as the API face answers it. Other service errors
+        # (NotFound, Forbidden) still reach the error handler: their pages are not form errors.
+        form.form_errors.append(error.message)
+        return Submission(None, error.status_code, headers=keep_retry_after(error.retry_after))
     flash(message(result) if callable(message) else message, category)
     return Submission(redirect(next_url(result) if callable(next_url) else next_url), 302, result)

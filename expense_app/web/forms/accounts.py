@@ -13,14 +13,26 @@ from wtforms import (
     StringField,
     SubmitField,
 )
+from wtforms.validators import InputRequired
 
 from expense_app.services.accounts import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from expense_app.web.forms.choices import currency_choices, locale_choices, named_currency_choices
 from expense_app.web.forms.messages import AtMost, required
 
-# The length rule is the accounts service's; the form only describes it (and the service's
-# message comes back on the field when it is broken).
-PASSWORD_HELP = f"{PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters."
+# The password rule is the accounts service's (`accounts.check_password`); the form only
+# describes it, and the service's message comes back on the field when it is broken.
+PASSWORD_HELP = (
+    f"{PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters; not a common password, your email or your name."
+)
+
+
+def password_entered(what: str) -> InputRequired:
+    """An existing password must be typed, but is not judged: InputRequired, not `required`
+    (DataRequired strips it, so a password of spaces, accepted before the rule, could never be
+    typed again to change it). Whether it is right is the service's answer."""
+    return InputRequired(message=f"Enter {what}.")
+
+
 LOCALE_HELP = "How amounts, numbers and dates are written, e.g. 1.234,56 € and 15.03.2024 for Deutsch (Deutschland)."
 
 
@@ -51,7 +63,7 @@ class RegisterForm(FlaskForm):
 
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[required("your email address"), AtMost(EMAIL_MAX_LENGTH)])
-    password = PasswordField("Password", validators=[required("your password"), AtMost(PASSWORD_MAX_LENGTH)])
+    password = PasswordField("Password", validators=[password_entered("your password"), AtMost(PASSWORD_MAX_LENGTH)])
     remember = BooleanField("Remember me")
     submit = SubmitField("Log in")
 
@@ -82,7 +94,7 @@ class ProfileForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Current password", validators=[required("your current password"), AtMost(PASSWORD_MAX_LENGTH)]
+        "Current password", validators=[password_entered("your current password"), AtMost(PASSWORD_MAX_LENGTH)]
     )
     new_password = PasswordField("New password", description=PASSWORD_HELP)
     submit = SubmitField("Change password")
@@ -90,6 +102,6 @@ class PasswordForm(FlaskForm):
 
 class DeleteAccountForm(FlaskForm):
     password = PasswordField(
-        "Your password", validators=[required("your password to confirm"), AtMost(PASSWORD_MAX_LENGTH)]
+        "Your password", validators=[password_entered("your password to confirm"), AtMost(PASSWORD_MAX_LENGTH)]
     )
     submit = SubmitField("Delete my account")
