@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from expense_app.errors import ServiceError
 from expense_app.extensions import db, login_manager
-from expense_app.ops.rate_limits import keep_retry_after
+from expense_app.ops.rate_limits import error_headers, keep_retry_after
 from expense_app.responses import error_response
 from expense_app.services.unit_of_work import rollback_quietly
 
@@ -28,9 +28,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def handle_service_error(error: ServiceError):
         rollback_quietly(db.session)
-        headers = dict(getattr(error, "headers", None) or {})
-        if "Retry-After" in headers:  # TooManyAttempts: its window, not the limiter's
-            headers.update(keep_retry_after(int(headers["Retry-After"])))
+        headers = error_headers(error)  # TooManyAttempts: its window, not the limiter's
         return error_response(error.status_code, error.message, error.errors or None, headers=headers or None)
 
     @app.errorhandler(OperationalError)

@@ -133,6 +133,15 @@ def keep_retry_after(seconds: int) -> dict[str, str]:
     return {"Retry-After": value}
 
 
+def error_headers(error) -> dict[str, str]:
+    """The headers to answer a refused request with: a service error's own, with its Retry-After
+    kept over the limiter's (see `keep_retry_after`). For views that render the error themselves."""
+    headers = dict(getattr(error, "headers", None) or {})
+    if headers.get("Retry-After", "").isdigit():
+        headers.update(keep_retry_after(int(headers["Retry-After"])))
+    return headers
+
+
 def install(app: Flask) -> None:
     """Run `fix_retry_after` after every other after-request hook, flask-limiter's included.
 

@@ -112,7 +112,7 @@ def user_for_token(token: str) -> User:
 def _apply_new_password(user: User, new_password: str, *, how: str) -> User:
     """Set the password (after the password rule) and end every sign-in; log the reset."""
     errors: Errors = {}
-    check_password(errors, "new_password", new_password)
+    check_password(errors, "new_password", new_password, email=user.email, full_name=user.full_name)
     raise_if(errors)
     password_hash = hash_password(new_password)
     with transaction():

@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, render_template, url_for
 from flask_login import current_user, login_required
 
 from expense_app.errors import TooManyAttempts
+from expense_app.ops.rate_limits import error_headers
 from expense_app.services import access_tokens
 from expense_app.web.forms import submit
 from expense_app.web.forms.access_tokens import AccessTokenForm, RevokeAccessTokenForm
@@ -79,7 +80,7 @@ def create():
     except TooManyAttempts as error:
         form.password.errors = [error.message]
         response = _page(form, status=429)
-        response.headers.update(error.headers)
+        response.headers.update(error_headers(error))
         return response
     if outcome.result is None:
         return _page(form, status=outcome.status)

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required
 
 from expense_app.errors import AuthError, ServiceError, ValidationFailed
-from expense_app.ops.rate_limits import auth_limit
+from expense_app.ops.rate_limits import auth_limit, error_headers
 from expense_app.services import accounts, mfa, mfa_challenges
 from expense_app.services.locales import currency_for_locale, locale_from_accept_language
 from expense_app.web.forms import apply_service_errors, submit
@@ -72,7 +72,7 @@ def _refusal(form, error: ServiceError) -> tuple[int, dict]:
         apply_service_errors(form, error)
     else:
         form.form_errors.append(error.message)
-    return error.status_code, getattr(error, "headers", None) or {}
+    return error.status_code, error_headers(error)
 
 
 @bp.route("/login", methods=["GET", "POST"])

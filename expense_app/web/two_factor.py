@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from expense_app.errors import ServiceError, ValidationFailed
+from expense_app.ops.rate_limits import error_headers
 from expense_app.services import mfa
 from expense_app.web.forms import apply_service_errors
 from expense_app.web.forms.two_factor import (
@@ -73,7 +74,7 @@ def _run(form, action):
         return None, {"status": 422}
     except ServiceError as error:  # Conflict (state changed meanwhile), TooManyAttempts (429)
         form.form_errors.append(error.message)
-        return None, {"status": error.status_code, "headers": getattr(error, "headers", None)}
+        return None, {"status": error.status_code, "headers": error_headers(error)}
 
 
 @bp.get("")
