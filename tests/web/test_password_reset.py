@@ -26,7 +26,7 @@ from tests.security.test_headers import assert_security_headers
 smtp_server = mail_server.smtp_server
 mail_app = mail_server.mail_app
 
-NEW = "a fresh passphrase for alex"
+NEW = "a fresh passphrase for spring"
 
 
 def _register(app, email="alex@example.com"):
