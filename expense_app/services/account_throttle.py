@@ -18,55 +18,26 @@ takes over (logged), as the limiter's own fallback does; the limit then holds pe
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
-import time
 
 from flask import current_app
-from limits import parse
-from limits.storage import MemoryStorage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 
 from expense_app.errors import TooManyAttempts
+from expense_app.services.account_counters import AccountCounter
 
 logger = logging.getLogger(__name__)
 
-_EXTENSION = "account_throttle"
 LOCKED_MESSAGE = (
     "Too many failed sign-in attempts for this account. Wait {minutes} and try again, or reset your password."
 )
 
 
-def _key(email: str) -> str:
-    return "account-failures:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
-
-
-class _Throttle:
-    """The limiter of one app: its storage, strategy and limit."""
-
-    def __init__(self, uri: str, limit: str):
-        self.limit = parse(limit)
-        self.primary = MovingWindowRateLimiter(storage_from_string(uri))
-        self.fallback = MovingWindowRateLimiter(MemoryStorage())
-
-    def run(self, method: str, *args):
-        try:
-            return getattr(self.primary, method)(*args)
-        except Exception as error:  # storage unreachable: count in this process instead
-            logger.warning("account throttle storage failed (%s); counting in memory", type(error).__name__)
-            return getattr(self.fallback, method)(*args)
-
-
-def _throttle() -> _Throttle | None:
+def _failures() -> AccountCounter | None:
     config = current_app.config
     if not config.get("ACCOUNT_LOCKOUT_ENABLED", True):
         return None
-    throttle = current_app.extensions.get(_EXTENSION)
-    if throttle is None:
-        throttle = _Throttle(config.get("RATELIMIT_STORAGE_URI", "memory://"), config["ACCOUNT_LOCKOUT"])
-        current_app.extensions[_EXTENSION] = throttle
-    return throttle
+    return AccountCounter.of_app("account-failures", config["ACCOUNT_LOCKOUT"])
 
 
 def _wait_words(seconds: int) -> str:
@@ -76,26 +47,22 @@ def _wait_words(seconds: int) -> str:
 
 def check(email: str) -> None:
     """Raise TooManyAttempts when the account has no failed attempts left; else return."""
-    throttle = _throttle()
-    if throttle is None:
+    failures = _failures()
+    if failures is None or failures.has_room(email):
         return
-    key = _key(email)
-    if throttle.run("test", throttle.limit, key):
-        return
-    stats = throttle.run("get_window_stats", throttle.limit, key)
-    retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+    retry_after = failures.seconds_until_room(email)
     raise TooManyAttempts(LOCKED_MESSAGE.format(minutes=_wait_words(retry_after)), retry_after)
 
 
 def record_failure(email: str) -> None:
     """Count one failed check (wrong password, wrong code) against the account."""
-    throttle = _throttle()
-    if throttle is not None:
-        throttle.run("hit", throttle.limit, _key(email))
+    failures = _failures()
+    if failures is not None:
+        failures.take(email)
 
 
 def clear(email: str) -> None:
     """Forget the failures after a complete, successful sign-in or a password reset."""
-    throttle = _throttle()
-    if throttle is not None:
-        throttle.run("clear", throttle.limit, _key(email))
+    failures = _failures()
+    if failures is not None:
+        failures.clear(email)

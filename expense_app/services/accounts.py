@@ -256,6 +256,19 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
     errors: Errors = {}
     if not _check_current_password(user, current_password):
         add_error(errors, "current_password", "The current password is not correct.")
+    replace_password(user=user, new_password=new_password, event="password_changed", errors=errors)
+    logger.info("password changed", extra={"user_id": user.id})
+    return user
+
+
+def replace_password(*, user: User, new_password: str, event: str, errors: Errors | None = None, **detail) -> User:
+    """Set a new password (after the password rule) and end every sign-in of `user`; log `event`.
+
+    The one place a password is replaced: Settings (`change_password`), a reset link and the
+    operator's command (`password_reset`). `errors` holds the caller's own refusals, reported
+    together with the rule's.
+    """
+    errors = {} if errors is None else errors
     check_password(errors, "new_password", new_password, email=user.email, full_name=user.full_name)
     raise_if(errors)
     password_hash = hash_password(new_password)
@@ -263,8 +276,7 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
         user.password_hash = password_hash
         user.password_changed_at = utcnow()
         sign_ins.end_everything(user=user)
-        security_log.record(user.id, "password_changed")
-    logger.info("password changed", extra={"user_id": user.id})
+        security_log.record(user.id, event, **detail)
     return user
 
 

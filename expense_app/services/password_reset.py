@@ -23,19 +23,14 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app, has_request_context, render_template, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from limits import parse
-from limits.storage import MemoryStorage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 
 from expense_app.errors import ServiceError, ValidationFailed
 from expense_app.extensions import db
 from expense_app.models import User
-from expense_app.models.base import utcnow
-from expense_app.passwords import hash_password
-from expense_app.services import account_throttle, mailer, security_log, sign_ins
-from expense_app.services.accounts import EMAIL_FORMAT, EMAIL_MAX_LENGTH, check_password, normalize_email
-from expense_app.services.rules import Errors, has_control_characters, raise_if
-from expense_app.services.unit_of_work import transaction
+from expense_app.services import account_throttle, mailer, security_log
+from expense_app.services.account_counters import AccountCounter
+from expense_app.services.accounts import EMAIL_FORMAT, EMAIL_MAX_LENGTH, normalize_email, replace_password
+from expense_app.services.rules import has_control_characters
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +39,6 @@ RESET_ENDPOINT = "password_reset.reset_password"
 # Where links point when there is neither PUBLIC_URL nor a request (the operator command).
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
 MAILS_PER_ACCOUNT = "3/hour"
-_EXTENSION = "password_reset_mails"
 
 EXPIRED = "This reset link has expired. Ask for a new one: links work for {minutes} minutes."
 USED = "This reset link was already used, or the password changed since it was sent. Ask for a new one."
@@ -111,15 +105,7 @@ def user_for_token(token: str) -> User:
 
 def _apply_new_password(user: User, new_password: str, *, how: str) -> User:
     """Set the password (after the password rule) and end every sign-in; log the reset."""
-    errors: Errors = {}
-    check_password(errors, "new_password", new_password, email=user.email, full_name=user.full_name)
-    raise_if(errors)
-    password_hash = hash_password(new_password)
-    with transaction():
-        user.password_hash = password_hash
-        user.password_changed_at = utcnow()
-        sign_ins.end_everything(user=user)
-        security_log.record(user.id, "password_reset", how=how)
+    replace_password(user=user, new_password=new_password, event="password_reset", how=how)
     account_throttle.clear(user.email)
     return user
 
@@ -151,29 +137,9 @@ def find_user(email: str) -> User | None:
 # --- the forgotten-password form -------------------------------------------------------------------
 
 
-class _MailBudget:
-    """How many reset mails one account may still get (a moving window in the limiter's storage)."""
-
-    def __init__(self, uri: str):
-        self.limit = parse(MAILS_PER_ACCOUNT)
-        self.primary = MovingWindowRateLimiter(storage_from_string(uri))
-        self.fallback = MovingWindowRateLimiter(MemoryStorage())
-
-    def take(self, email: str) -> bool:
-        key = "password-reset-mails:" + hashlib.sha256(email.encode()).hexdigest()
-        try:
-            return self.primary.hit(self.limit, key)
-        except Exception as error:  # storage unreachable: count in this process instead
-            logger.warning("reset mail budget storage failed (%s); counting in memory", type(error).__name__)
-            return self.fallback.hit(self.limit, key)
-
-
-def _mail_budget() -> _MailBudget:
-    budget = current_app.extensions.get(_EXTENSION)
-    if budget is None:
-        budget = _MailBudget(current_app.config.get("RATELIMIT_STORAGE_URI", "memory://"))
-        current_app.extensions[_EXTENSION] = budget
-    return budget
+def _mail_budget() -> AccountCounter:
+    """How many reset mails one account may still get (see `account_counters`)."""
+    return AccountCounter.of_app("password-reset-mails", MAILS_PER_ACCOUNT)
 
 
 def request_reset(email: str) -> None:
