@@ -5,6 +5,8 @@ What applies to every operation is installed here once, never per route: the API
 the document's cross-cutting rules for generated clients (`expense_app.api.spec`).
 """
 
+import copy
+
 from flask import Flask
 
 from expense_app.extensions import api, csrf
@@ -59,6 +61,10 @@ def register_api(app: Flask) -> None:
     )
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEMES["bearerAuth"])
     api.ma_plugin.converter.add_attribute_function(enum_attributes)
+    # The document is the same for every app built with the same API settings: build it once per
+    # process and hand later apps a copy. The test suite builds an app per test, and building the
+    # document was three quarters of that (0.7 s of 0.9 s); a worker builds one app and is unaffected.
+    cached = _DOCUMENTS.get(_document_key(app))
     for module in (
         auth,
         users,
@@ -76,7 +82,11 @@ def register_api(app: Flask) -> None:
         access_tokens,
     ):
         rate_limits.limit_api_blueprint(module.blp)
-        api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.URL_PREFIX}")
+        if cached is None:
+            api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.URL_PREFIX}")
+        else:  # flask-smorest's registration without the documentation step
+            app.extensions["flask-smorest"]["blp_name_to_api"][module.blp.name] = api
+            app.register_blueprint(module.blp, url_prefix=f"/api/v1{module.URL_PREFIX}")
         csrf.exempt(module.blp)
     idempotency.install(app)
     # Said once at start, where the two-factor endpoints are wired in (expense_app.crypto).
@@ -88,3 +98,17 @@ def register_api(app: Flask) -> None:
     from expense_app.ops.api_docs import register_api_docs
 
     register_api_docs(app, api)
+    if cached is None:
+        _DOCUMENTS[_document_key(app)] = cached = api.spec.to_dict()
+    api.spec.to_dict = lambda: copy.deepcopy(cached)
+
+
+# The OpenAPI document per set of API settings, built once per process (see `register_api`).
+_DOCUMENTS: dict[tuple, dict] = {}
+
+
+def _document_key(app: Flask) -> tuple:
+    """What the document depends on: the API's settings (title, version, servers, docs paths...)."""
+    return tuple(
+        sorted((key, repr(value)) for key, value in app.config.items() if key.startswith(("API_", "OPENAPI_")))
+    )
