@@ -405,6 +405,30 @@ def all_rows() -> dict[str, list[str]]:
         }
 
 
+# What a refused request may still write: the security log's record of the refusal itself (a wrong
+# password or code is evidence an account owner wants to see). Nothing else may change.
+REFUSAL_EVENTS = frozenset({"sign_in_failed", "sign_in_locked", "mfa_failed"})
+
+
+def changed_tables(before: dict[str, list[str]], after: dict[str, list[str]]) -> list[str]:
+    """Tables whose rows differ between two snapshots (`all_rows` / `owned_rows`), ignoring rows the
+    security log added to record a refusal (`REFUSAL_EVENTS`); an edited or removed log row counts."""
+    changed = []
+    for name in before:
+        if before[name] == after[name]:
+            continue
+        if name == "security_events" and _only_refusals_added(before[name], after[name]):
+            continue
+        changed.append(name)
+    return sorted(changed)
+
+
+def _only_refusals_added(before: list[str], after: list[str]) -> bool:
+    old, new = set(before), set(after)
+    added = new - old
+    return old <= new and all(any(f"'{kind}'" in row for kind in REFUSAL_EVENTS) for row in added)
+
+
 @dataclass(frozen=True)
 class Trip:
     """Issue 12's scenario for one EUR user (see `create_trip`)."""

@@ -434,7 +434,7 @@ def _post(app, browser: Browser, pairs: list[tuple[str, str]]) -> str | None:
     if response.status_code != 302:
         with app.app_context():
             after = factories.all_rows()
-        changed = sorted(name for name in before if before[name] != after[name])
+        changed = factories.changed_tables(before, after)
         if changed:
             return f"{sent} was refused ({response.status_code}) but changed {changed}"
     return None
