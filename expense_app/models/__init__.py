@@ -22,6 +22,7 @@ from expense_app.models.recurring import (
     RecurringOccurrence,
     recurring_expense_tags,
 )
+from expense_app.models.rollups import ExpenseMonthTotal
 from expense_app.models.rules import RULE_MATCH_MODES, Rule, RuleRun, RuleRunChange
 from expense_app.models.security import (
     MFA_PURPOSES,
@@ -57,6 +58,7 @@ __all__ = [
     "DeletedExpense",
     "ExchangeRate",
     "Expense",
+    "ExpenseMonthTotal",
     "ExpenseStats",
     "IdempotencyKey",
     "ImportBatch",

@@ -10,8 +10,9 @@ bulk COPY of the benchmark seed, account deletion, a hand-written SQL statement.
 with a user's first expense; a user without one has no row, which reads as 0 expenses, 0.00.
 
 Warning for later migrations: on SQLite, Alembic's batch mode rebuilds a table by copy-and-drop,
-and dropping `expenses` drops its triggers. A batch operation on `expenses` must recreate them
-(tests/services/test_expense_stats.py fails if they are missing).
+and dropping `expenses` drops its triggers (these and those of `expense_month_totals`, migration
+0011). A batch operation on `expenses` must recreate them all (tests/services/test_expense_stats.py
+and tests/services/test_month_totals.py fail if they are missing).
 """
 
 import sqlalchemy as sa

@@ -18,6 +18,13 @@ How the figures stay exact and portable:
   integer, then summed, on SQLite; numeric on PostgreSQL). SQLite stores the column as a binary
   float and would add 0.10 + 0.20 as floats; integer cents add exactly.
 - Each figure is one aggregate query (count/sum ... group by), whatever the number of expenses.
+- Whole months come from `expense_month_totals` (per user, month, category and payment method,
+  kept exact by triggers, models/rollups.py); only the partial months at a period's ends are read
+  from `expenses` (the covering date index). `_figures` puts both under one UNION ALL with the same
+  columns, so summary, by_category, by_payment_method and the monthly trend stay one statement
+  each and a year costs a few hundred rollup rows instead of every expense. The rollups hold the
+  same integer cents as `services.money` sums, so both halves add up to the cent. Daily and weekly
+  trends, the running totals, the largest expenses and the per-currency totals read `expenses`.
 - Buckets: months are grouped in SQL by `cast(extract(year|month), Integer)`, which compiles to
   `EXTRACT` on PostgreSQL and `CAST(STRFTIME(...) AS INTEGER)` on SQLite. There is no portable SQL
   for ISO weeks (SQLite's `%W` is not ISO and `%V` only exists since 3.46), so days and weeks are
@@ -37,10 +44,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from expense_app.errors import ValidationFailed
 from expense_app.extensions import db
-from expense_app.models import Category, Expense, User
+from expense_app.models import Category, Expense, ExpenseMonthTotal, User
 from expense_app.services.categories import CategoryOption, category_options
 from expense_app.services.expenses import ExpenseFilters, filter_conditions
 from expense_app.services.money import cents_to_amount, count_unconverted, sum_amount_cents, sum_base_cents
@@ -417,6 +425,96 @@ def _in(period: Period) -> list:
     return [Expense.date >= period.date_from, Expense.date <= period.date_to]
 
 
+# The expense columns the rollups are keyed by: the analytics filters (owner, categories, payment
+# methods) translate to them one for one.
+ROLLUP_KEYS = ("user_id", "category_id", "payment_method")
+
+
+def _on_rollups(conditions: list) -> list:
+    """`conditions` (from `filter_conditions`) over `expense_month_totals` instead of `expenses`,
+    so the filter rules stay in one place. Any other expense column is a bug: the rollups cannot
+    answer it."""
+    rollups = ExpenseMonthTotal.__table__
+
+    def swap(element):
+        if isinstance(element, sa.Column) and element.table is Expense.__table__:
+            if element.name not in ROLLUP_KEYS:
+                raise ValueError(f"expense_month_totals cannot filter on expenses.{element.name}")
+            return rollups.c[element.name]
+        return None
+
+    return [replacement_traverse(condition, {}, swap) for condition in conditions]
+
+
+def whole_months(period: Period) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.date, dt.date]]]:
+    """`period` split into its whole calendar months (the 1sts of the first and the last, or None
+    when it has none) and the partial months at its ends (inclusive date ranges, up to two)."""
+    start, end = period.date_from, period.date_to
+    first = start if start.day == 1 else add_months(start, 1)
+    last = end.replace(day=1) if end == month_end(end) else add_months(end, -1)
+    if first > last:
+        return None, [(start, end)]
+    edges = []
+    if start < first:
+        edges.append((start, first - dt.timedelta(days=1)))
+    if end > month_end(last):
+        edges.append((month_end(last) + dt.timedelta(days=1), end))
+    return (first, last), edges
+
+
+def _figures(conditions: list, *periods: Period) -> sa.Subquery:
+    """The count, base cents and waiting count of the expenses matching `conditions` in `periods`,
+    per (day, category_id, payment_method): whole months from the rollups (`day` is the month's
+    1st), partial months from `expenses` grouped by date. Callers aggregate it with `_sum`; a
+    bucket's `day` always lies in the period (and month) its expenses belong to.
+
+    One UNION ALL branch per date range, each a plain range of an index: on PostgreSQL an OR of
+    ranges became a bitmap heap scan of `expenses`, where one range is an index-only scan.
+    """
+    months, edges = [], []
+    for period in periods:
+        whole, partial = whole_months(period)
+        months += [whole] if whole else []
+        edges += partial
+    rollup = ExpenseMonthTotal
+    on_rollups = _on_rollups(conditions)
+    parts = [
+        sa.select(
+            rollup.month.label("day"),
+            rollup.category_id,
+            rollup.payment_method,
+            rollup.expense_count.label("n"),
+            rollup.total_cents.label("cents"),
+            rollup.unconverted_count.label("waiting"),
+        ).where(*on_rollups, rollup.month >= first, rollup.month <= last)
+        for first, last in months
+    ]
+    parts += [
+        sa.select(
+            Expense.date.label("day"),
+            Expense.category_id,
+            Expense.payment_method,
+            sa.func.count(Expense.id).label("n"),
+            sum_base_cents().label("cents"),
+            count_unconverted().label("waiting"),
+        )
+        .where(*conditions, Expense.date >= first, Expense.date <= last)
+        .group_by(Expense.date, Expense.category_id, Expense.payment_method)
+        for first, last in edges
+    ]
+    return (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery("figures")
+
+
+def _sum(column, where=None):
+    """The integer sum of a `_figures` column (of the rows matching `where`, when given), 0 when none."""
+    summed = sa.func.sum(column if where is None else sa.case((where, column)))
+    return sa.cast(sa.func.coalesce(summed, 0), sa.BigInteger)
+
+
+def _figures_in(figures: sa.Subquery, period: Period):
+    return sa.and_(figures.c.day >= period.date_from, figures.c.day <= period.date_to)
+
+
 # --- figures ---------------------------------------------------------------------------------------
 
 
@@ -451,18 +549,18 @@ def summary(
     )
     comparison = comparison_period(period, preset=preset)
     previous = comparison.period
-    in_period = sa.and_(*_in(period))
-    in_previous = sa.and_(*_in(previous))
-    # Both periods in one query, split by a CASE on the date (they need not touch: Dec 1-1 is
-    # compared with Nov 1-1, so the days between are excluded by the WHERE too).
+    # Both periods in one query, split by a CASE on the day (they need not touch: Dec 1-1 is
+    # compared with Nov 1-1, so the days between are not read at all).
+    figures = _figures(conditions, period, previous)
+    in_period, in_previous = _figures_in(figures, period), _figures_in(figures, previous)
     count, cents, previous_cents, unconverted, previous_unconverted = db.session.execute(
         sa.select(
-            sa.func.count(sa.case((in_period, Expense.id))),
-            sum_base_cents(in_period),
-            sum_base_cents(in_previous),
-            count_unconverted(in_period),
-            count_unconverted(in_previous),
-        ).where(*conditions, sa.or_(in_period, in_previous))
+            _sum(figures.c.n, in_period),
+            _sum(figures.c.cents, in_period),
+            _sum(figures.c.cents, in_previous),
+            _sum(figures.c.waiting, in_period),
+            _sum(figures.c.waiting, in_previous),
+        )
     ).one()
     cents, previous_cents = int(cents), int(previous_cents)
 
@@ -512,17 +610,17 @@ def by_category(
         today=today,
         preset=preset,
     )
-    # Grouped by category id first (an index-only scan of the date index on PostgreSQL), then the
-    # few groups are joined to their categories; grouping after the join read every expense row.
+    # Grouped by category id first (rollups and the date index), then the few groups are joined
+    # to their categories; grouping after the join read every expense row.
+    figures = _figures(conditions, period)
     totals = (
         sa.select(
-            Expense.category_id,
-            sa.func.count(Expense.id).label("count"),
-            sum_base_cents().label("cents"),
-            count_unconverted().label("unconverted"),
+            figures.c.category_id,
+            _sum(figures.c.n).label("count"),
+            _sum(figures.c.cents).label("cents"),
+            _sum(figures.c.waiting).label("unconverted"),
         )
-        .where(*conditions, *_in(period))
-        .group_by(Expense.category_id)
+        .group_by(figures.c.category_id)
         .subquery()
     )
     rows = db.session.execute(
@@ -573,10 +671,11 @@ def by_payment_method(
         today=today,
         preset=preset,
     )
+    figures = _figures(conditions, period)
     rows = db.session.execute(
-        sa.select(Expense.payment_method, sa.func.count(Expense.id), sum_base_cents(), count_unconverted())
-        .where(*conditions, *_in(period))
-        .group_by(Expense.payment_method)
+        sa.select(figures.c.payment_method, _sum(figures.c.n), _sum(figures.c.cents), _sum(figures.c.waiting)).group_by(
+            figures.c.payment_method
+        )
     ).all()
     rows.sort(key=lambda row: (-int(row[2]), row[0]))
     total = sum(int(row[2]) for row in rows)
@@ -667,10 +766,13 @@ def trend(
     totals: dict[dt.date, list[int]] = {}  # bucket start -> [count, cents, unconverted]
     figures = (sa.func.count(Expense.id), sum_base_cents(), count_unconverted())
     if interval == "month":
-        year = sa.cast(sa.extract("year", Expense.date), sa.Integer)
-        month = sa.cast(sa.extract("month", Expense.date), sa.Integer)
+        monthly = _figures(conditions, period)
+        year = sa.cast(sa.extract("year", monthly.c.day), sa.Integer)
+        month = sa.cast(sa.extract("month", monthly.c.day), sa.Integer)
         rows = db.session.execute(
-            sa.select(year, month, *figures).where(*conditions, *_in(period)).group_by(year, month)
+            sa.select(year, month, _sum(monthly.c.n), _sum(monthly.c.cents), _sum(monthly.c.waiting)).group_by(
+                year, month
+            )
         ).all()
         for row_year, row_month, count, cents, unconverted in rows:
             totals[dt.date(int(row_year), int(row_month), 1)] = [count, int(cents), unconverted]
