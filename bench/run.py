@@ -29,6 +29,7 @@ import argparse
 import contextlib
 import datetime as dt
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -146,10 +147,15 @@ def seed(args, env: dict) -> list[str]:
     output = flask_command(
         env, "seed-bench", "--users", str(args.users), "--per-user", str(args.per_user), "--heavy", str(args.heavy)
     )
-    lines = [line for line in output.splitlines() if line and not line.startswith("Inserting")]
+    lines = [line for line in output.splitlines() if line and not line.startswith("Inserting") and not is_log(line)]
     for line in lines:
         log(line)
     return lines
+
+
+def is_log(line: str) -> bool:
+    """A log record the app printed (`2026-12-02 16:18:00,312 WARNING ...`), not the command's output."""
+    return re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", line) is not None
 
 
 def seed_mix(args, env: dict) -> list[str]:
@@ -163,7 +169,7 @@ def seed_mix(args, env: dict) -> list[str]:
         f"{done['inserted']} inserted, {done['rules']} rules."
     ]
     log("flask rates load (the bundled ECB history; a repeat writes nothing)")
-    lines += [line for line in flask_command(env, "rates", "load").splitlines() if line]
+    lines += [line for line in flask_command(env, "rates", "load").splitlines() if line and not is_log(line)]
     for line in lines:
         log(line)
     return lines
