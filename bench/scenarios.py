@@ -20,6 +20,7 @@ FLOOR = "users_me"
 # The cursor scenario starts from page 1 and follows `next_cursor` this many times (page 400).
 CURSOR_HOPS = 399
 CURSOR_START = "/api/v1/expenses?per_page=20"
+DASHBOARD_12M = "/?period=last_12_months"
 # The description of the expenses the POST scenario adds, so that they can be removed afterwards.
 POST_MARKER = "bench POST scenario"
 
@@ -96,7 +97,15 @@ def scenarios(period: tuple[str, str], food_id: int | None) -> list[Scenario]:
         Scenario(
             "list_ordinary", "Expense list, ordinary user", "/api/v1/expenses?page=1&per_page=20", "ordinary", "api"
         ),
-        Scenario("dashboard_mix_html", "Dashboard HTML, currency mix (session)", "/", "session_mix", "html"),
+        # The dashboard opens on this month; `last_12_months` is its 12-month preset (twelve_months below).
+        Scenario("dashboard_12m_html", "Dashboard HTML, 12 months (session)", DASHBOARD_12M, "session", "html"),
+        Scenario(
+            "dashboard_mix_html",
+            "Dashboard HTML, 12 months, currency mix (session)",
+            DASHBOARD_12M,
+            "session_mix",
+            "html",
+        ),
         Scenario(
             "analytics_summary_mix",
             "Analytics summary, currency mix (12 months)",
