@@ -154,7 +154,11 @@ def run_memory(args, server: Server, scenario_list: list[Scenario], credentials:
     mix = [
         s
         for s in scenario_list
-        if s.method == "GET" and s.auth in ("heavy", "session") and s.kind in ("api", "html") and s.path
+        if s.method == "GET"
+        and s.auth in ("heavy", "session")
+        and s.kind in ("api", "html")
+        and s.path
+        and s.memory_mix
     ]
     half = args.memory_requests // 2
     readings = {"workers": server.worker_pids(), "after": {}}
