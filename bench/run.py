@@ -49,7 +49,7 @@ from bench.seeding import BENCH_PASSWORD, HEAVY_EMAIL
 from bench.server import Client, Server, flask_command, server_env
 
 # The tools each step needs, so a run that skips those steps (a quick check) needs none of them.
-TOOLS = {"load": "wrk", "ab": "ab", "memory": "ab"}
+TOOLS = {"load": "wrk", "ab": "ab", "memory": "ab", "pgbouncer": "wrk"}
 
 
 def parse_args(argv=None):
@@ -124,8 +124,7 @@ def main(argv=None) -> int:
         if "pgbouncer" not in skip:
             log_path = Path(tempfile.gettempdir()) / f"bench-gunicorn-pgbouncer-{stamp}.log"
             report["pgbouncer"], measured = run_pgbouncer(args, env, scenario_list, log_path)
-            if "scenarios" in report:
-                report["scenarios"] += [scenario_report(scenario) for scenario in measured]
+            report.setdefault("scenarios", []).extend(scenario_report(scenario) for scenario in measured)
         if "batches" not in skip:
             log(f"batch jobs on {MIX_EMAIL} ({args.batch_repeat} run(s) each, median)")
             report["batches"] = run_batches(in_process_app(env), repeat=args.batch_repeat, import_rows=args.import_rows)
