@@ -9,6 +9,7 @@ any status outside 2xx as an error and print one `BENCH_JSON` line that is parse
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -16,7 +17,7 @@ import subprocess
 from pathlib import Path
 
 from bench.report import errors_of, log
-from bench.scenarios import Scenario, auth_headers
+from bench.scenarios import CURSOR_HOPS, CURSOR_START, Scenario, auth_headers, follow_cursor
 from bench.server import Client, Server, rss_mb
 
 WRK_DIR = Path(__file__).resolve().parent / "wrk"
@@ -26,8 +27,8 @@ def auth_env(scenario: Scenario, credentials: dict) -> tuple[str, dict]:
     """The wrk script for `scenario`'s authentication and the environment it reads the secret from."""
     if scenario.auth == "none":
         return "plain.lua", {}
-    if scenario.auth == "session":
-        return "session.lua", {"BENCH_COOKIE": credentials["session"]}
+    if scenario.auth.startswith("session"):
+        return "session.lua", {"BENCH_COOKIE": credentials[scenario.auth]}
     return "bearer.lua", {"BENCH_TOKEN": credentials[scenario.auth]}
 
 
@@ -86,9 +87,46 @@ def run_ab(port: int, path: str, headers: dict, *, requests: int, concurrency: i
     }
 
 
-def run_load(args, client: Client, scenario_list: list[Scenario], credentials: dict) -> None:
-    """Probe each scenario (404: not available), warm up, then run wrk; the figures go into `scenario.results`."""
+def resolve_cursor(client: Client, scenario: Scenario, credentials: dict) -> None:
+    """Find the cursor scenario's path by following `next_cursor` from page 1 (bench.scenarios)."""
+    headers = auth_headers(scenario, credentials)
+
+    def get_json(path: str):
+        status, _, body = client.request("GET", path, headers=headers)
+        try:
+            return status, json.loads(body)
+        except ValueError:
+            return status, None
+
+    path, hops, status = follow_cursor(get_json, CURSOR_START, CURSOR_HOPS)
+    scenario.path = path
+    scenario.results["cursor_hops"] = hops
+    scenario.results["cursor_status"] = status
+    if path and hops < CURSOR_HOPS:
+        log(f"{scenario.name}: the list ends after {hops + 1} pages; measuring its last page")
+
+
+def run_load(
+    args, client: Client, scenario_list: list[Scenario], credentials: dict, *, port: int | None = None
+) -> None:
+    """Probe each scenario (404: not available), warm up, then run wrk; the figures go into `scenario.results`.
+
+    A scenario without a path (the cursor one) is resolved first; if the API has no cursor it is
+    "not available", as for a 404. `port` points wrk at another server (the PgBouncer one).
+    """
+    if port is not None:
+        args = copy.copy(args)
+        args.port = port
     for scenario in scenario_list:
+        if scenario.results.get("available") is False:
+            log(f"{scenario.name}: not available ({scenario.results.get('reason')})")
+            continue
+        if scenario.name == "list_cursor400" and scenario.path is None:
+            resolve_cursor(client, scenario, credentials)
+        if scenario.path is None:
+            scenario.results.update(available=False, probe_status=scenario.results.get("cursor_status"))
+            log(f"{scenario.name}: not available (no cursor pagination: {scenario.results['probe_status']})")
+            continue
         body = json.dumps(scenario.body).encode() if scenario.body else None
         headers = auth_headers(scenario, credentials)
         if body:
@@ -113,7 +151,15 @@ def run_load(args, client: Client, scenario_list: list[Scenario], credentials: d
 
 def run_memory(args, server: Server, scenario_list: list[Scenario], credentials: dict) -> dict:
     """Drive a mix of the GET scenarios with ab in two halves; read each worker's RSS after each."""
-    mix = [s for s in scenario_list if s.method == "GET" and s.auth in ("heavy", "session") and s.kind != "baseline"]
+    mix = [
+        s
+        for s in scenario_list
+        if s.method == "GET"
+        and s.auth in ("heavy", "session")
+        and s.kind in ("api", "html")
+        and s.path
+        and s.memory_mix
+    ]
     half = args.memory_requests // 2
     readings = {"workers": server.worker_pids(), "after": {}}
     served = 0

@@ -10,18 +10,15 @@ import re
 import sqlalchemy as sa
 
 from bench.database import cleanup_posts
-from bench.scenarios import ORDINARY_EMAIL, Scenario
+from bench.scenarios import CURSOR_HOPS, CURSOR_START, MIX_EMAIL, ORDINARY_EMAIL, Scenario, follow_cursor
 from bench.seeding import BENCH_PASSWORD, HEAVY_EMAIL
 from config import load_config
 from expense_app import create_app
 from expense_app.extensions import db
 
 
-def capture_plans(args, env: dict, scenario_list: list[Scenario]) -> dict:
-    """Run each scenario once through the app in this process; EXPLAIN every statement it sent.
-
-    Returns {scenario name: {status, queries, statements: [explain(...)], seq_scans_on_expenses}}.
-    """
+def in_process_app(env: dict):
+    """The app in this process with the bench server's settings (`env`), without rate limits or CSRF."""
     saved = dict(os.environ)
     os.environ.update({key: value for key, value in env.items() if key != "PROMETHEUS_MULTIPROC_DIR"})
     os.environ["LOG_LEVEL"] = "WARNING"
@@ -33,14 +30,27 @@ def capture_plans(args, env: dict, scenario_list: list[Scenario]) -> dict:
         os.environ.update(saved)
     config.RATELIMIT_ENABLED = False
     config.WTF_CSRF_ENABLED = False
-    app = create_app(config)
-    client = app.test_client()
+    return create_app(config)
+
+
+def capture_plans(args, env: dict, scenario_list: list[Scenario]) -> dict:
+    """Run each scenario once through the app in this process; EXPLAIN every statement it sent.
+
+    Returns {scenario name: {status, queries, statements: [explain(...)], seq_scans_on_expenses}}.
+    """
+    app = in_process_app(env)
     https = {"base_url": "https://localhost"}
     token = {}
-    for label, email in (("heavy", HEAVY_EMAIL), ("ordinary", ORDINARY_EMAIL)):
-        response = client.post("/api/v1/auth/login", json={"email": email, "password": BENCH_PASSWORD}, **https)
-        token[label] = response.get_json()["access_token"]
-    client.post("/login", data={"email": HEAVY_EMAIL, "password": BENCH_PASSWORD}, **https)
+    for label, email in (("heavy", HEAVY_EMAIL), ("ordinary", ORDINARY_EMAIL), ("mix", MIX_EMAIL)):
+        response = app.test_client().post(
+            "/api/v1/auth/login", json={"email": email, "password": BENCH_PASSWORD}, **https
+        )
+        if response.status_code == 200:
+            token[label] = response.get_json()["access_token"]
+    # One test client (cookie jar) per browser session; the bearer scenarios use the first.
+    clients = {"session": app.test_client(), "session_mix": app.test_client()}
+    clients["session"].post("/login", data={"email": HEAVY_EMAIL, "password": BENCH_PASSWORD}, **https)
+    clients["session_mix"].post("/login", data={"email": MIX_EMAIL, "password": BENCH_PASSWORD}, **https)
 
     plans = {}
     with app.app_context():
@@ -53,15 +63,28 @@ def capture_plans(args, env: dict, scenario_list: list[Scenario]) -> dict:
         for scenario in scenario_list:
             if scenario.name == "health":
                 continue
+            if scenario.auth in ("heavy", "ordinary", "mix") and scenario.auth not in token:
+                plans[scenario.name] = {"available": False, "queries": 0, "statements": []}
+                continue
             headers = {}
             if scenario.auth in token:
                 headers["Authorization"] = f"Bearer {token[scenario.auth]}"
+            client = clients.get(scenario.auth, clients["session"])
+            path = scenario.path
+            if path is None:  # the cursor scenario: follow next_cursor through the test client
+
+                def get_json(url, headers=headers, client=client):
+                    response = client.get(url, headers=headers, **https)
+                    return response.status_code, response.get_json(silent=True)
+
+                path, _, _ = follow_cursor(get_json, CURSOR_START, CURSOR_HOPS)
+                if path is None:
+                    plans[scenario.name] = {"available": False, "queries": 0, "statements": []}
+                    continue
             captured.clear()
             sa.event.listen(engine, "before_cursor_execute", listener)
             try:
-                response = client.open(
-                    scenario.path, method=scenario.method, headers=headers, json=scenario.body, **https
-                )
+                response = client.open(path, method=scenario.method, headers=headers, json=scenario.body, **https)
             finally:
                 sa.event.remove(engine, "before_cursor_execute", listener)
             statements = list(captured)

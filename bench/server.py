@@ -11,6 +11,7 @@ import http.client
 import json
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -34,6 +35,8 @@ def server_env(args, secret_key: str, metrics_dir: str) -> dict:
         "PORT": str(args.port),
         "LOG_LEVEL": args.log_level,
         "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
+        # Production requires a token for /metrics; the bench never scrapes it, so any fresh one does.
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or secrets.token_urlsafe(32),
         # The pool holds the connections wrk's concurrency needs per worker without waiting.
         "DATABASE_POOL_MIN": str(max(2, args.connections)),
         "DATABASE_POOL_MAX": str(max(10, args.connections * 2)),
@@ -43,6 +46,8 @@ def server_env(args, secret_key: str, metrics_dir: str) -> dict:
         "RATELIMIT_ENABLED": "true",
         "RATELIMIT_STORAGE_URI": args.ratelimit_storage,
         "RATELIMIT_DEFAULT": "100000000/minute",
+        # The per-user API limit (600/minute by default) would throttle wrk's one user the same way.
+        "RATELIMIT_API": "100000000/minute",
         "RATELIMIT_AUTH": "10000/minute",
         "PROXY_HOPS": "1",
         "FORWARDED_ALLOW_IPS": "127.0.0.1,::1",
