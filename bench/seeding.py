@@ -478,7 +478,15 @@ def _vacuum_analyze() -> None:
     # Fresh statistics (and a visibility map for index-only scans), as autovacuum would leave them.
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            for table in ("users", "categories", "tags", "expenses", "expense_tags", "expense_stats", "expense_month_totals"):
+            for table in (
+                "users",
+                "categories",
+                "tags",
+                "expenses",
+                "expense_tags",
+                "expense_stats",
+                "expense_month_totals",
+            ):
                 connection.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
     else:
         with db.engine.begin() as connection:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale, UnknownLocaleError, localedata
 from babel.core import get_global
@@ -69,7 +69,15 @@ def locale_id(value: str) -> str | None:
     """
     if not isinstance(value, str) or not value.strip() or len(value.strip()) > LOCALE_MAX_LENGTH:
         return None
-    text = value.strip().replace("-", "_")
+    return _babel_id(value.strip().replace("-", "_"))
+
+
+# Pages format every amount and date through `locale_id` (the user's locale is re-read each time),
+# and Babel's parse costs about 9 us: 700 amounts on a 12-month dashboard paid 6 ms for it. The
+# input is at most LOCALE_MAX_LENGTH characters and the cache is bounded, so it cannot grow on
+# hostile input.
+@lru_cache(maxsize=512)
+def _babel_id(text: str) -> str | None:
     if not text.isascii() or not all(part.isalnum() for part in text.split("_")):
         return None
     try:
