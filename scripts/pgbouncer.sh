@@ -5,7 +5,7 @@
 #   scripts/pgbouncer.sh start DIR PORT [UPSTREAM_HOST] [UPSTREAM_PORT]
 #   scripts/pgbouncer.sh stop DIR
 #
-# `start` writes DIR/pgbouncer.ini and DIR/userlist.txt, starts pgbouncer daemonized (pidfile
+# `start` writes DIR/pgbouncer.ini and DIR/userlist.txt, starts pgbouncer in the background (pidfile
 # DIR/pgbouncer.pid, log DIR/pgbouncer.log) on 127.0.0.1:PORT, forwarding every database name
 # (`* = host=.. port=..`) to UPSTREAM (default 127.0.0.1:5432) as the same user, and returns once it
 # accepts connections. Clients authenticate as the current OS user with `auth_type = trust`, which
@@ -13,8 +13,10 @@
 # DEPLOYMENT.md ("Scaling out"). The admin console is `psql -h 127.0.0.1 -p PORT -d pgbouncer`.
 #
 # PgBouncer refuses to run as root ("PgBouncer should not run as root"): started by root, it is told to
-# switch to PGBOUNCER_RUN_AS (default `postgres`, which the PostgreSQL package creates) and DIR is
-# handed to that user so it can write its pidfile and log.
+# switch to PGBOUNCER_RUN_AS (default `postgres`, which the PostgreSQL package creates) once it has
+# read its configuration. It would then be unable to open a log or pidfile inside DIR (e.g. a
+# `mktemp -d` directory, mode 700), so this script does not let pgbouncer daemonize itself: it starts
+# it in the background with its stderr (the log) appended to DIR/pgbouncer.log and writes the pidfile.
 #
 # Tunables (environment): PGBOUNCER_POOL_SIZE (server connections per database/user pair, default 20),
 # PGBOUNCER_MAX_CLIENTS (default 400).
@@ -66,16 +68,12 @@ stats_users = $user
 pool_mode = transaction
 default_pool_size = ${PGBOUNCER_POOL_SIZE:-20}
 max_client_conn = ${PGBOUNCER_MAX_CLIENTS:-400}
-pidfile = $dir/pgbouncer.pid
-logfile = $dir/pgbouncer.log
 EOF
-  if [[ "$(id -u)" == "0" ]]; then
-    local as="${PGBOUNCER_RUN_AS:-postgres}"
-    chown -R "$as" "$dir"
-    run_as=(-u "$as")
-  fi
-  "$(pgbouncer_bin)" -d -q "${run_as[@]}" "$dir/pgbouncer.ini"
+  if [[ "$(id -u)" == "0" ]]; then run_as=(-u "${PGBOUNCER_RUN_AS:-postgres}"); fi
+  "$(pgbouncer_bin)" "${run_as[@]}" "$dir/pgbouncer.ini" </dev/null >>"$dir/pgbouncer.log" 2>&1 &
+  echo "$!" >"$dir/pgbouncer.pid"
   for _ in $(seq 1 50); do
+    if ! kill -0 "$(cat "$dir/pgbouncer.pid")" 2>/dev/null; then break; fi
     if psql -h 127.0.0.1 -p "$port" -U "$user" -d pgbouncer -Atqc 'SHOW VERSION' >/dev/null 2>&1; then
       echo "pgbouncer listening on 127.0.0.1:$port (transaction pooling) -> $upstream_host:$upstream_port, pid $(cat "$dir/pgbouncer.pid")"
       return 0
