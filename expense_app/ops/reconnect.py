@@ -31,17 +31,13 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 logger = logging.getLogger(__name__)
 
 
 def _first_statement_of_transaction(dbapi_connection) -> bool:
-    import psycopg2.extensions
-
-    return (
-        not dbapi_connection.autocommit
-        and dbapi_connection.info.transaction_status == psycopg2.extensions.TRANSACTION_STATUS_IDLE
-    )
+    return not dbapi_connection.autocommit and dbapi_connection.info.transaction_status == TRANSACTION_STATUS_IDLE
 
 
 def _reconnect(context, error: BaseException):
@@ -54,16 +50,19 @@ def _reconnect(context, error: BaseException):
     return context.cursor
 
 
+def _execute(cursor, statement: str, parameters, context) -> None:
+    if parameters is None:
+        context.dialect.do_execute_no_params(cursor, statement, context)
+    else:
+        context.dialect.do_execute(cursor, statement, parameters, context)
+
+
 def _run(cursor, statement: str, parameters, context) -> bool:
     dialect = context.dialect
     if not _first_statement_of_transaction(cursor.connection):
         return False  # mid-transaction: SQLAlchemy executes it, and a disconnect is an error
     try:
-        if parameters is None:
-            dialect.do_execute_no_params(cursor, statement, context)
-        else:
-            dialect.do_execute(cursor, statement, parameters, context)
-        return True
+        _execute(cursor, statement, parameters, context)
     except dialect.loaded_dbapi.Error as error:
         if not dialect.is_disconnect(error, cursor.connection, cursor):
             raise
@@ -71,12 +70,11 @@ def _run(cursor, statement: str, parameters, context) -> bool:
         try:
             cursor = _reconnect(context, error)
         except dialect.loaded_dbapi.Error:
-            raise error from None  # still unreachable: the original disconnect goes the ordinary way
-        if parameters is None:
-            dialect.do_execute_no_params(cursor, statement, context)
-        else:
-            dialect.do_execute(cursor, statement, parameters, context)
-        return True
+            # Still unreachable (the database is down): the original disconnect goes the ordinary
+            # way, SQLAlchemy invalidates the connection and the error handlers answer 503.
+            raise error from None
+        _execute(cursor, statement, parameters, context)
+    return True
 
 
 def _do_execute(cursor, statement, parameters, context) -> bool:
