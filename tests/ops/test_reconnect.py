@@ -4,7 +4,8 @@ PostgreSQL only: the pooled connections' server processes are killed with `pg_te
 which is what a database restart (or a PgBouncer / proxy dropping idle connections) does to them.
 A request whose first statement meets a dead connection is served on a new one, at the first try; a
 connection that dies after its transaction has done work is not retried: the request answers 503
-and nothing of it is written.
+and nothing of it is written. Nor is a connection in autocommit mode, where each statement commits
+on its own.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from expense_app.extensions import db
+from expense_app.ops import reconnect
 from tests.conftest import bearer
 
 pytestmark = pytest.mark.postgres
@@ -123,3 +125,22 @@ def test_a_connection_lost_in_the_middle_of_a_transaction_is_not_retried(app, cl
         headers=headers,
     )
     assert again.status_code == 201, again.text
+
+
+def test_an_autocommit_connection_is_not_retried(database_url, direct, caplog):
+    # In autocommit mode every statement commits on its own: one cut after it ran must not run twice.
+    engine = sa.create_engine(database_url, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=0)
+    reconnect.install(engine)
+    try:
+        with engine.connect() as connection:
+            pid = connection.connection.dbapi_connection.info.backend_pid
+        terminate(direct, [pid])
+        with caplog.at_level(logging.WARNING, logger="expense_app.ops.reconnect"):
+            with pytest.raises(sa.exc.OperationalError) as raised, engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+        assert raised.value.connection_invalidated
+        assert not any(RETRY_MESSAGE in record.getMessage() for record in caplog.records)
+        with engine.connect() as connection:  # the pool replaced the dead connection
+            assert connection.execute(sa.text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()
