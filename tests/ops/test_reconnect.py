@@ -135,9 +135,12 @@ def test_an_autocommit_connection_is_not_retried(database_url, direct, caplog):
         with engine.connect() as connection:
             pid = connection.connection.dbapi_connection.info.backend_pid
         terminate(direct, [pid])
-        with caplog.at_level(logging.WARNING, logger="expense_app.ops.reconnect"):
-            with pytest.raises(sa.exc.OperationalError) as raised, engine.connect() as connection:
-                connection.execute(sa.text("SELECT 1"))
+        with (
+            caplog.at_level(logging.WARNING, logger="expense_app.ops.reconnect"),
+            pytest.raises(sa.exc.OperationalError) as raised,
+            engine.connect() as connection,
+        ):
+            connection.execute(sa.text("SELECT 1"))
         assert raised.value.connection_invalidated
         assert not any(RETRY_MESSAGE in record.getMessage() for record in caplog.records)
         with engine.connect() as connection:  # the pool replaced the dead connection
