@@ -340,8 +340,10 @@ class Config:
             if pool_max < pool_min:
                 raise ConfigError(f"DATABASE_POOL_MAX ({pool_max}) must not be below DATABASE_POOL_MIN ({pool_min})")
             timeout = env.int("DATABASE_TIMEOUT", 30, minimum=1)
+            # No pool_pre_ping: its SELECT 1 cost a round trip on every checkout. A dead pooled
+            # connection is found by the transaction's first statement, which expense_app.ops.reconnect
+            # retries once on a new connection.
             options.update(
-                pool_pre_ping=True,
                 pool_size=pool_min,
                 max_overflow=pool_max - pool_min,
                 pool_timeout=timeout,

@@ -16,6 +16,9 @@ and the script also checks that a request without it is redirected to HTTPS.
 The run uses 5 of the credential attempts that one client address gets per minute (register, log
 in, refresh, a refused replay of the old refresh token, log in again to delete the user): with
 the default RATELIMIT_AUTH=5/minute, wait a minute before running it again from the same address.
+Behind a proxy the instance trusts (PROXY_HOPS=1, as CI runs its two instances), `--client-address`
+sends that address as `X-Forwarded-For`, so checks of several instances sharing one Redis each get
+their own budget.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ class Smoke:
     assume_https: bool
     timeout: float
     metrics_token: str | None = None
+    client_address: str | None = None
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -61,6 +65,8 @@ class Smoke:
         headers = {"Accept": "application/json", "User-Agent": "expense-smoke-test/1"}
         if self.assume_https and proxy_headers:
             headers["X-Forwarded-Proto"] = "https"
+        if self.client_address and proxy_headers:
+            headers["X-Forwarded-For"] = self.client_address
         if token:
             headers["Authorization"] = f"Bearer {token}"
         data = None
@@ -233,11 +239,15 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("METRICS_TOKEN") or None,
         help="the instance's METRICS_TOKEN (default: the METRICS_TOKEN variable)",
     )
+    parser.add_argument(
+        "--client-address",
+        help="send X-Forwarded-For: ADDRESS (an instance behind a trusted proxy counts rate limits by it)",
+    )
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds per request (default 15)")
     args = parser.parse_args(argv)
     if not args.url.startswith(("http://", "https://")):
         parser.error("URL must start with http:// or https://")
-    smoke = Smoke(args.url.rstrip("/"), args.assume_https, args.timeout, args.metrics_token)
+    smoke = Smoke(args.url.rstrip("/"), args.assume_https, args.timeout, args.metrics_token, args.client_address)
     try:
         run(smoke)
     except (urllib.error.URLError, OSError, ValueError, KeyError) as error:

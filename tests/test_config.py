@@ -72,7 +72,8 @@ def test_token_lifetimes_and_pool_from_environment():
     assert options["pool_size"] == 3
     assert options["max_overflow"] == 9
     assert options["pool_timeout"] == 7
-    assert options["pool_pre_ping"] is True
+    # No pre-ping round trip per checkout: expense_app.ops.reconnect retries a first statement instead.
+    assert "pool_pre_ping" not in options
     assert options["connect_args"] == {"connect_timeout": 7}
     assert config.JWT_ACCESS_TOKEN_EXPIRES.total_seconds() == 300
     assert config.JWT_REFRESH_TOKEN_EXPIRES.days == 2

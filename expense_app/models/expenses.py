@@ -65,9 +65,6 @@ class Expense(ExpenseFieldsMixin, TimestampMixin, Base):
         sa.Index("ix_expenses_user_id_category_id_date", "user_id", "category_id", "date"),
         sa.Index("ix_expenses_user_id_amount_id", "user_id", "amount", "id"),
         sa.Index("ix_expenses_user_id_created_at_id", "user_id", "created_at", "id"),
-        # The text search `q` (lower(column) LIKE '%...%') on PostgreSQL: trigram indexes, which
-        # a B-tree cannot replace (migration 0004 creates the pg_trgm extension). SQLite has no
-        # such index and scans; declared here so autogenerate sees models and migrations agree.
         # Dedupe of imports: the same bank id, or the same raw row, from one source exists once.
         sa.Index(
             "uq_expenses_user_id_import_source_external_id",
@@ -88,9 +85,15 @@ class Expense(ExpenseFieldsMixin, TimestampMixin, Base):
             postgresql_where=sa.text("import_fingerprint IS NOT NULL"),
             sqlite_where=sa.text("import_fingerprint IS NOT NULL"),
         ),
+        # The text search `q` (lower(column) LIKE '%...%') on PostgreSQL: trigram indexes, which
+        # a B-tree cannot replace, led by user_id (btree_gin) so that GIN intersects the owner's
+        # entries with the trigrams inside the index: a word common across all users costs only
+        # this user's matches (migration 0013; pg_trgm comes from 0004). SQLite has no such index
+        # and scans the user's rows; declared here so autogenerate sees models and migrations agree.
         *(
             sa.Index(
-                f"ix_expenses_{column}_trgm",
+                f"ix_expenses_user_id_{column}_trgm",
+                "user_id",
                 sa.func.lower(sa.column(column)).label(f"lower_{column}"),
                 postgresql_using="gin",
                 postgresql_ops={f"lower_{column}": "gin_trgm_ops"},

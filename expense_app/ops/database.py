@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy.engine import Engine
 
 from expense_app.extensions import db
+from expense_app.ops import reconnect
 from expense_app.services import conversions, unit_of_work
 
 logger = logging.getLogger(__name__)
@@ -48,14 +49,18 @@ def remove_session_quietly(_error: BaseException | None = None) -> None:
 
 
 def register_database_events(app: Flask) -> None:
-    """Install the quiet session teardown on `app`; listen to engines once per process (the
-    listeners are global to all engines).
+    """Install the quiet session teardown and the first-statement retry (`ops.reconnect`, in
+    place of a pre-ping) on `app`; listen to engines once per process (those listeners are global
+    to all engines).
 
     Call after `db.init_app(app)`: teardowns run in reverse order, so this one ends the session
     before flask-sqlalchemy's own, which then has nothing left to close and cannot raise.
     """
     global _installed
     app.teardown_appcontext(remove_session_quietly)
+    with app.app_context():
+        for engine in db.engines.values():
+            reconnect.install(engine)
     if not _installed:
         sa.event.listen(Engine, "connect", _configure_sqlite)
         unit_of_work.install()

@@ -185,34 +185,57 @@ def compose():
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
+APP_SERVICES = ("app", "app2")
+
+
 def test_compose_services_are_health_checked_and_ordered(compose):
     services = compose["services"]
     assert services["db"]["image"] == "postgres:16"
     assert services["redis"]["image"].startswith("redis:7")
-    for name in ("db", "redis", "app"):
+    assert services["pgbouncer"]["image"].startswith("edoburu/pgbouncer")
+    for name in ("db", "redis", "pgbouncer", *APP_SERVICES):
         assert services[name]["healthcheck"]["test"], name
-    assert services["app"]["depends_on"] == {
-        "db": {"condition": "service_healthy"},
-        "redis": {"condition": "service_healthy"},
-        "migrate": {"condition": "service_completed_successfully"},
-    }
+    for name in APP_SERVICES:
+        assert services[name]["depends_on"] == {
+            "pgbouncer": {"condition": "service_healthy"},
+            "redis": {"condition": "service_healthy"},
+            "migrate": {"condition": "service_completed_successfully"},
+        }, name
+    assert services["pgbouncer"]["depends_on"] == {"db": {"condition": "service_healthy"}}
     assert services["migrate"]["depends_on"] == {"db": {"condition": "service_healthy"}}
     assert "deploy_migrations.sh" in " ".join(services["migrate"]["command"])
     volume = services["db"]["volumes"][0].split(":")[0]
     assert volume in compose["volumes"]
 
 
+def test_compose_scales_out_through_pgbouncer_in_transaction_mode(compose):
+    services = compose["services"]
+    bouncer = services["pgbouncer"]["environment"]
+    assert bouncer["POOL_MODE"] == "transaction"
+    assert bouncer["DB_HOST"] == "db"
+    # Both instances: the same settings (one SECRET_KEY, one Redis), through PgBouncer, own ports.
+    environments = [services[name]["environment"] for name in APP_SERVICES]
+    assert environments[0] == environments[1]
+    assert "@pgbouncer:5432/" in environments[0]["DATABASE_URL"]
+    assert environments[0]["RATELIMIT_STORAGE_URI"].startswith("redis://redis:")
+    assert len({services[name]["ports"][0].split(":")[-1] for name in APP_SERVICES}) == 1  # both serve :8000
+    assert len({services[name]["ports"][0] for name in APP_SERVICES}) == 2  # published apart
+    # Migrations (and the backup before them) go straight to PostgreSQL.
+    assert "@db:5432/" in services["migrate"]["environment"]["DATABASE_URL"]
+
+
 def test_compose_trusts_no_forwarded_header_and_requires_a_metrics_token(compose):
-    environment = compose["services"]["app"]["environment"]
-    # gunicorn is published directly: no header a client writes may pick its address.
-    assert environment["PROXY_HOPS"] == "0"
-    assert environment["TRUSTED_PROXIES"] == "${TRUSTED_PROXIES:-}"
-    assert environment["METRICS_TOKEN"].startswith("${METRICS_TOKEN:?")
+    for name in APP_SERVICES:
+        environment = compose["services"][name]["environment"]
+        # gunicorn is published directly: no header a client writes may pick its address.
+        assert environment["PROXY_HOPS"] == "0"
+        assert environment["TRUSTED_PROXIES"] == "${TRUSTED_PROXIES:-}"
+        assert environment["METRICS_TOKEN"].startswith("${METRICS_TOKEN:?")
 
 
 def test_compose_passes_only_variables_the_app_reads(compose):
     known = config_variables() | SCRIPT_VARIABLES
-    for name in ("app", "migrate"):
+    for name in (*APP_SERVICES, "migrate"):
         passed = set(compose["services"][name]["environment"])
         assert passed - known == set(), f"{name} passes variables nothing reads: {passed - known}"
     assert {"SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI"} <= set(compose["services"]["app"]["environment"])
@@ -250,7 +273,9 @@ def test_dockerignore_keeps_secrets_and_local_state_out():
     assert {".env", ".git", ".venv", "node_modules", "instance/"} <= ignored
 
 
-@pytest.mark.parametrize("script", ["scripts/start_production.sh", "scripts/deploy_migrations.sh"])
+@pytest.mark.parametrize(
+    "script", ["scripts/start_production.sh", "scripts/deploy_migrations.sh", "scripts/pgbouncer.sh", ".ci/smoke"]
+)
 def test_shell_scripts_are_executable_strict_and_parse(script):
     path = ROOT / script
     assert os.access(path, os.X_OK)

@@ -156,10 +156,10 @@ def test_database_outage_gives_503_and_the_app_recovers_without_restart(build_ap
     proxy.start()
     app = build_app(
         SQLALCHEMY_DATABASE_URI=url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False),
-        # The production engine options (config.py): pre-ping replaces connections that died.
+        # The production engine options (config.py): no pre-ping; the first statement of a request
+        # that meets a dead pooled connection is retried on a new one (expense_app.ops.reconnect).
         SQLALCHEMY_ENGINE_OPTIONS={
             "hide_parameters": True,
-            "pool_pre_ping": True,
             "connect_args": {"connect_timeout": 3},
         },
     )
