@@ -42,6 +42,10 @@ def build_client(database_url: str):
             "DATABASE_URL": database_url,
             "RATELIMIT_STORAGE_URI": "memory://",
             "LOG_LEVEL": "WARNING",
+            # Production refuses to start without a metrics token; this process serves no /metrics.
+            "METRICS_ENABLED": "false",
+            # Hundreds of timed requests from one client would meet the per-user API limit.
+            "RATELIMIT_ENABLED": "false",
         }
     )
     app = create_app()

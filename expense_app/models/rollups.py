@@ -26,9 +26,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from expense_app.models.base import Base
 
+FIGURES = ("expense_count", "total_cents", "unconverted_count")
+
 
 class ExpenseMonthTotal(Base):
     __tablename__ = "expense_month_totals"
+    # On PostgreSQL the key carries the figures (INCLUDE), so reading a user's months is an
+    # index-only scan. Without it a 12-month summary was a bitmap heap scan over rows scattered on
+    # hundreds of pages, costed high enough that the planner started two parallel workers: 10.8 ms
+    # against 0.8 ms (bench user, 24 months, EXPLAIN ANALYZE).
+    __table_args__ = (
+        sa.PrimaryKeyConstraint("user_id", "month", "category_id", "payment_method", postgresql_include=list(FIGURES)),
+    )
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     month: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)  # the 1st of the month

@@ -833,16 +833,24 @@ def _check_limit(limit) -> None:
 
 def _top(period: Period, conditions: list, limit: int) -> TopExpenses:
     """`top_expenses` in one query (plus the tags): the waiting expenses sort last and are dropped
-    here, and a window count over the whole scope (taken before LIMIT) says how many there are."""
+    here; how many there are in the whole scope comes from the rollups in the same statement.
+
+    The ranking reads only the covering date index (ids, dates and base amounts), then the few
+    winners are loaded whole: sorting the period's full rows to keep five read every one of them
+    from the table (88 ms for 33,000 expenses), and a window count over the scope cost another 10.
+    """
+    figures = _figures(conditions, period)
+    waiting = sa.select(_sum(figures.c.waiting)).scalar_subquery()
+    order = (Expense.base_amount.desc().nulls_last(), Expense.date.desc(), Expense.id.desc())
+    ranked = sa.select(Expense.id).where(*conditions, *_in(period)).order_by(*order).limit(limit).subquery("ranked")
     rows = db.session.execute(
-        sa.select(Expense, count_unconverted().over())
-        .where(*conditions, *_in(period))
-        .order_by(Expense.base_amount.desc().nulls_last(), Expense.date.desc(), Expense.id.desc())
-        .limit(limit)
+        sa.select(Expense, waiting)
+        .join(ranked, ranked.c.id == Expense.id)
+        .order_by(*order)
         .options(joinedload(Expense.category, innerjoin=True), selectinload(Expense.tags))
     ).all()
     items = [expense for expense, _ in rows if expense.base_amount is not None]
-    return TopExpenses(items, rows[0][1] if rows else 0)
+    return TopExpenses(items, int(rows[0][1]) if rows else 0)
 
 
 def by_currency(
@@ -919,11 +927,20 @@ def running_totals(
         user=user,
         filters=ExpenseFilters(category_ids=list(category_ids or ()), payment_methods=list(payment_methods or ())),
     )
+    # One UNION ALL branch per period, each a plain range of the covering date index (an OR of
+    # the two ranges became a bitmap heap scan: 20 ms for two years of 100,000 expenses). A day
+    # in both periods (they never overlap today) would come twice with the same figures.
     rows = db.session.execute(
-        sa.select(Expense.date, sum_base_cents(), count_unconverted())
-        .where(*conditions, sa.or_(sa.and_(*_in(period)), sa.and_(*_in(previous))))
-        .group_by(Expense.date)
+        sa.union_all(
+            *(
+                sa.select(Expense.date, sum_base_cents(), count_unconverted())
+                .where(*conditions, *_in(span))
+                .group_by(Expense.date)
+                for span in dict.fromkeys((period, previous))
+            )
+        )
     ).all()
+    rows = list({day: (day, cents, waiting) for day, cents, waiting in rows}.values())
     per_day = {day: int(cents) for day, cents, _ in rows}
 
     def cumulative(span: Period, last_day: dt.date, length: int) -> list[Decimal | None]:
