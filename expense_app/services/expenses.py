@@ -421,8 +421,9 @@ def _parse_sort_value(key: str, text):
             return dt.date.fromisoformat(text)
         if key == "created_at":
             moment = dt.datetime.fromisoformat(text)
-            return moment if moment.tzinfo is not None else None
-    except ValueError:
+            # In UTC here, as the column stores it: converting year 1 at +14:00 overflows.
+            return moment.astimezone(dt.UTC) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
         return None
     errors: Errors = {}
     amount = clean_money(errors, "after", text, required=False)
