@@ -8,6 +8,7 @@ scope wait for an exchange rate and are not in it.
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from expense_app.api import conditional, fast_json
 from expense_app.api.authentication import auth_required, token_user
 from expense_app.api.docs import protected
 from expense_app.api.schemas.analytics import (
@@ -32,7 +33,8 @@ blp = Blueprint(
     "Totals are in your base currency (each expense's `base_amount`); an expense still waiting for an "
     "exchange rate is never added, and each total's `unconverted_count` says how many it left out. "
     "Every operation takes `period` (a named period) or `date_from` and `date_to`, and repeatable "
-    "`category_id` and `payment_method` filters; a period is at most 10 years long.",
+    "`category_id` and `payment_method` filters; a period is at most 10 years long. Every answer has an "
+    "`ETag`: sent back in `If-None-Match`, it gives `304 Not Modified` while nothing in it has changed.",
 )
 
 SUMMARY_EXAMPLE = {
@@ -144,7 +146,9 @@ class Summary(MethodView):
     @blp.doc(operationId="get_analytics_summary")
     @protected(blp, 422)
     @blp.arguments(AnalyticsArgsSchema, location="query", as_kwargs=True)
-    @blp.response(200, SummarySchema, example=SUMMARY_EXAMPLE)
+    @blp.response(200, SummarySchema, example=SUMMARY_EXAMPLE, headers=conditional.HEADERS_DOC)
+    @blp.alt_response(304, **conditional.NOT_MODIFIED_DOC)
+    @conditional.etagged
     def get(self, **args):
         """Summarize a period
 
@@ -155,7 +159,7 @@ class Summary(MethodView):
         last year, any other range with as many days just before. Expenses waiting for an exchange rate are in `count` and
         `unconverted_count`, not in the totals.
         """
-        return analytics.summary(user=token_user, **args)
+        return fast_json.response(fast_json.summary(analytics.summary(user=token_user, **args)))
 
 
 @blp.route("/by-category")
@@ -165,14 +169,16 @@ class ByCategory(MethodView):
     @blp.doc(operationId="get_analytics_by_category")
     @protected(blp, 422)
     @blp.arguments(AnalyticsArgsSchema, location="query", as_kwargs=True)
-    @blp.response(200, ByCategorySchema, example=BY_CATEGORY_EXAMPLE)
+    @blp.response(200, ByCategorySchema, example=BY_CATEGORY_EXAMPLE, headers=conditional.HEADERS_DOC)
+    @blp.alt_response(304, **conditional.NOT_MODIFIED_DOC)
+    @conditional.etagged
     def get(self, **args):
         """Spending by category
 
         The period's total per category with the number of expenses and the share of the total
         (one decimal), largest first. Categories with no spending in the period are left out.
         """
-        return analytics.by_category(user=token_user, **args)
+        return fast_json.response(fast_json.by_category(analytics.by_category(user=token_user, **args)))
 
 
 @blp.route("/by-payment-method")
@@ -182,14 +188,16 @@ class ByPaymentMethod(MethodView):
     @blp.doc(operationId="get_analytics_by_payment_method")
     @protected(blp, 422)
     @blp.arguments(AnalyticsArgsSchema, location="query", as_kwargs=True)
-    @blp.response(200, ByPaymentMethodSchema, example=BY_PAYMENT_METHOD_EXAMPLE)
+    @blp.response(200, ByPaymentMethodSchema, example=BY_PAYMENT_METHOD_EXAMPLE, headers=conditional.HEADERS_DOC)
+    @blp.alt_response(304, **conditional.NOT_MODIFIED_DOC)
+    @conditional.etagged
     def get(self, **args):
         """Spending by payment method
 
         The period's total per payment method with the number of expenses and the share of the
         total (one decimal), largest first. Methods with no spending in the period are left out.
         """
-        return analytics.by_payment_method(user=token_user, **args)
+        return fast_json.response(fast_json.by_payment_method(analytics.by_payment_method(user=token_user, **args)))
 
 
 @blp.route("/trend")
@@ -199,7 +207,9 @@ class Trend(MethodView):
     @blp.doc(operationId="get_analytics_trend")
     @protected(blp, 422)
     @blp.arguments(TrendArgsSchema, location="query", as_kwargs=True)
-    @blp.response(200, TrendSchema, example=TREND_EXAMPLE)
+    @blp.response(200, TrendSchema, example=TREND_EXAMPLE, headers=conditional.HEADERS_DOC)
+    @blp.alt_response(304, **conditional.NOT_MODIFIED_DOC)
+    @conditional.etagged
     def get(self, **args):
         """Spending over time
 
@@ -208,7 +218,7 @@ class Trend(MethodView):
         after the period but count only the period's expenses. A daily trend covers at most
         366 days.
         """
-        return analytics.trend(user=token_user, **args)
+        return fast_json.response(fast_json.trend(analytics.trend(user=token_user, **args)))
 
 
 @blp.route("/top-expenses")
@@ -218,7 +228,9 @@ class TopExpenses(MethodView):
     @blp.doc(operationId="get_analytics_top_expenses")
     @protected(blp, 422)
     @blp.arguments(TopExpensesArgsSchema, location="query", as_kwargs=True)
-    @blp.response(200, TopExpensesSchema, example=TOP_EXPENSES_EXAMPLE)
+    @blp.response(200, TopExpensesSchema, example=TOP_EXPENSES_EXAMPLE, headers=conditional.HEADERS_DOC)
+    @blp.alt_response(304, **conditional.NOT_MODIFIED_DOC)
+    @conditional.etagged
     def get(self, **args):
         """Largest expenses
 
@@ -237,7 +249,9 @@ class ByCurrency(MethodView):
     @blp.doc(operationId="get_analytics_by_currency")
     @protected(blp, 422)
     @blp.arguments(AnalyticsArgsSchema, location="query", as_kwargs=True)
-    @blp.response(200, ByCurrencySchema, example=BY_CURRENCY_EXAMPLE)
+    @blp.response(200, ByCurrencySchema, example=BY_CURRENCY_EXAMPLE, headers=conditional.HEADERS_DOC)
+    @blp.alt_response(304, **conditional.NOT_MODIFIED_DOC)
+    @conditional.etagged
     def get(self, **args):
         """Spending by original currency
 

@@ -5,6 +5,7 @@ from flask import Response, stream_with_context, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from expense_app.api import conditional, fast_json
 from expense_app.api.authentication import auth_required, token_user
 from expense_app.api.docs import protected
 from expense_app.api.schemas.expenses import (
@@ -80,8 +81,12 @@ class ExpenseCollection(MethodView):
             "total_pages": 2,
             "total_amount": "812.40",
             "unconverted_count": 1,
+            "next_cursor": None,
         },
+        headers=conditional.HEADERS_DOC,
     )
+    @blp.alt_response(304, **conditional.NOT_MODIFIED_DOC)
+    @conditional.etagged
     def get(self, args):
         """List my expenses
 
@@ -91,8 +96,14 @@ class ExpenseCollection(MethodView):
         end has empty `items`. `total` counts the whole filtered set; `total_amount` is its sum in
         your base currency, without the `unconverted_count` expenses still waiting for an
         exchange rate (they are counted in `total`).
+
+        Pages are chosen by number (`page`) or, for any depth at the cost of page 1, by cursor:
+        pass a page's `next_cursor` as `after` with the same filters, `sort` and `per_page`, until
+        `next_cursor` is null (such a page has `page` null). A cursor that is not one, belongs to
+        another `sort`, or comes with `page` above 1 is 422 on `after`. The answer's `ETag` in
+        `If-None-Match` gives 304 while nothing in the list has changed.
         """
-        return expenses.list_expenses(user=token_user, **args)
+        return fast_json.response(fast_json.expense_page(expenses.list_expenses(user=token_user, **args)))
 
     @blp.doc(operationId="create_expense")
     @protected(blp, 422)

@@ -14,6 +14,8 @@ cross-cutting rules to every operation and schema, including routes added later:
 - **Idempotency-Key**: every POST of an authenticated route takes the optional header
   (`expense_app.api.idempotency`) and documents its 409 (same key still in progress) and 422
   (key reused with another body); the credential endpoints ignore it and do not declare it.
+- **If-None-Match**: an operation that documents a 304 (`expense_app.api.conditional`) takes the
+  optional header.
 - **403 read-only token**: every protected operation that is not a GET may answer 403 to a
   personal access token without the `write` scope (`expense_app.api.authentication`), so each
   documents it.
@@ -121,6 +123,16 @@ def enum_attributes(self, field, ret, **kwargs) -> dict:
     return {"x-enum-varnames": names} if names else {}
 
 
+IF_NONE_MATCH_SPEC = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "The `ETag` of an earlier answer (or several, comma-separated; weak tags match too): "
+    "while it is still current the answer is `304 Not Modified` without a body.",
+    "schema": {"type": "string"},
+}
+
+
 class ClientFriendlySpec(BasePlugin):
     """The apispec plugin described in the module docstring."""
 
@@ -148,6 +160,8 @@ class ClientFriendlySpec(BasePlugin):
             for code in [code for code in responses if str(code) == "429"]:
                 del responses[code]
             responses["429"] = RATE_LIMITED  # one definition, with its headers
+            if "304" in {str(code) for code in responses}:
+                operation.setdefault("parameters", []).append(dict(IF_NONE_MATCH_SPEC))
             writes = method.lower() not in READ_METHODS
             if operation.get("security") and writes and "403" not in {str(code) for code in responses}:
                 responses["403"] = READ_ONLY_TOKEN

@@ -4,6 +4,7 @@ from expense_app.models.base import Base
 from expense_app.models.budgets import ROLLOVER_MODES, Budget, BudgetVersion
 from expense_app.models.capture_defaults import CaptureDefaults
 from expense_app.models.categories import DEFAULT_CATEGORIES, Category
+from expense_app.models.data_versions import UserDataVersion
 from expense_app.models.deleted_expenses import DeletedExpense
 from expense_app.models.exchange_rates import ExchangeRate
 from expense_app.models.expenses import FX_SOURCES, PAYMENT_METHODS, Expense
@@ -76,6 +77,7 @@ __all__ = [
     "Tag",
     "TokenFamily",
     "User",
+    "UserDataVersion",
     "WebSession",
     "expense_tags",
     "recurring_expense_tags",

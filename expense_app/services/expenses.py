@@ -16,7 +16,10 @@ base amounts); expenses waiting for an exchange rate are counted, never summed.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -98,24 +101,27 @@ class ExpensePage:
     """One page of a filtered, sorted list, with the size and money total of the whole filtered set.
 
     `total_amount` is in the base currency; `unconverted_count` of the `total` expenses are waiting
-    for an exchange rate and are not in it.
+    for an exchange rate and are not in it. `page` is None for a page chosen by a cursor (`after`),
+    whose number is not known without counting what lies before it. `next_cursor` continues the
+    list after this page's last item (None at the end).
     """
 
     items: list[Expense]
     total: int
-    page: int
+    page: int | None
     per_page: int
     total_pages: int
     total_amount: Decimal
     unconverted_count: int = 0
+    next_cursor: str | None = None
 
     @property
     def has_prev(self) -> bool:
-        return self.page > 1
+        return self.page is not None and self.page > 1
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.total_pages
+        return self.next_cursor is not None
 
 
 # --- fields ----------------------------------------------------------------------------------------
@@ -391,6 +397,79 @@ def sort_order(sort: str | None) -> tuple:
     return column.asc(), Expense.id.asc()
 
 
+# --- cursors ---------------------------------------------------------------------------------------
+# A cursor is where a page ended: the sort it belongs to, the last item's sort value and its id, as
+# compact JSON in unpadded urlsafe base64. Opaque to clients (the format may change); decoded here
+# only, so a tampered cursor is a field error, never a database error.
+
+CURSOR_MAX_LENGTH = 200
+BAD_CURSOR = "Not a valid cursor: use a `next_cursor` from a list response."
+WRONG_SORT_CURSOR = "This cursor belongs to another sort order; use the same `sort` as the page it came from."
+CURSOR_WITH_PAGE = "Use either `page` or `after`, not both."
+
+
+def _sort_value_text(value) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def _parse_sort_value(key: str, text):
+    """The sort value a cursor carries, as the column's Python type; None when it is not one."""
+    if not isinstance(text, str):
+        return None
+    try:
+        if key == "date":
+            return dt.date.fromisoformat(text)
+        if key == "created_at":
+            moment = dt.datetime.fromisoformat(text)
+            # In UTC here, as the column stores it: converting year 1 at +14:00 overflows.
+            return moment.astimezone(dt.UTC) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
+        return None
+    errors: Errors = {}
+    amount = clean_money(errors, "after", text, required=False)
+    return None if errors else amount
+
+
+def encode_cursor(sort: str, item: Expense) -> str:
+    """The cursor of the page that follows `item` in `sort` order."""
+    value = getattr(item, _SORT_COLUMNS[sort.lstrip("-")].key)
+    payload = json.dumps([sort, _sort_value_text(value), item.id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).rstrip(b"=").decode("ascii")
+
+
+def decode_cursor(errors: Errors, cursor: str, sort: str) -> tuple | None:
+    """(sort value, id) from a cursor of `sort`; records an `after` error and returns None otherwise."""
+    try:
+        if len(cursor) > CURSOR_MAX_LENGTH:
+            raise ValueError
+        raw = base64.urlsafe_b64decode(cursor.encode("ascii") + b"=" * (-len(cursor) % 4))
+        cursor_sort, text, last_id = json.loads(raw)
+    except (ValueError, TypeError, UnicodeError, binascii.Error):
+        add_error(errors, "after", BAD_CURSOR)
+        return None
+    value = _parse_sort_value(str(cursor_sort).lstrip("-"), text) if cursor_sort in SORTS else None
+    if value is None or not is_storable_id(last_id):
+        add_error(errors, "after", BAD_CURSOR)
+    elif cursor_sort != sort:
+        add_error(errors, "after", WRONG_SORT_CURSOR)
+    else:
+        return value, last_id
+    return None
+
+
+def after_condition(sort: str, value, last_id: int):
+    """WHERE clause for the rows after (value, last_id) in `sort` order.
+
+    A row-value comparison, `(date, id) < (:value, :id)`, rather than the equivalent OR: PostgreSQL
+    turns it into a range of the (user_id, <sort column>, id) index, so a deep page starts where
+    the previous one ended instead of filtering from the list's beginning.
+    """
+    column = _SORT_COLUMNS[sort.lstrip("-")]
+    row = sa.tuple_(column, Expense.id)
+    bound = sa.tuple_(sa.literal(value, column.type), sa.literal(last_id, Expense.id.type))
+    return row < bound if sort.startswith("-") else row > bound
+
+
 def _as_filters(filters: ExpenseFilters | Mapping | None) -> ExpenseFilters:
     if filters is None:
         return ExpenseFilters()
@@ -522,20 +601,30 @@ def list_expenses(
     sort: str | None = DEFAULT_SORT,
     page: int = 1,
     per_page: int = DEFAULT_PER_PAGE,
+    after: str | None = None,
 ) -> ExpensePage:
     """Return one page of `user`'s expenses matching `filters`, in `sort` order.
 
+    The page is chosen by number (`page`) or by cursor (`after`, a `next_cursor` of the same sort):
+    a cursor page is a keyset range of the sort's index, so page 400 costs what page 1 costs.
     Three queries at most, whatever the page size: the count, base-currency total and waiting count
     of the filtered set (one row of `expense_stats` when nothing is filtered),
     the page (with its categories joined), and the page's tags. A page past the end has no items.
-    Raises ValidationFailed naming every bad filter, sort, page (not 1-MAX_PAGE) or per_page
-    (not 1-100) at once.
+    Raises ValidationFailed naming every bad filter, sort, page (not 1-MAX_PAGE), per_page
+    (not 1-100) or cursor (not one, of another sort, or with a page number above 1) at once.
     """
     errors: Errors = {}
     page = clean_int(errors, "page", page, low=1, high=MAX_PAGE)
     per_page = clean_int(errors, "per_page", per_page, low=1, high=MAX_PER_PAGE)
     conditions = _collecting(errors, lambda: filter_conditions(user=user, filters=filters))
     order = _collecting(errors, lambda: sort_order(sort))
+    sort = sort or DEFAULT_SORT
+    keyset = None
+    if after is not None:
+        if page is not None and page > 1:
+            add_error(errors, "after", CURSOR_WITH_PAGE)
+        elif sort in SORTS:
+            keyset = decode_cursor(errors, after, sort)
     raise_if(errors)
 
     if len(conditions) == 1:
@@ -545,13 +634,21 @@ def list_expenses(
         total, cents, unconverted = db.session.execute(
             sa.select(sa.func.count(Expense.id), sum_base_cents(), count_unconverted()).where(*conditions)
         ).one()
-    offset = (page - 1) * per_page
+    offset = 0 if keyset else (page - 1) * per_page
     items: list[Expense] = []
+    more = False
     if offset < total:
         # Deferred join: the page's ids are found first, from the index alone when the filters
         # allow it, so a deep page (OFFSET 8000) skips index entries instead of reading 8,000
-        # rows; only the page's own rows are then fetched, with their categories.
-        page_ids = sa.select(Expense.id).where(*conditions).order_by(*order).limit(per_page).offset(offset).subquery()
+        # rows; only the page's own rows are then fetched, with their categories. A cursor page
+        # starts at its keyset instead (no OFFSET) and reads one id more, to know whether a next
+        # page exists (`total` counts the whole filtered set, not what is left of it).
+        ids = sa.select(Expense.id).where(*conditions).order_by(*order)
+        if keyset:
+            ids = ids.where(after_condition(sort, *keyset)).limit(per_page + 1)
+        else:
+            ids = ids.limit(per_page).offset(offset)
+        page_ids = ids.subquery()
         items = list(
             db.session.scalars(
                 sa.select(Expense)
@@ -560,14 +657,17 @@ def list_expenses(
                 .options(joinedload(Expense.category, innerjoin=True), selectinload(Expense.tags))
             )
         )
+        more = len(items) > per_page if keyset else offset + len(items) < total
+        del items[per_page:]
     return ExpensePage(
         items=items,
         total=total,
-        page=page,
+        page=None if keyset else page,
         per_page=per_page,
         total_pages=math.ceil(total / per_page),
         total_amount=cents_to_amount(cents),
         unconverted_count=unconverted,
+        next_cursor=encode_cursor(sort, items[-1]) if more and items else None,
     )
 
 

@@ -159,7 +159,16 @@ def test_list_envelope_defaults_and_paging(client, api_headers, post_expense):
     for day in range(1, 26):
         post_expense(date=f"2026-01-{day:02d}", amount=f"{day}.00")
     first = client.get("/api/v1/expenses", headers=api_headers).json
-    assert set(first) == {"items", "total", "page", "per_page", "total_pages", "total_amount", "unconverted_count"}
+    assert set(first) == {
+        "items",
+        "total",
+        "page",
+        "per_page",
+        "total_pages",
+        "total_amount",
+        "unconverted_count",
+        "next_cursor",
+    }
     assert (first["total"], first["page"], first["per_page"], first["total_pages"]) == (25, 1, 20, 2)
     assert len(first["items"]) == 20
     assert first["items"][0]["date"] == "2026-01-25"

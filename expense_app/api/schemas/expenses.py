@@ -78,7 +78,11 @@ class ExpenseSchema(StrictSchema):
 class ExpensePageSchema(StrictSchema):
     items = fields.List(fields.Nested(ExpenseSchema), dump_only=True)
     total = fields.Integer(dump_only=True, metadata={"description": "Size of the filtered set.", "example": 57})
-    page = fields.Integer(dump_only=True, metadata={"example": 1})
+    page = fields.Integer(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The page number; null for a page chosen by `after`.", "example": 1},
+    )
     per_page = fields.Integer(dump_only=True, metadata={"example": 20})
     total_pages = fields.Integer(dump_only=True, metadata={"description": "0 when nothing matches.", "example": 3})
     total_amount = money_output(
@@ -86,6 +90,15 @@ class ExpensePageSchema(StrictSchema):
         example="1234.50",
     )
     unconverted_count = unconverted_count()
+    next_cursor = fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "Pass as `after` (with the same filters, `sort` and `per_page`) for the page after "
+            "this one; null on the last page. Given on page-number answers too, so a client can switch to cursors.",
+            "example": "WyItZGF0ZSIsIjIwMjYtMTEtMjYiLDQyXQ",
+        },
+    )
 
 
 AMOUNT = {"description": 'Greater than 0, at most 99999999.99, at most 2 decimal places; e.g. "12.50".'}
@@ -191,7 +204,7 @@ class ExpenseFilterArgsSchema(ScopeArgsSchema):
 
     @post_load
     def split(self, data: dict, **kwargs) -> dict:
-        args = {key: data.pop(key) for key in ("sort", "page", "per_page") if key in data}
+        args = {key: data.pop(key) for key in ("sort", "page", "per_page", "after") if key in data}
         return {"filters": data, **args}
 
 
@@ -201,6 +214,14 @@ class ExpenseListArgsSchema(ExpenseFilterArgsSchema):
         load_default=DEFAULT_PER_PAGE,
         validate=validate.Range(min=1, max=MAX_PER_PAGE),
         metadata={"description": f"1 to {MAX_PER_PAGE}.", "example": DEFAULT_PER_PAGE},
+    )
+    after = fields.String(
+        metadata={
+            "description": "An opaque cursor: the `next_cursor` of the previous page (same filters and `sort`). "
+            "The page then starts after that page's last expense, however deep, at the cost of page 1; "
+            "not with `page` above 1.",
+            "example": "WyItZGF0ZSIsIjIwMjYtMTEtMjYiLDQyXQ",
+        }
     )
 
 
