@@ -17,7 +17,11 @@ import sqlalchemy as sa
 
 from bench.seeding import BENCH_PASSWORD, HEAVY_EMAIL, seed_bench
 from expense_app.extensions import db
+from expense_app.models import Category, Expense, User
+from expense_app.services.expenses import create_expense
 from tests.conftest import bearer
+
+SEARCHED = "Coffee to go"  # matches the search paths' q=coffee&payment_method=credit_card
 
 # Enough rows that every measured page has items (an empty page skips the page and tag queries).
 SMALL, LARGE = 60, 150
@@ -63,6 +67,26 @@ def counted(app):
 def seed(app, heavy: int) -> None:
     with app.app_context():
         seed_bench(users=0, per_user=0, heavy=heavy)
+        _ensure_search_matches()
+
+
+def _ensure_search_matches() -> None:
+    """Give the searched word a match: the seeded descriptions are drawn per user id, and 60 rows
+    sometimes hold no card-paid coffee, so the search paths would measure an empty page (which
+    skips the page and tag queries) in one run and a full one in the next."""
+    user = db.session.scalar(sa.select(User).where(User.email == HEAVY_EMAIL))
+    if db.session.scalar(sa.select(Expense.id).where(Expense.user_id == user.id, Expense.description == SEARCHED)):
+        return
+    category_id = db.session.scalar(sa.select(Category.id).where(Category.user_id == user.id).limit(1))
+    create_expense(
+        user=user,
+        amount="4.20",
+        date="2026-01-15",
+        category_id=category_id,
+        description=SEARCHED,
+        payment_method="credit_card",
+        tags=["weekly"],
+    )
 
 
 def available(app, path: str) -> bool:
@@ -84,6 +108,8 @@ def api_counts(app, client, path: str) -> list[int]:
             with counted(app) as statements:
                 response = client.get(path.format(n=size), headers=headers)
             assert response.status_code == 200, response.json
+            if path.startswith("/api/v1/expenses"):
+                assert response.json["items"], "every measured page must have items"
             counts.append(len(statements))
     return counts
 
