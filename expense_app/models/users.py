@@ -4,7 +4,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, query_expression
 
 from expense_app.models.base import Base, TimestampMixin, UTCDateTime
 
@@ -32,6 +32,10 @@ class User(UserMixin, TimestampMixin, Base):
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger())
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The user's data version (`models.data_versions`) as read by the query that authenticated
+    # this request, when that query asked for it (`services.data_versions.loading_data_version`):
+    # the API's ETags then cost no query of their own. None when not loaded.
+    data_version_at_load: Mapped[int | None] = query_expression()
 
     @property
     def mfa_enabled(self) -> bool:

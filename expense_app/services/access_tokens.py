@@ -26,6 +26,7 @@ from expense_app.models import PersonalAccessToken, User
 from expense_app.models.base import utcnow
 from expense_app.passwords import verify_password
 from expense_app.services import account_throttle, security_log
+from expense_app.services.data_versions import loading_data_version
 from expense_app.services.rules import (
     Errors,
     add_error,
@@ -69,6 +70,7 @@ def user_for_token(token: str) -> tuple[User, PersonalAccessToken] | None:
             PersonalAccessToken.revoked_at.is_(None),
             sa.or_(PersonalAccessToken.expires_at.is_(None), PersonalAccessToken.expires_at > now),
         )
+        .options(loading_data_version())
     ).first()
     if row is None:
         return None

@@ -23,6 +23,7 @@ from expense_app.errors import AuthError
 from expense_app.extensions import db
 from expense_app.models import TokenFamily, User
 from expense_app.models.base import utcnow
+from expense_app.services.data_versions import loading_data_version
 from expense_app.services.security_log import client_details
 from expense_app.services.unit_of_work import transaction
 
@@ -134,7 +135,10 @@ def active_family_user(family_id: str | None) -> tuple[bool, User | None]:
     if not isinstance(family_id, str):
         return False, None
     row = db.session.execute(
-        sa.select(TokenFamily, User).outerjoin(User, User.id == TokenFamily.user_id).where(TokenFamily.id == family_id)
+        sa.select(TokenFamily, User)
+        .outerjoin(User, User.id == TokenFamily.user_id)
+        .where(TokenFamily.id == family_id)
+        .options(loading_data_version())
     ).first()
     if row is None:
         return False, None

@@ -14,6 +14,13 @@ category + payment method, as the bench asks): the description arm read 232 inde
 59 in 1.7 ms (the user's 8,055 matches); the list's count statement went from 57.6 to 39.9 ms
 (median of 7, EXPLAIN ANALYZE), 2,788 to 2,617 buffers.
 
+A category belongs to one user, but the planner multiplies the selectivities of `user_id` and
+`category_id` as if they were independent, so for the heavy user it expected 1,312 of their 39,963
+rows in a category and scanned that category's rows as the cheap side of the search's join (39,580
+buffers, 23 ms of a 44 ms statement). Extended statistics `st_expenses_user_id_category_id`
+(functional dependencies) tell it that the category implies the user: the same statement became
+an index-only scan and took 25 ms (median of 5, against 40 without them, same minute).
+
 SQLite has no such index (its search scans the user's rows, as before): nothing to do there.
 
 Plain `CREATE INDEX` in the migration's transaction, like 0004: it blocks writes to `expenses` while
@@ -48,7 +55,11 @@ def upgrade():
             f"ON expenses USING gin (user_id, lower({column}) gin_trgm_ops)"
         )
         op.execute(f"DROP INDEX IF EXISTS ix_expenses_{column}_trgm")
-    # Statistics of the new index expressions now, not at autovacuum's next pass: without them the
+    op.execute(
+        "CREATE STATISTICS IF NOT EXISTS st_expenses_user_id_category_id (dependencies) "
+        "ON user_id, category_id FROM expenses"
+    )
+    # Statistics of the new index expressions (and the dependency above) now, not at autovacuum's next pass: without them the
     # planner guesses a few hundred matches for any word (measured on the bench copy: the old index
     # rebuilt without statistics made it recheck all users' 88,000 "coffee" rows, 19,859 buffers).
     op.execute("ANALYZE expenses")
@@ -62,5 +73,6 @@ def downgrade():
             f"CREATE INDEX IF NOT EXISTS ix_expenses_{column}_trgm ON expenses USING gin (lower({column}) gin_trgm_ops)"
         )
         op.execute(f"DROP INDEX IF EXISTS ix_expenses_user_id_{column}_trgm")
+    op.execute("DROP STATISTICS IF EXISTS st_expenses_user_id_category_id")
     op.execute("DROP EXTENSION IF EXISTS btree_gin")
     op.execute("ANALYZE expenses")
