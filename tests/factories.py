@@ -382,11 +382,24 @@ def _owner_condition(table: sa.Table, user_id: int, seen: frozenset[str] = froze
     return sa.or_(*conditions)
 
 
+# Columns that count writes rather than hold data: an undo restores the data and still moves them
+# (the ETag's data version must change, or a client would keep the answer from before the undo).
+WRITE_COUNTERS = {"user_data_versions": ("version",)}
+
+
+def _data_columns(table: sa.Table) -> list:
+    counters = WRITE_COUNTERS.get(table.name, ())
+    return [column for column in table.c if column.name not in counters]
+
+
 def owned_rows(user_id: int) -> dict[str, list[str]]:
-    """For every owned table, the rows (as sorted reprs) that belong to `user_id`."""
+    """For every owned table, the rows (as sorted reprs) that belong to `user_id`; write counters
+    (`WRITE_COUNTERS`) are left out of the rows, so a restore compares equal to what it restored."""
     with db.engine.connect() as connection:
         return {
-            name: sorted(map(repr, connection.execute(sa.select(table).where(_owner_condition(table, user_id)))))
+            name: sorted(
+                map(repr, connection.execute(sa.select(*_data_columns(table)).where(_owner_condition(table, user_id))))
+            )
             for name, table in owned_tables().items()
         }
 
@@ -397,10 +410,11 @@ def missing_tables(user_id: int) -> list[str]:
 
 
 def all_rows() -> dict[str, list[str]]:
-    """Every row of every table in the metadata (as sorted reprs): a snapshot of the whole database."""
+    """Every row of every table in the metadata (as sorted reprs): a snapshot of the whole database.
+    Write counters are left out as in `owned_rows`: they only move when a data table does."""
     with db.engine.connect() as connection:
         return {
-            table.name: sorted(map(repr, connection.execute(sa.select(table)).all()))
+            table.name: sorted(map(repr, connection.execute(sa.select(*_data_columns(table))).all()))
             for table in db.metadata.sorted_tables
         }
 

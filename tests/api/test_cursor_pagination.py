@@ -215,6 +215,7 @@ def test_the_service_refuses_a_cursor_with_a_page(ctx, user):
 # --- the plan on PostgreSQL ----------------------------------------------------------------------------
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize(
     ("sort", "index"),
     [

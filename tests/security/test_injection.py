@@ -74,8 +74,9 @@ NOT_ECHOED = {
     ("ImportPresets.PresetCollection", "POST"): frozenset({"sample"}),
     ("ImportPresets.PresetItem", "PATCH"): frozenset({"sample"}),
 }
-# String query parameters with a fixed vocabulary.
-CHECKED_PARAMETERS = frozenset({"sort", "interval", "month"})
+# String query parameters with a fixed vocabulary, or (`after`, the list's cursor) a format the
+# API decodes and refuses with a 422 otherwise (test_a_payload_as_the_cursor_is_a_422).
+CHECKED_PARAMETERS = frozenset({"sort", "interval", "month", "after"})
 # Free text that is looked up, never stored: `description` of GET /suggestions/category, whose
 # payloads are matched literally in tests/api/test_suggestions_api.py.
 LOOKUP_PARAMETERS = frozenset({"description"})
@@ -262,3 +263,11 @@ def test_pages_show_payloads_escaped(app, client, owner, stored):
             assert payload not in response.text, f"{url} shows raw markup {payload!r}"
         shown |= {payload for payload in PAYLOADS if str(escape(payload)) in response.text}
     assert shown == set(PAYLOADS), f"never shown escaped: {set(PAYLOADS) - shown}"
+
+
+def test_a_payload_as_the_cursor_is_a_422(client, owner):
+    _, headers = owner
+    for payload in PAYLOADS:
+        response = client.get("/api/v1/expenses", query_string={"after": payload}, headers=headers)
+        assert response.status_code == 422, (payload, response.status_code)
+        assert "after" in response.json["errors"], response.json
